@@ -1,0 +1,1 @@
+//! Numerical engine: NEURON fixed-step method for HNN cells.

@@ -1,0 +1,1 @@
+//! Network description: cell templates and morphologies.
