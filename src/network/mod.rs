@@ -1,1 +1,6 @@
-//! Network description: cell templates and morphologies.
+//! Network description: cell templates (sections, mechanisms, synapses) that
+//! model builders produce and the engine compiles.
+
+pub mod cell_template;
+pub mod cells_default;
+pub mod params_default;

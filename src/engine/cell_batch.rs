@@ -1,0 +1,223 @@
+//! All cells of one type, integrated together with NEURON's fixed-step
+//! backward-Euler method (`secondorder = 0`). State is structure-of-arrays,
+//! `[node * n_cells + cell]`, so every loop runs across cells innermost.
+//!
+//! One step, as `nrn_fixed_step` orders it (src/nrnoc/fadvance.cpp):
+//! 1. [`CellBatch::setup_and_solve`] at the mid-step time: zero rhs/d,
+//!    membrane currents with their numerical conductances (mechanisms in
+//!    NEURON's type order), axial currents, capacitance, Hines solve,
+//!    `v += Δv`;
+//! 2. [`CellBatch::update_states`]: every `SOLVE ... METHOD cnexp` at the new v;
+//! 3. [`CellBatch::dipoles`]: the `AFTER SOLVE` dipole sums.
+
+use std::sync::Arc;
+
+use super::hines;
+use super::layout::CellLayout;
+use super::mechanisms::{
+    ar::Ar, ca::Ca, ca_ion::CaIon, cad::Cad, cat::Cat, hh2::Hh2, kca::Kca, km::Km,
+};
+use super::synapse::{Exp2SynBank, IClamp};
+
+pub struct CellBatch {
+    pub layout: Arc<CellLayout>,
+    pub n_cells: usize,
+    /// Membrane potential, mV.
+    pub v: Vec<f64>,
+    rhs: Vec<f64>,
+    d: Vec<f64>,
+    pub ca_ion: Option<CaIon>,
+    pub cad: Option<Cad>,
+    pub ar: Option<Ar>,
+    pub ca: Option<Ca>,
+    pub cat: Option<Cat>,
+    pub hh2: Option<Hh2>,
+    pub kca: Option<Kca>,
+    pub km: Option<Km>,
+    pub synapses: Exp2SynBank,
+    pub iclamps: Vec<IClamp>,
+    /// `0.001 / dt`: capacitance to conductance (NEURON `cfac`).
+    cfac: f64,
+}
+
+impl CellBatch {
+    pub fn new(layout: Arc<CellLayout>, n_cells: usize, celsius: f64, dt_ms: f64) -> Self {
+        let nn = layout.n_nodes * n_cells;
+        let mech = |name: &str| layout.mechanism(name);
+        // ca_ion exists wherever a mechanism uses calcium.
+        let mut ca_nodes: Vec<usize> = ["ca", "cad", "kca"]
+            .iter()
+            .filter_map(|m| mech(m))
+            .flat_map(|m| m.nodes.iter().copied())
+            .collect();
+        ca_nodes.sort_unstable();
+        ca_nodes.dedup();
+        let ca_ion = (!ca_nodes.is_empty()).then(|| CaIon::new(ca_nodes, n_cells, celsius));
+        let with_ion = |m: &str| ca_ion.as_ref().and_then(|ion| mech(m).map(|x| (x, ion)));
+        CellBatch {
+            n_cells,
+            v: vec![0.0; nn],
+            rhs: vec![0.0; nn],
+            d: vec![0.0; nn],
+            cad: with_ion("cad").map(|(m, ion)| Cad::new(m, ion, n_cells)),
+            ca: with_ion("ca").map(|(m, ion)| Ca::new(m, ion, n_cells, celsius)),
+            kca: with_ion("kca").map(|(m, ion)| Kca::new(m, ion, n_cells, celsius)),
+            ar: mech("ar").map(|m| Ar::new(m, n_cells)),
+            cat: mech("cat").map(|m| Cat::new(m, n_cells)),
+            hh2: mech("hh2").map(|m| Hh2::new(m, n_cells, celsius)),
+            km: mech("km").map(|m| Km::new(m, n_cells, celsius)),
+            synapses: Exp2SynBank::new(&layout, n_cells),
+            iclamps: Vec::new(),
+            cfac: 0.001 / dt_ms,
+            ca_ion,
+            layout,
+        }
+    }
+
+    /// `finitialize()` without a voltage: each node starts at its section's
+    /// v0; ions, then concentration writers (cad), then the other mechanisms
+    /// in NEURON's type order run their INITIAL blocks.
+    pub fn initialize(&mut self) {
+        let nc = self.n_cells;
+        for (node, &v0) in self.layout.v0_mv.iter().enumerate() {
+            self.v[node * nc..(node + 1) * nc].fill(v0);
+        }
+        if let Some(ion) = &mut self.ca_ion {
+            ion.init();
+            if let Some(cad) = &mut self.cad {
+                cad.init(ion, nc);
+            }
+        }
+        self.synapses.init();
+        if let Some(m) = &mut self.ar {
+            m.init();
+        }
+        if let Some(m) = &mut self.ca {
+            m.init(&self.v, nc);
+        }
+        if let Some(m) = &mut self.cat {
+            m.init(&self.v, nc);
+        }
+        if let Some(m) = &mut self.hh2 {
+            m.init(&self.v, nc);
+        }
+        if let (Some(m), Some(ion)) = (&mut self.kca, &self.ca_ion) {
+            m.init(ion, nc);
+        }
+        if let Some(m) = &mut self.km {
+            m.init(&self.v, nc);
+        }
+    }
+
+    /// `setup_tree_matrix`, `nrn_solve` and `update` at mid-step time `t_mid_ms`.
+    pub fn setup_and_solve(&mut self, t_mid_ms: f64) {
+        let nc = self.n_cells;
+        let lay = &*self.layout;
+        self.rhs.fill(0.0);
+        self.d.fill(0.0);
+        let (v, rhs, d) = (&self.v, &mut self.rhs, &mut self.d);
+        if let Some(ion) = &mut self.ca_ion {
+            ion.begin_currents();
+        }
+        for clamp in &self.iclamps {
+            clamp.current(t_mid_ms, rhs, nc);
+        }
+        self.synapses.current(v, rhs, d, nc);
+        if let Some(m) = &self.ar {
+            m.current(v, rhs, d, nc);
+        }
+        if let (Some(m), Some(ion)) = (&self.ca, &mut self.ca_ion) {
+            m.current(v, rhs, d, ion, nc);
+        }
+        if let Some(m) = &self.cat {
+            m.current(v, rhs, d, nc);
+        }
+        if let Some(m) = &self.hh2 {
+            m.current(v, rhs, d, nc);
+        }
+        if let Some(m) = &self.kca {
+            m.current(v, rhs, d, nc);
+        }
+        if let Some(m) = &self.km {
+            m.current(v, rhs, d, nc);
+        }
+        // Axial currents (nrn_rhs), then capacitance and axial terms of the
+        // diagonal (nrn_lhs).
+        for i in 1..lay.n_nodes {
+            let p = lay.parent[i];
+            let (a, b) = (lay.a[i], lay.b[i]);
+            for c in 0..nc {
+                let dv = v[p * nc + c] - v[i * nc + c];
+                rhs[i * nc + c] -= b * dv;
+                rhs[p * nc + c] += a * dv;
+            }
+        }
+        for i in 0..lay.n_nodes {
+            let cm = lay.cm[i];
+            if cm != 0.0 {
+                for x in &mut d[i * nc..(i + 1) * nc] {
+                    *x += self.cfac * cm;
+                }
+            }
+        }
+        for i in 1..lay.n_nodes {
+            let p = lay.parent[i];
+            let (a, b) = (lay.a[i], lay.b[i]);
+            for c in 0..nc {
+                d[i * nc + c] -= b;
+                d[p * nc + c] -= a;
+            }
+        }
+        hines::solve(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
+        for (v, dv) in self.v.iter_mut().zip(self.rhs.iter()) {
+            *v += *dv;
+        }
+    }
+
+    /// `nonvint`: the state updates, concentration writers first.
+    pub fn update_states(&mut self, dt_ms: f64) {
+        let nc = self.n_cells;
+        if let (Some(m), Some(ion)) = (&mut self.cad, &mut self.ca_ion) {
+            m.state(ion, nc, dt_ms);
+        }
+        self.synapses.state(nc, dt_ms);
+        if let Some(m) = &mut self.ar {
+            m.state(&self.v, nc, dt_ms);
+        }
+        if let Some(m) = &mut self.ca {
+            m.state(&self.v, nc, dt_ms);
+        }
+        if let Some(m) = &mut self.cat {
+            m.state(&self.v, nc, dt_ms);
+        }
+        if let Some(m) = &mut self.hh2 {
+            m.state(&self.v, nc, dt_ms);
+        }
+        if let (Some(m), Some(ion)) = (&mut self.kca, &self.ca_ion) {
+            m.state(ion, nc, dt_ms);
+        }
+        if let Some(m) = &mut self.km {
+            m.state(&self.v, nc, dt_ms);
+        }
+    }
+
+    /// Each cell's current dipole, fAm (hnn-core's `dipole`/`Dipole`
+    /// `AFTER SOLVE` sums into `Qtotal`), written to `out[cell]`.
+    pub fn dipoles(&self, out: &mut [f64]) {
+        let nc = self.n_cells;
+        out[..nc].fill(0.0);
+        for site in &self.layout.dipole {
+            for (c, q) in out[..nc].iter_mut().enumerate() {
+                let ia =
+                    (self.v[site.pv_node * nc + c] - self.v[site.node * nc + c]) / site.ri_mohm;
+                *q += ia * site.ztan_um;
+            }
+        }
+    }
+
+    /// Voltage of `node` in `cell`, mV.
+    #[inline]
+    pub fn voltage(&self, node: usize, cell: usize) -> f64 {
+        self.v[node * self.n_cells + cell]
+    }
+}

@@ -1,0 +1,64 @@
+//! ar.mod: anomalous rectifier (h-like) current (Traub 2003).
+
+use super::{cnexp, current_and_jacobian};
+use crate::engine::layout::DensityMechanism;
+use crate::engine::table::Table;
+use crate::engine::units::hoc_exp;
+
+/// Reversal potential, mV.
+const EREV: f64 = -35.0;
+
+/// ar.mod `settables(v)`: [minf, mtau].
+fn settables(v: f64) -> [f64; 2] {
+    let minf = 1.0 / (1.0 + hoc_exp((v + 75.0) / 5.5));
+    let mtau = 1.0 / (hoc_exp(-14.6 - 0.086 * v) + hoc_exp(-1.87 + 0.07 * v));
+    [minf, mtau]
+}
+
+pub struct Ar {
+    pub nodes: Vec<usize>,
+    /// S/cm².
+    gbar: Vec<f64>,
+    pub m: Vec<f64>,
+    /// `TABLE minf, mtau FROM -120 TO 40 WITH 641`.
+    table: Table<2>,
+}
+
+impl Ar {
+    pub fn new(mech: &DensityMechanism, n_cells: usize) -> Self {
+        Ar {
+            nodes: mech.nodes.clone(),
+            gbar: mech.params[0].clone(),
+            m: vec![0.0; mech.nodes.len() * n_cells],
+            table: Table::build(-120.0, 40.0, 641, settables),
+        }
+    }
+
+    /// INITIAL: m = 0.25 (the .mod file overrides minf).
+    pub fn init(&mut self) {
+        self.m.iter_mut().for_each(|m| *m = 0.25);
+    }
+
+    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            let gbar = self.gbar[i];
+            for c in 0..nc {
+                let m = self.m[i * nc + c];
+                let (g, cur) =
+                    current_and_jacobian(v[node * nc + c], |v| 0.0 + gbar * m * (v - EREV));
+                rhs[node * nc + c] -= cur;
+                d[node * nc + c] += g;
+            }
+        }
+    }
+
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            for c in 0..nc {
+                let [minf, mtau] = self.table.lookup(v[node * nc + c]);
+                let s = i * nc + c;
+                self.m[s] = cnexp(self.m[s], minf, mtau, dt);
+            }
+        }
+    }
+}

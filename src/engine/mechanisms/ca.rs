@@ -1,0 +1,94 @@
+//! ca.mod: high-voltage-activated calcium current (fixed eca from ca_ion).
+
+use super::ca_ion::CaIon;
+use super::{cnexp, current_and_jacobian, tadj};
+use crate::engine::layout::DensityMechanism;
+use crate::engine::table::Table;
+use crate::engine::units::hoc_exp;
+
+const Q10: f64 = 2.3;
+const TEMP: f64 = 23.0;
+const TSHIFT: f64 = 30.7;
+/// Voltage shift, mV (0 in hnn-core).
+const VSHIFT: f64 = 0.0;
+
+/// ca.mod `rates(vm)`: [minf, hinf, mtau, htau].
+fn rates(vm: f64, tadj: f64) -> [f64; 4] {
+    let a = 0.055 * (-27.0 - vm) / (hoc_exp((-27.0 - vm) / 3.8) - 1.0);
+    let b = 0.94 * hoc_exp((-75.0 - vm) / 17.0);
+    let mtau = 1.0 / tadj / (a + b);
+    let minf = a / (a + b);
+    let a = 0.000457 * hoc_exp((-13.0 - vm) / 50.0);
+    let b = 0.0065 / (hoc_exp((-vm - 15.0) / 28.0) + 1.0);
+    let htau = 1.0 / tadj / (a + b);
+    let hinf = a / (a + b);
+    [minf, hinf, mtau, htau]
+}
+
+pub struct Ca {
+    pub nodes: Vec<usize>,
+    ion: Vec<usize>,
+    /// pS/µm².
+    gbar: Vec<f64>,
+    pub m: Vec<f64>,
+    pub h: Vec<f64>,
+    tadj: f64,
+    /// `TABLE minf, hinf, mtau, htau FROM vmin TO vmax WITH 199`.
+    table: Table<4>,
+}
+
+impl Ca {
+    pub fn new(mech: &DensityMechanism, ion: &CaIon, n_cells: usize, celsius: f64) -> Self {
+        let tadj = tadj(Q10, celsius, TEMP, TSHIFT);
+        let k = mech.nodes.len() * n_cells;
+        Ca {
+            nodes: mech.nodes.clone(),
+            ion: mech.nodes.iter().map(|&n| ion.instance_at(n)).collect(),
+            gbar: mech.params[0].clone(),
+            m: vec![0.0; k],
+            h: vec![0.0; k],
+            tadj,
+            table: Table::build(-120.0, 100.0, 199, |v| rates(v, tadj)),
+        }
+    }
+
+    pub fn init(&mut self, v: &[f64], nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            for c in 0..nc {
+                let [minf, hinf, _, _] = self.table.lookup(v[node * nc + c] + VSHIFT);
+                self.m[i * nc + c] = minf;
+                self.h[i * nc + c] = hinf;
+            }
+        }
+    }
+
+    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], ion: &mut CaIon, nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            let gbar = self.gbar[i];
+            let ii = self.ion[i];
+            for c in 0..nc {
+                let s = i * nc + c;
+                let (m, h) = (self.m[s], self.h[s]);
+                let eca = ion.eca[ii * nc + c];
+                let (g, ica) = current_and_jacobian(v[node * nc + c], |v| {
+                    let gca = self.tadj * gbar * m * m * h;
+                    0.0 + (1e-4) * gca * (v - eca)
+                });
+                ion.ica[ii * nc + c] += ica;
+                rhs[node * nc + c] -= ica;
+                d[node * nc + c] += g;
+            }
+        }
+    }
+
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            for c in 0..nc {
+                let [minf, hinf, mtau, htau] = self.table.lookup(v[node * nc + c] + VSHIFT);
+                let s = i * nc + c;
+                self.m[s] = cnexp(self.m[s], minf, mtau, dt);
+                self.h[s] = cnexp(self.h[s], hinf, htau, dt);
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! cat.mod: low-threshold T-type calcium current (Traub 2003); a nonspecific
+//! current with a fixed 125 mV reversal, so it does not feed cai.
+
+use super::{cnexp, current_and_jacobian};
+use crate::engine::layout::DensityMechanism;
+use crate::engine::table::Table;
+use crate::engine::units::hoc_exp;
+
+/// cat.mod `settables(v)`: [minf, mtau, hinf, htau].
+fn settables(v: f64) -> [f64; 4] {
+    let minf = 1.0 / (1.0 + hoc_exp((-v - 56.0) / 6.2));
+    let mtau = 0.204 + 0.333 / (hoc_exp((v + 15.8) / 18.2) + hoc_exp((-v - 131.0) / 16.7));
+    let hinf = 1.0 / (1.0 + hoc_exp((v + 80.0) / 4.0));
+    let htau = if v < -81.0 {
+        0.333 * hoc_exp((v + 466.0) / 66.6)
+    } else {
+        9.32 + 0.333 * hoc_exp((-v - 21.0) / 10.5)
+    };
+    [minf, mtau, hinf, htau]
+}
+
+pub struct Cat {
+    pub nodes: Vec<usize>,
+    /// S/cm².
+    gbar: Vec<f64>,
+    pub m: Vec<f64>,
+    pub h: Vec<f64>,
+    /// `TABLE minf, mtau, hinf, htau FROM -120 TO 40 WITH 641`.
+    table: Table<4>,
+}
+
+impl Cat {
+    pub fn new(mech: &DensityMechanism, n_cells: usize) -> Self {
+        let k = mech.nodes.len() * n_cells;
+        Cat {
+            nodes: mech.nodes.clone(),
+            gbar: mech.params[0].clone(),
+            m: vec![0.0; k],
+            h: vec![0.0; k],
+            table: Table::build(-120.0, 40.0, 641, settables),
+        }
+    }
+
+    /// INITIAL: h = hinf(v), and m = 0 (the .mod file overrides minf).
+    pub fn init(&mut self, v: &[f64], nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            for c in 0..nc {
+                self.h[i * nc + c] = self.table.lookup(v[node * nc + c])[2];
+                self.m[i * nc + c] = 0.0;
+            }
+        }
+    }
+
+    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            let gbar = self.gbar[i];
+            for c in 0..nc {
+                let s = i * nc + c;
+                let (m, h) = (self.m[s], self.h[s]);
+                let (g, cur) = current_and_jacobian(v[node * nc + c], |v| {
+                    0.0 + gbar * m * m * h * (v - 125.0)
+                });
+                rhs[node * nc + c] -= cur;
+                d[node * nc + c] += g;
+            }
+        }
+    }
+
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            for c in 0..nc {
+                let [minf, mtau, hinf, htau] = self.table.lookup(v[node * nc + c]);
+                let s = i * nc + c;
+                self.m[s] = cnexp(self.m[s], minf, mtau, dt);
+                self.h[s] = cnexp(self.h[s], hinf, htau, dt);
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! hh2.mod: Hodgkin-Huxley sodium, potassium and leak channels (shifted).
+
+use super::{cnexp, current_and_jacobian};
+use crate::engine::layout::DensityMechanism;
+use crate::engine::table::Table;
+use crate::engine::units::{hoc_exp, DEFAULT_EK_MV, DEFAULT_ENA_MV};
+
+const TEMP: f64 = 6.3;
+const TSHIFT: f64 = 30.7;
+
+/// hh2.mod `vtrap`: x / (exp(x/y) - 1) without the 0/0.
+#[inline(always)]
+fn vtrap(x: f64, y: f64) -> f64 {
+    if (x / y).abs() < 1e-6 {
+        y * (1.0 - x / y / 2.0)
+    } else {
+        x / (hoc_exp(x / y) - 1.0)
+    }
+}
+
+/// hh2.mod `rates(v)`: [minf, mtau, hinf, htau, ninf, ntau].
+fn rates(v: f64, celsius: f64) -> [f64; 6] {
+    let q10 = 3.0f64.powf((celsius - TEMP - TSHIFT) / 10.0);
+    let alpha = 0.1 * vtrap(-(v + 40.0), 10.0);
+    let beta = 4.0 * hoc_exp(-(v + 65.0) / 18.0);
+    let sum = alpha + beta;
+    let mtau = 1.0 / (q10 * sum);
+    let minf = alpha / sum;
+    let alpha = 0.07 * hoc_exp(-(v + 65.0) / 20.0);
+    let beta = 1.0 / (hoc_exp(-(v + 35.0) / 10.0) + 1.0);
+    let sum = alpha + beta;
+    let htau = 1.0 / (q10 * sum);
+    let hinf = alpha / sum;
+    let alpha = 0.01 * vtrap(-(v + 55.0), 10.0);
+    let beta = 0.125 * hoc_exp(-(v + 65.0) / 80.0);
+    let sum = alpha + beta;
+    let ntau = 1.0 / (q10 * sum);
+    let ninf = alpha / sum;
+    [minf, mtau, hinf, htau, ninf, ntau]
+}
+
+pub struct Hh2 {
+    pub nodes: Vec<usize>,
+    /// S/cm².
+    gnabar: Vec<f64>,
+    gkbar: Vec<f64>,
+    gl: Vec<f64>,
+    /// Leak reversal, mV.
+    el: Vec<f64>,
+    pub m: Vec<f64>,
+    pub h: Vec<f64>,
+    pub n: Vec<f64>,
+    /// `TABLE ... DEPEND celsius FROM -100 TO 100 WITH 200`.
+    table: Table<6>,
+}
+
+impl Hh2 {
+    pub fn new(mech: &DensityMechanism, n_cells: usize, celsius: f64) -> Self {
+        let k = mech.nodes.len() * n_cells;
+        Hh2 {
+            nodes: mech.nodes.clone(),
+            gnabar: mech.params[0].clone(),
+            gkbar: mech.params[1].clone(),
+            gl: mech.params[2].clone(),
+            el: mech.params[3].clone(),
+            m: vec![0.0; k],
+            h: vec![0.0; k],
+            n: vec![0.0; k],
+            table: Table::build(-100.0, 100.0, 200, |v| rates(v, celsius)),
+        }
+    }
+
+    pub fn init(&mut self, v: &[f64], nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            for c in 0..nc {
+                let [minf, _, hinf, _, ninf, _] = self.table.lookup(v[node * nc + c]);
+                let s = i * nc + c;
+                self.m[s] = minf;
+                self.h[s] = hinf;
+                self.n[s] = ninf;
+            }
+        }
+    }
+
+    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            let (gnabar, gkbar, gl, el) = (self.gnabar[i], self.gkbar[i], self.gl[i], self.el[i]);
+            for c in 0..nc {
+                let s = i * nc + c;
+                let (m, h, n) = (self.m[s], self.h[s], self.n[s]);
+                let (g, i_cur) = current_and_jacobian(v[node * nc + c], |v| {
+                    let gna = gnabar * m * m * m * h;
+                    let ina = gna * (v - DEFAULT_ENA_MV);
+                    let gk = gkbar * n * n * n * n;
+                    let ik = gk * (v - DEFAULT_EK_MV);
+                    let il = gl * (v - el);
+                    0.0 + ina + ik + il
+                });
+                rhs[node * nc + c] -= i_cur;
+                d[node * nc + c] += g;
+            }
+        }
+    }
+
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            for c in 0..nc {
+                let [minf, mtau, hinf, htau, ninf, ntau] = self.table.lookup(v[node * nc + c]);
+                let s = i * nc + c;
+                self.m[s] = cnexp(self.m[s], minf, mtau, dt);
+                self.h[s] = cnexp(self.h[s], hinf, htau, dt);
+                self.n[s] = cnexp(self.n[s], ninf, ntau, dt);
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! kca.mod: calcium-dependent potassium channel.
+
+use super::ca_ion::CaIon;
+use super::{cnexp, current_and_jacobian, tadj};
+use crate::engine::layout::DensityMechanism;
+use crate::engine::units::DEFAULT_EK_MV;
+
+const RA: f64 = 0.01;
+const RB: f64 = 0.02;
+const CAIX: f64 = 1.0;
+const Q10: f64 = 2.3;
+const TEMP: f64 = 23.0;
+const TSHIFT: f64 = 30.7;
+
+pub struct Kca {
+    pub nodes: Vec<usize>,
+    ion: Vec<usize>,
+    /// pS/µm².
+    gbar: Vec<f64>,
+    pub n: Vec<f64>,
+    tadj: f64,
+}
+
+impl Kca {
+    pub fn new(mech: &DensityMechanism, ion: &CaIon, n_cells: usize, celsius: f64) -> Self {
+        Kca {
+            nodes: mech.nodes.clone(),
+            ion: mech.nodes.iter().map(|&n| ion.instance_at(n)).collect(),
+            gbar: mech.params[0].clone(),
+            n: vec![0.0; mech.nodes.len() * n_cells],
+            tadj: tadj(Q10, celsius, TEMP, TSHIFT),
+        }
+    }
+
+    /// kca.mod `rates(cai)`: (ninf, ntau).
+    #[inline(always)]
+    fn rates(&self, cai: f64) -> (f64, f64) {
+        let a = RA * cai.powf(CAIX);
+        let b = RB;
+        (a / (a + b), 1.0 / self.tadj / (a + b))
+    }
+
+    pub fn init(&mut self, ion: &CaIon, nc: usize) {
+        for (i, &ii) in self.ion.iter().enumerate() {
+            for c in 0..nc {
+                self.n[i * nc + c] = self.rates(ion.cai[ii * nc + c]).0;
+            }
+        }
+    }
+
+    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            let gbar = self.gbar[i];
+            for c in 0..nc {
+                let n = self.n[i * nc + c];
+                let (g, ik) = current_and_jacobian(v[node * nc + c], |v| {
+                    let gk = self.tadj * gbar * n;
+                    0.0 + (1e-4) * gk * (v - DEFAULT_EK_MV)
+                });
+                rhs[node * nc + c] -= ik;
+                d[node * nc + c] += g;
+            }
+        }
+    }
+
+    pub fn state(&mut self, ion: &CaIon, nc: usize, dt: f64) {
+        for (i, &ii) in self.ion.iter().enumerate() {
+            for c in 0..nc {
+                let (ninf, ntau) = self.rates(ion.cai[ii * nc + c]);
+                let s = i * nc + c;
+                self.n[s] = cnexp(self.n[s], ninf, ntau, dt);
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Density mechanisms of HNN (hnn-core's `.mod` files), as nocmodl compiles
+//! them: currents with the numerical Jacobian `(i(v + 0.001) - i(v)) / 0.001`,
+//! `cnexp` state updates, `TABLE` interpolation.
+//!
+//! State arrays are `[instance * n_cells + cell]`: cells innermost, so the
+//! inner loops run over the cells of a batch and vectorise.
+
+pub mod ar;
+pub mod ca;
+pub mod ca_ion;
+pub mod cad;
+pub mod cat;
+pub mod hh2;
+pub mod kca;
+pub mod km;
+
+use super::units::hoc_exp;
+
+/// nocmodl's `cnexp` update of `x' = (xinf - x) / tau` over `dt` (the exact
+/// expression of the generated C, so the rounding matches).
+#[inline(always)]
+pub fn cnexp(x: f64, xinf: f64, tau: f64, dt: f64) -> f64 {
+    x + (1. - hoc_exp(dt * (-1.0 / tau))) * (-(xinf / tau) / (-1.0 / tau) - x)
+}
+
+/// nocmodl's current evaluation: returns (conductance `_g`, current `_rhs`)
+/// from a current function of v (mA/cm²).
+#[inline(always)]
+pub fn current_and_jacobian(v: f64, f: impl Fn(f64) -> f64) -> (f64, f64) {
+    let g = f(v + 0.001);
+    let rhs = f(v);
+    ((g - rhs) / 0.001, rhs)
+}
+
+/// Temperature factor `q10^((celsius - temp - tshift) / 10)` of the
+/// Mainen-style channels (km.mod, ca.mod, kca.mod).
+pub fn tadj(q10: f64, celsius: f64, temp: f64, tshift: f64) -> f64 {
+    q10.powf((celsius - temp - tshift) / 10.0)
+}

@@ -1,0 +1,120 @@
+//! hnn-core 0.6.1's default cell parameters (hnn_core/params_default.py:
+//! `get_L2Pyr_params_default`, `get_L5Pyr_params_default`), by their HNN names.
+//! Units: lengths and diameters µm, Ra Ω·cm, cm µF/cm², e mV, tau ms,
+//! gbar S/cm² (hh2, cat, ar) or pS/µm² (km, ca, kca), taur ms.
+
+use std::collections::BTreeMap;
+
+/// `get_L2Pyr_params_default()`.
+pub fn l2pyr_params() -> BTreeMap<String, f64> {
+    [
+        ("L2Pyr_soma_L", 22.1),
+        ("L2Pyr_soma_diam", 23.4),
+        ("L2Pyr_soma_cm", 0.6195),
+        ("L2Pyr_soma_Ra", 200.0),
+        ("L2Pyr_dend_cm", 0.6195),
+        ("L2Pyr_dend_Ra", 200.0),
+        ("L2Pyr_apicaltrunk_L", 59.5),
+        ("L2Pyr_apicaltrunk_diam", 4.25),
+        ("L2Pyr_apical1_L", 306.0),
+        ("L2Pyr_apical1_diam", 4.08),
+        ("L2Pyr_apicaltuft_L", 238.0),
+        ("L2Pyr_apicaltuft_diam", 3.4),
+        ("L2Pyr_apicaloblique_L", 340.0),
+        ("L2Pyr_apicaloblique_diam", 3.91),
+        ("L2Pyr_basal1_L", 85.0),
+        ("L2Pyr_basal1_diam", 4.25),
+        ("L2Pyr_basal2_L", 255.0),
+        ("L2Pyr_basal2_diam", 2.72),
+        ("L2Pyr_basal3_L", 255.0),
+        ("L2Pyr_basal3_diam", 2.72),
+        ("L2Pyr_ampa_e", 0.0),
+        ("L2Pyr_ampa_tau1", 0.5),
+        ("L2Pyr_ampa_tau2", 5.0),
+        ("L2Pyr_nmda_e", 0.0),
+        ("L2Pyr_nmda_tau1", 1.0),
+        ("L2Pyr_nmda_tau2", 20.0),
+        ("L2Pyr_gabaa_e", -80.0),
+        ("L2Pyr_gabaa_tau1", 0.5),
+        ("L2Pyr_gabaa_tau2", 5.0),
+        ("L2Pyr_gabab_e", -80.0),
+        ("L2Pyr_gabab_tau1", 1.0),
+        ("L2Pyr_gabab_tau2", 20.0),
+        ("L2Pyr_soma_gkbar_hh2", 0.01),
+        ("L2Pyr_soma_gnabar_hh2", 0.18),
+        ("L2Pyr_soma_el_hh2", -65.0),
+        ("L2Pyr_soma_gl_hh2", 4.26e-05),
+        ("L2Pyr_soma_gbar_km", 250.0),
+        ("L2Pyr_dend_gkbar_hh2", 0.01),
+        ("L2Pyr_dend_gnabar_hh2", 0.15),
+        ("L2Pyr_dend_el_hh2", -65.0),
+        ("L2Pyr_dend_gl_hh2", 4.26e-05),
+        ("L2Pyr_dend_gbar_km", 250.0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// `get_L5Pyr_params_default()`.
+pub fn l5pyr_params() -> BTreeMap<String, f64> {
+    [
+        ("L5Pyr_soma_L", 39.0),
+        ("L5Pyr_soma_diam", 28.9),
+        ("L5Pyr_soma_cm", 0.85),
+        ("L5Pyr_soma_Ra", 200.0),
+        ("L5Pyr_dend_cm", 0.85),
+        ("L5Pyr_dend_Ra", 200.0),
+        ("L5Pyr_apicaltrunk_L", 102.0),
+        ("L5Pyr_apicaltrunk_diam", 10.2),
+        ("L5Pyr_apical1_L", 680.0),
+        ("L5Pyr_apical1_diam", 7.48),
+        ("L5Pyr_apical2_L", 680.0),
+        ("L5Pyr_apical2_diam", 4.93),
+        ("L5Pyr_apicaltuft_L", 425.0),
+        ("L5Pyr_apicaltuft_diam", 3.4),
+        ("L5Pyr_apicaloblique_L", 255.0),
+        ("L5Pyr_apicaloblique_diam", 5.1),
+        ("L5Pyr_basal1_L", 85.0),
+        ("L5Pyr_basal1_diam", 6.8),
+        ("L5Pyr_basal2_L", 255.0),
+        ("L5Pyr_basal2_diam", 8.5),
+        ("L5Pyr_basal3_L", 255.0),
+        ("L5Pyr_basal3_diam", 8.5),
+        ("L5Pyr_ampa_e", 0.0),
+        ("L5Pyr_ampa_tau1", 0.5),
+        ("L5Pyr_ampa_tau2", 5.0),
+        ("L5Pyr_nmda_e", 0.0),
+        ("L5Pyr_nmda_tau1", 1.0),
+        ("L5Pyr_nmda_tau2", 20.0),
+        ("L5Pyr_gabaa_e", -80.0),
+        ("L5Pyr_gabaa_tau1", 0.5),
+        ("L5Pyr_gabaa_tau2", 5.0),
+        ("L5Pyr_gabab_e", -80.0),
+        ("L5Pyr_gabab_tau1", 1.0),
+        ("L5Pyr_gabab_tau2", 20.0),
+        ("L5Pyr_soma_gkbar_hh2", 0.01),
+        ("L5Pyr_soma_gnabar_hh2", 0.16),
+        ("L5Pyr_soma_el_hh2", -65.0),
+        ("L5Pyr_soma_gl_hh2", 4.26e-05),
+        ("L5Pyr_soma_gbar_ca", 60.0),
+        ("L5Pyr_soma_taur_cad", 20.0),
+        ("L5Pyr_soma_gbar_kca", 0.0002),
+        ("L5Pyr_soma_gbar_km", 200.0),
+        ("L5Pyr_soma_gbar_cat", 0.0002),
+        ("L5Pyr_soma_gbar_ar", 1e-06),
+        ("L5Pyr_dend_gkbar_hh2", 0.01),
+        ("L5Pyr_dend_gnabar_hh2", 0.14),
+        ("L5Pyr_dend_el_hh2", -71.0),
+        ("L5Pyr_dend_gl_hh2", 4.26e-05),
+        ("L5Pyr_dend_gbar_ca", 60.0),
+        ("L5Pyr_dend_taur_cad", 20.0),
+        ("L5Pyr_dend_gbar_kca", 0.0002),
+        ("L5Pyr_dend_gbar_km", 200.0),
+        ("L5Pyr_dend_gbar_cat", 0.0002),
+        ("L5Pyr_dend_gbar_ar", 1e-06),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
