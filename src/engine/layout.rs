@@ -125,6 +125,24 @@ pub fn mechanism_parameters(name: &str) -> Option<&'static [(&'static str, f64)]
     })
 }
 
+/// NEURON stores 3-D points in single precision: hnn-core adds the two end
+/// points (`pt3dadd`), then sets `L`, which rescales the arc lengths by
+/// `L / arc` (`nrn_length_change`). Returns the resulting arc of the end.
+pub fn pt3d_arc_length(end_pts: [[f64; 3]; 2], l_um: f64) -> f64 {
+    let f = |x: f64| x as f32 as f64;
+    let [p0, p1] = end_pts;
+    let dx = f(p1[0]) - f(p0[0]);
+    let dy = f(p1[1]) - f(p0[1]);
+    let dz = f(p1[2]) - f(p0[2]);
+    let arc = (dx * dx + dy * dy + dz * dz).sqrt();
+    arc * (l_um / arc)
+}
+
+/// Setting `diam` stores it in every (single-precision) 3-D point.
+pub fn pt3d_diam(diam_um: f64) -> f64 {
+    diam_um as f32 as f64
+}
+
 /// Area (µm²) and axial resistance (MΩ) of each segment from the section's
 /// 3-D points, as NEURON's `diam_from_list` integrates them (trapezoids over
 /// half segments). `arc`/`diam` are the pt3d arc lengths and diameters.
@@ -242,8 +260,8 @@ impl CellLayout {
             let first = next;
             next += spec.nseg + 1;
             let segs = areas_from_pt3d(
-                &[0.0, spec.l_um],
-                &[spec.diam_um, spec.diam_um],
+                &[0.0, pt3d_arc_length(spec.end_pts, spec.l_um)],
+                &[pt3d_diam(spec.diam_um); 2],
                 spec.nseg,
                 spec.ra_ohm_cm,
             );
