@@ -3,4 +3,5 @@
 
 pub mod cell_template;
 pub mod cells_default;
+pub mod numpy_random;
 pub mod params_default;

@@ -1,0 +1,1 @@
+//! numpy random streams (being written).
