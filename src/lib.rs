@@ -6,6 +6,7 @@
 //! - [`engine`]: the numerical engine (compartments, Hines solver, mechanisms,
 //!   synapses, events, dipole), reproducing NEURON's fixed-step method.
 
+pub mod analysis;
 pub mod cli;
 pub mod engine;
 pub mod network;

@@ -15,6 +15,7 @@ pub mod events;
 pub mod hines;
 pub mod layout;
 pub mod mechanisms;
+pub mod network_sim;
 pub mod simulator;
 pub mod synapse;
 pub mod table;

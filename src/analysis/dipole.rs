@@ -1,0 +1,175 @@
+//! hnn-core's dipole processing (hnn_core/dipole.py, utils.py):
+//! `_baseline_renormalize`, `_convert_fAm_to_nAm`, `scale`, and the
+//! Hamming-window `smooth`.
+
+/// Per-layer and aggregate dipoles, nAm.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayerDipoles {
+    pub agg: Vec<f64>,
+    pub l2: Vec<f64>,
+    pub l5: Vec<f64>,
+}
+
+/// hnn-core `Dipole._baseline_renormalize` then `_convert_fAm_to_nAm`
+/// (applied to every simulated dipole, parallel_backends.py
+/// `_gather_trial_data`): subtract the empirical resting offsets of
+/// `n_pyr = nx * ny` pyramidal cells per layer, re-sum, scale fAm to nAm.
+pub fn renormalize_to_nam(
+    times_ms: &[f64],
+    l2_fam: &[f64],
+    l5_fam: &[f64],
+    n_pyr: usize,
+) -> LayerDipoles {
+    let n = n_pyr as f64;
+    let l2_offset = n * 0.0443;
+    let l5_offset = n * -49.0502;
+    let (m, b) = (3.4770508e-3, -51.231085);
+    let (t1, m1, b1) = (750.0, 1.01e-4, -48.412078);
+    let l2: Vec<f64> = l2_fam.iter().map(|&x| x - l2_offset).collect();
+    let l5: Vec<f64> = l5_fam
+        .iter()
+        .zip(times_ms)
+        .map(|(&x, &t)| {
+            if t <= 37.0 {
+                x - l5_offset
+            } else if t < t1 {
+                x - n * (m * t + b)
+            } else {
+                x - n * (m1 * t + b1)
+            }
+        })
+        .collect();
+    let agg: Vec<f64> = l2.iter().zip(&l5).map(|(a, b)| a + b).collect();
+    let nam = |v: Vec<f64>| v.into_iter().map(|x| x * 1e-6).collect::<Vec<_>>();
+    LayerDipoles {
+        agg: nam(agg),
+        l2: nam(l2),
+        l5: nam(l5),
+    }
+}
+
+/// numpy's pairwise summation (`pairwise_sum` in loops_utils.h), so sums
+/// round as numpy's do.
+pub fn numpy_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        a.iter().fold(-0.0, |acc, x| acc + x)
+    } else if n <= 128 {
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for k in 0..8 {
+                r[k] += a[i + k];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += a[i];
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        numpy_sum(&a[..n2]) + numpy_sum(&a[n2..])
+    }
+}
+
+/// `numpy.hamming(m)`.
+pub fn hamming(m: usize) -> Vec<f64> {
+    if m == 1 {
+        return vec![1.0];
+    }
+    (0..m)
+        .map(|i| {
+            let n = 1.0 - m as f64 + 2.0 * i as f64;
+            0.54 + 0.46 * (std::f64::consts::PI * n / (m as f64 - 1.0)).cos()
+        })
+        .collect()
+}
+
+/// hnn-core `smooth_waveform(data, window_len_ms, sfreq)`: convolution
+/// ('same') with a normalised Hamming window of `round(window_len * sfreq
+/// / 1000)` samples.
+pub fn smooth(data: &[f64], window_len_ms: f64, sfreq_hz: f64) -> Result<Vec<f64>, String> {
+    if window_len_ms < 0.0 {
+        return Err("smoothing window length must be a non-negative number".into());
+    }
+    if 0.0 < window_len_ms && window_len_ms < 1.0 {
+        return Err("smoothing window length less than 1 ms is not supported".into());
+    }
+    let winsz = round_half_even(1e-3 * window_len_ms * sfreq_hz) as usize;
+    if winsz < 1 {
+        return Err(format!("smoothing window is too small: {winsz} samples"));
+    }
+    if winsz > data.len() {
+        return Err(format!(
+            "smoothing window is too long: {winsz} samples; data has {} samples",
+            data.len()
+        ));
+    }
+    let mut win = hamming(winsz);
+    let total = numpy_sum(&win);
+    for w in &mut win {
+        *w /= total;
+    }
+    // numpy.convolve(x, w, 'same') = correlate(x, w[::-1]) centred with
+    // floor(len(w)/2) samples on the left.
+    let rev: Vec<f64> = win.iter().rev().copied().collect();
+    let n_left = winsz / 2;
+    let n = data.len();
+    Ok((0..n)
+        .map(|i| {
+            let mut acc = 0.0;
+            for (j, &w) in rev.iter().enumerate() {
+                let k = i as isize - n_left as isize + j as isize;
+                if k >= 0 && (k as usize) < n {
+                    acc += data[k as usize] * w;
+                }
+            }
+            acc
+        })
+        .collect())
+}
+
+/// numpy's `round` (half to even).
+pub fn round_half_even(x: f64) -> f64 {
+    let r = x.round();
+    if (x - x.trunc()).abs() == 0.5 {
+        2.0 * (x / 2.0).round()
+    } else {
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hamming_matches_numpy_values() {
+        // numpy.hamming(5) = [0.08, 0.54, 1.0, 0.54, 0.08]
+        let w = hamming(5);
+        let expect = [0.08, 0.54, 1.0, 0.54, 0.08];
+        for (a, b) in w.iter().zip(expect) {
+            assert!((a - b).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn smoothing_preserves_a_constant_inside() {
+        let data = vec![2.0; 200];
+        let s = smooth(&data, 1.0, 10_000.0).unwrap();
+        assert!((s[100] - 2.0).abs() < 1e-12);
+        assert!(s[0] < 2.0);
+    }
+
+    #[test]
+    fn half_even_rounding() {
+        assert_eq!(round_half_even(2.5), 2.0);
+        assert_eq!(round_half_even(3.5), 4.0);
+        assert_eq!(round_half_even(1200.0), 1200.0);
+    }
+}
