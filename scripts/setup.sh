@@ -36,7 +36,7 @@ apt_install() {
   "${SUDO[@]}" apt-get update -q || die "apt-get update failed"
   log "apt-get install $*"
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends "$@" || die "apt-get install failed: $*"
+    apt-get install -y -q "$@" || die "apt-get install failed: $*"
 }
 
 missing=()
