@@ -1,7 +1,6 @@
 //! hnn-mpi: an MPI-parallel batch simulator for the HNN neocortical column model.
 //!
 //! Layers, top to bottom:
-//! - [`app`]: the main job: logging, MPI start-up, config loading.
 //! - [`cli`]: the command line (SPEC §1).
 //! - [`network`]: the network description (cell templates, morphologies, synapses).
 //! - [`engine`]: the numerical engine (compartments, Hines solver, mechanisms,
