@@ -1,12 +1,16 @@
 //! hnn-mpi: an MPI-parallel batch simulator for the HNN neocortical column model.
 //!
 //! Layers, top to bottom:
-//! - [`cli`]: the command line (SPEC §1).
-//! - [`network`]: the network description (cell templates, morphologies, synapses).
+//! - [`cli`], [`app`]: the command line (SPEC §1) and the program's run.
+//! - [`network`]: the network description (cell templates, connectivity,
+//!   drives) that model builders produce.
 //! - [`engine`]: the numerical engine (compartments, Hines solver, mechanisms,
 //!   synapses, events, dipole), reproducing NEURON's fixed-step method.
+//! - [`analysis`]: dipole post-processing (hnn-core's renormalisation,
+//!   smoothing) and summary statistics.
 
 pub mod analysis;
+pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod network;

@@ -1,0 +1,192 @@
+//! The main job (SPEC §1): logging, MPI start-up, config distribution, then
+//! the sweep (not built yet).
+
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use log::{debug, info};
+use mpi::traits::{Communicator, Root};
+
+use crate::cli::{exit_code, Cli};
+
+/// This process's (rank, size), set once MPI is up; log lines carry the rank
+/// when there are several.
+static RANK: OnceLock<(i32, i32)> = OnceLock::new();
+
+/// Runs the main job and returns the process exit code (SPEC §1).
+pub fn run(cli: &Cli) -> u8 {
+    init_logging(cli);
+
+    // Without mpirun this is an MPI singleton: one rank, same code path.
+    let Some(universe) = mpi::initialize() else {
+        eprintln!("hnn-mpi: error: MPI was already initialised");
+        return exit_code::IO_FAILURE;
+    };
+    let world = universe.world();
+    let (rank, size) = (world.rank(), world.size());
+    let _ = RANK.set((rank, size));
+    debug!(
+        "MPI rank {rank} of {size} on {} ({})",
+        mpi::environment::processor_name().unwrap_or_else(|_| "?".into()),
+        mpi::environment::library_version()
+            .unwrap_or_else(|_| "?".into())
+            .lines()
+            .next()
+            .unwrap_or("?"),
+    );
+    debug!("{cli:?}");
+
+    // Rank 0 alone reads the file (one read on a shared filesystem, one error
+    // message) and sends the text; every rank then reaches the same verdict.
+    let root = world.process_at_rank(0);
+    let text = if rank == 0 {
+        read_config(&cli.config)
+    } else {
+        Ok(String::new())
+    };
+    let mut status: u8 = match &text {
+        Ok(_) => exit_code::SUCCESS,
+        Err(e) => {
+            eprintln!("hnn-mpi: error: {e}");
+            e.exit_code()
+        }
+    };
+    root.broadcast_into(&mut status);
+    if status != exit_code::SUCCESS {
+        return status;
+    }
+    let mut text = text.unwrap_or_default().into_bytes();
+    let mut len = text.len() as u64;
+    root.broadcast_into(&mut len);
+    text.resize(len as usize, 0);
+    root.broadcast_into(&mut text[..]);
+    let text = String::from_utf8(text).expect("rank 0 sent valid UTF-8");
+    // Rank 0 has validated the text already; this cannot fail.
+    let table: toml::Table = text.parse().expect("rank 0 validated the TOML");
+    debug!(
+        "config {}: {} bytes, tables [{}]",
+        cli.config.display(),
+        text.len(),
+        table.keys().cloned().collect::<Vec<_>>().join(", ")
+    );
+
+    if rank == 0 {
+        info!(
+            "config {}: TOML syntax ok (keys not checked yet)",
+            cli.config.display()
+        );
+        let what = if cli.dry_run {
+            "config validation and sweep planning (--dry-run) are"
+        } else {
+            "network simulation is"
+        };
+        eprintln!(
+            "hnn-mpi: {what} not built yet in this development version \
+             (hnn-mpi {}); exiting with code {}",
+            env!("CARGO_PKG_VERSION"),
+            exit_code::NOT_IMPLEMENTED
+        );
+    }
+    exit_code::NOT_IMPLEMENTED
+    // `universe` drops here: MPI_Finalize on every path that initialised MPI.
+}
+
+fn init_logging(cli: &Cli) {
+    cli.logger_builder()
+        .format(|buf, record| {
+            let style = buf.default_level_style(record.level());
+            let ts = buf.timestamp_seconds();
+            let level = record.level();
+            let target = record.target();
+            match RANK.get() {
+                Some(&(rank, size)) if size > 1 => writeln!(
+                    buf,
+                    "[{ts} {style}{level:<5}{style:#} {target} rank {rank}/{size}] {}",
+                    record.args()
+                ),
+                _ => writeln!(
+                    buf,
+                    "[{ts} {style}{level:<5}{style:#} {target}] {}",
+                    record.args()
+                ),
+            }
+        })
+        .init();
+}
+
+/// Why the config file could not be used.
+#[derive(Debug)]
+pub enum ConfigFileError {
+    Read(String, std::io::Error),
+    Toml(String, toml::de::Error),
+}
+
+impl ConfigFileError {
+    /// A missing, unreadable or malformed config is a bad argument (SPEC §1).
+    pub fn exit_code(&self) -> u8 {
+        exit_code::BAD_CONFIG
+    }
+}
+
+impl fmt::Display for ConfigFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read(path, e) => write!(f, "cannot read config file {path}: {e}"),
+            // toml's message carries the line, the column and the offending text.
+            Self::Toml(path, e) => write!(f, "invalid TOML in config file {path}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigFileError {}
+
+/// Reads `path` and checks that it is TOML; returns its text.
+pub fn read_config(path: &Path) -> Result<String, ConfigFileError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigFileError::Read(name.clone(), e))?;
+    text.parse::<toml::Table>()
+        .map_err(|e| ConfigFileError::Toml(name, e))?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("hnn-mpi-app-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    #[test]
+    fn seed_example_is_valid_toml() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/seed_example.toml");
+        let text = read_config(&path).unwrap();
+        let table: toml::Table = text.parse().unwrap();
+        assert!(table.contains_key("sweep"));
+    }
+
+    #[test]
+    fn missing_file_names_the_file() {
+        let err = read_config(Path::new("no/such/config.toml")).unwrap_err();
+        assert!(matches!(err, ConfigFileError::Read(..)));
+        assert_eq!(err.exit_code(), exit_code::BAD_CONFIG);
+        assert!(err.to_string().contains("no/such/config.toml"), "{err}");
+    }
+
+    #[test]
+    fn bad_toml_names_the_file_and_the_line() {
+        let path = temp_file("bad.toml", "[simulation]\ntstop = 170.0\ndt = = 0.025\n");
+        let err = read_config(&path).unwrap_err();
+        assert!(matches!(err, ConfigFileError::Toml(..)));
+        assert_eq!(err.exit_code(), exit_code::BAD_CONFIG);
+        let msg = err.to_string();
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+        assert!(msg.contains("line 3"), "{msg}");
+    }
+}
