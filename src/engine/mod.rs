@@ -12,6 +12,7 @@
 
 pub mod cell_batch;
 pub mod events;
+pub mod fast_exp;
 pub mod hines;
 pub mod layout;
 pub mod mechanisms;

@@ -24,7 +24,7 @@ pub fn hoc_exp(x: f64) -> f64 {
     if x < -700.0 {
         0.0
     } else {
-        x.exp()
+        super::fast_exp::exp(x)
     }
 }
 
