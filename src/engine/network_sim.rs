@@ -51,6 +51,8 @@ pub struct NetworkSimulation<'a> {
     soma_nodes: Vec<usize>,
     /// Whether each cell is above threshold (`ConditionEvent::flag_`).
     above: Vec<Vec<bool>>,
+    /// Drive-cell spikes (time, gid), latest first, popped as they fire.
+    drive_spikes: Vec<(f64, usize)>,
     tstop_ms: f64,
 }
 
@@ -58,6 +60,21 @@ impl<'a> NetworkSimulation<'a> {
     /// Build every cell, synapse, NetCon and drive event of trial
     /// `trial_idx` (hnn-core `NetworkBuilder`).
     pub fn new(net: &'a NetworkDescription, trial_idx: usize, tstop_ms: f64, dt_ms: f64) -> Self {
+        let events: Vec<Vec<Vec<f64>>> = net
+            .drives
+            .iter()
+            .map(|d| d.event_times(net, trial_idx, tstop_ms))
+            .collect();
+        Self::with_drive_events(net, &events, tstop_ms, dt_ms)
+    }
+
+    /// Build with given drive event times: `events[drive][drive cell]`, ms.
+    pub fn with_drive_events(
+        net: &'a NetworkDescription,
+        events: &[Vec<Vec<f64>>],
+        tstop_ms: f64,
+        dt_ms: f64,
+    ) -> Self {
         let mut layouts: HashMap<String, Arc<CellLayout>> = HashMap::new();
         let mut batches = Vec::new();
         let mut soma_nodes = Vec::new();
@@ -135,10 +152,12 @@ impl<'a> NetworkSimulation<'a> {
         let mut sim = Simulator::new(batches, dt_ms);
         // Drive cells: a VecStim fires at each event time; its NetCons
         // deliver at time + delay.
-        for drive in &net.drives {
-            let events = drive.event_times(net, trial_idx, tstop_ms);
+        let mut drive_spikes = Vec::new();
+        for (drive, events) in net.drives.iter().zip(events) {
             for (offset, times) in events.iter().enumerate() {
-                let Some(ncs) = outgoing.get(&(drive.gid_start + offset)) else {
+                let gid = drive.gid_start + offset;
+                drive_spikes.extend(times.iter().map(|&t| (t, gid)));
+                let Some(ncs) = outgoing.get(&gid) else {
                     continue;
                 };
                 for &t in times {
@@ -148,6 +167,9 @@ impl<'a> NetworkSimulation<'a> {
                 }
             }
         }
+        // Recorded when each VecStim fires, in time order (stable for ties).
+        drive_spikes.sort_by(|a, b| a.0.total_cmp(&b.0));
+        drive_spikes.reverse();
         let above = net
             .populations
             .iter()
@@ -159,6 +181,7 @@ impl<'a> NetworkSimulation<'a> {
             outgoing,
             soma_nodes,
             above,
+            drive_spikes,
             tstop_ms,
         }
     }
@@ -198,6 +221,16 @@ impl<'a> NetworkSimulation<'a> {
         }
         for _ in 0..n_steps {
             self.detect_spikes(&mut result);
+            // VecStims fire as their events are delivered (t + dt/2).
+            let til = self.sim.t_ms + 0.5 * self.sim.dt_ms;
+            while let Some(&(t, gid)) = self.drive_spikes.last() {
+                if t > til {
+                    break;
+                }
+                result.spike_times.push(t);
+                result.spike_gids.push(gid);
+                self.drive_spikes.pop();
+            }
             self.sim.step();
             result.times.push(self.sim.t_ms);
             for (k, &b) in dipole_pops.iter().enumerate() {
