@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::hines;
 use super::layout::CellLayout;
 use super::mechanisms::{
-    ar::Ar, ca::Ca, ca_ion::CaIon, cad::Cad, cat::Cat, hh2::Hh2, kca::Kca, km::Km,
+    ar::Ar, ca::Ca, ca_ion::CaIon, cad::Cad, cat::Cat, hh2::Hh2, kca::Kca, km::Km, Scratch,
 };
 use super::synapse::{Exp2SynBank, IClamp};
 
@@ -38,6 +38,7 @@ pub struct CellBatch {
     pub iclamps: Vec<IClamp>,
     /// `0.001 / dt`: capacitance to conductance (NEURON `cfac`).
     cfac: f64,
+    scratch: Scratch,
 }
 
 impl CellBatch {
@@ -69,6 +70,7 @@ impl CellBatch {
             synapses: Exp2SynBank::new(&layout, n_cells),
             iclamps: Vec::new(),
             cfac: 0.001 / dt_ms,
+            scratch: Scratch::new(n_cells),
             ca_ion,
             layout,
         }
@@ -182,22 +184,22 @@ impl CellBatch {
         }
         self.synapses.state(nc, dt_ms);
         if let Some(m) = &mut self.ar {
-            m.state(&self.v, nc, dt_ms);
+            m.state(&self.v, nc, dt_ms, &mut self.scratch);
         }
         if let Some(m) = &mut self.ca {
-            m.state(&self.v, nc, dt_ms);
+            m.state(&self.v, nc, dt_ms, &mut self.scratch);
         }
         if let Some(m) = &mut self.cat {
-            m.state(&self.v, nc, dt_ms);
+            m.state(&self.v, nc, dt_ms, &mut self.scratch);
         }
         if let Some(m) = &mut self.hh2 {
-            m.state(&self.v, nc, dt_ms);
+            m.state(&self.v, nc, dt_ms, &mut self.scratch);
         }
         if let (Some(m), Some(ion)) = (&mut self.kca, &self.ca_ion) {
-            m.state(ion, nc, dt_ms);
+            m.state(ion, nc, dt_ms, &mut self.scratch);
         }
         if let Some(m) = &mut self.km {
-            m.state(&self.v, nc, dt_ms);
+            m.state(&self.v, nc, dt_ms, &mut self.scratch);
         }
     }
 

@@ -115,6 +115,54 @@ fn exp_main(x: f64) -> f64 {
     scale.mul_add(tmp, scale)
 }
 
+/// glibc's main path without the range test, so loops over it vectorise;
+/// callers redo out-of-range arguments with the system `exp`.
+#[inline(always)]
+fn exp_core(x: f64) -> f64 {
+    let kd = x.mul_add(INV_LN2_N, SHIFT);
+    let ki = kd.to_bits();
+    let kd = kd - SHIFT;
+    let r = kd.mul_add(NEG_LN2_LO_N, kd.mul_add(NEG_LN2_HI_N, x));
+    let idx = (2 * (ki % 128)) as usize;
+    let top = ki << 45;
+    let tail = f64::from_bits(TAB[idx & 0xfe]);
+    let sbits = TAB[(idx & 0xfe) + 1].wrapping_add(top);
+    let r2 = r * r;
+    let p23 = r.mul_add(C3, C2);
+    let p45 = r.mul_add(C5, C4);
+    let tmp = (r2 * r2).mul_add(p45, p23.mul_add(r2, r + tail));
+    let scale = f64::from_bits(sbits);
+    scale.mul_add(tmp, scale)
+}
+
+#[inline(always)]
+fn in_main_range(x: f64) -> bool {
+    ((x.to_bits() >> 52) & 0x7ff).wrapping_sub(0x3c9) <= 0x3e
+}
+
+/// `out[i] = exp(x[i])`, bit-identical to the system `exp`, vectorised.
+pub fn exp_slice(x: &[f64], out: &mut [f64]) {
+    assert_eq!(x.len(), out.len());
+    if !fast_path_ok() {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = v.exp();
+        }
+        return;
+    }
+    let mut all_in_range = true;
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = exp_core(v);
+        all_in_range &= in_main_range(v);
+    }
+    if !all_in_range {
+        for (o, &v) in out.iter_mut().zip(x) {
+            if !in_main_range(v) {
+                *o = v.exp();
+            }
+        }
+    }
+}
+
 fn fast_path_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(self_check)
@@ -151,6 +199,19 @@ pub fn exp(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slice_version_matches_scalar() {
+        let x: Vec<f64> = (0..1000)
+            .map(|i| -800.0 + 1.6 * i as f64 + 1e-3)
+            .chain([0.0, 1e-300, f64::NAN])
+            .collect();
+        let mut out = vec![0.0; x.len()];
+        exp_slice(&x, &mut out);
+        for (a, b) in x.iter().zip(&out) {
+            assert_eq!(a.exp().to_bits(), b.to_bits(), "x = {a}");
+        }
+    }
 
     #[test]
     fn matches_system_exp_where_fma_is_available() {

@@ -54,4 +54,16 @@ impl<const K: usize> Table<K> {
         }
         out
     }
+
+    /// Interpolate a row of arguments: `out[k * x.len() + i]` is function
+    /// `k` at `x[i]`.
+    pub fn lookup_rows(&self, x: &[f64], out: &mut [f64]) {
+        let n = x.len();
+        for (i, &xv) in x.iter().enumerate() {
+            let vals = self.lookup(xv);
+            for k in 0..K {
+                out[k * n + i] = vals[k];
+            }
+        }
+    }
 }

@@ -5,42 +5,11 @@
 use std::collections::BTreeMap;
 
 use super::description::{Connection, ConnectionParams, NetworkDescription};
+use super::numpy_random;
 
-/// The event-time dynamics of a drive.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DriveDynamics {
-    /// Gaussian event times (ms): `numspikes` draws of N(mu, sigma).
-    Evoked {
-        mu: f64,
-        sigma: f64,
-        numspikes: usize,
-    },
-    /// Poisson process from `tstart` to `tstop` (ms) at `rate_constant`
-    /// (Hz), one rate for all targets or one per target cell type.
-    Poisson {
-        tstart: f64,
-        tstop: f64,
-        rate_constant: RateConstant,
-    },
-    /// Rhythmic bursts (hnn-core `_create_bursty_input`).
-    Bursty {
-        tstart: f64,
-        tstart_std: f64,
-        tstop: f64,
-        burst_rate: f64,
-        burst_std: f64,
-        numspikes: usize,
-        spike_isi: f64,
-    },
-    /// Explicit spike times (ms) of drive-cell gid offsets.
-    SpikeTrain { times: Vec<f64>, gids: Vec<usize> },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum RateConstant {
-    All(f64),
-    PerType(BTreeMap<String, f64>),
-}
+/// The event-time dynamics of a drive (evoked, poisson, bursty,
+/// spike_train), as hnn-core's `drive['dynamics']`.
+pub use super::numpy_random::{DriveEventDynamics as DriveDynamics, PoissonRate};
 
 /// A drive as configured (hnn-core's keyword arguments and defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -220,7 +189,7 @@ impl Drive {
         trial_idx: usize,
         tstop: f64,
     ) -> Vec<Vec<f64>> {
-        let trial_seed_offset = net.n_gids as u64;
+        let trial_seed_offset = net.n_gids;
         (0..self.n_drive_cells)
             .map(|offset| {
                 let gid = self.gid_start + offset;
@@ -239,14 +208,14 @@ impl Drive {
                     // All its connections were dropped by `probability`.
                     return Vec::new();
                 }
-                drive_cell_event_times(
+                numpy_random::drive_cell_event_times(
                     &self.spec.dynamics,
                     tstop,
                     target_type.as_deref(),
-                    trial_idx as u64,
-                    offset as u64,
-                    self.spec.event_seed,
-                    trial_seed_offset,
+                    trial_idx as i64,
+                    offset as i64,
+                    self.spec.event_seed as i64,
+                    trial_seed_offset as i64,
                 )
             })
             .collect()
@@ -255,22 +224,13 @@ impl Drive {
 
 /// hnn-core `_connection_probability`: keep a random subset of the pairs.
 fn apply_connection_probability(
-    _gid_pairs: &mut Vec<(usize, Vec<usize>)>,
-    _probability: f64,
-    _conn_seed: u64,
+    gid_pairs: &mut Vec<(usize, Vec<usize>)>,
+    probability: f64,
+    conn_seed: u64,
 ) -> Result<(), String> {
-    unimplemented!("connection probability: numpy Generator pending")
-}
-
-/// hnn-core `_drive_cell_event_times`.
-fn drive_cell_event_times(
-    _dynamics: &DriveDynamics,
-    _tstop: f64,
-    _target_type: Option<&str>,
-    _trial_idx: u64,
-    _drive_cell_gid: u64,
-    _event_seed: u64,
-    _trial_seed_offset: u64,
-) -> Vec<f64> {
-    unimplemented!("drive events: numpy RandomState pending")
+    if !(probability > 0.0 && probability < 1.0) {
+        return Err(format!("probability must be in (0, 1), got {probability}"));
+    }
+    numpy_random::connection_probability_apply(gid_pairs, probability, conn_seed as u128);
+    Ok(())
 }

@@ -14,9 +14,11 @@
 //!    (what `hnn_core.network._connection_probability` creates).
 //! 3. HNN-core drive event times (`hnn_core/drives.py`): [`get_prng`],
 //!    [`create_extpois`], [`create_gauss`], [`create_bursty_input`],
+//!    [`spike_train_event_times`], [`filter_and_sort_event_times`],
 //!    [`drive_cell_event_times`], plus [`numpy_arange_f64`].
 //! 4. HNN-core connection pruning (`hnn_core/network.py`):
-//!    [`connection_probability_kept`], [`connection_probability_prune`].
+//!    [`connection_probability_kept`], [`connection_probability_prune`],
+//!    [`connection_probability_apply`].
 //!
 //! Floating point: every expression keeps numpy's C evaluation order, no
 //! fused multiply-add (numpy's x86-64 wheels are built without FMA
@@ -583,9 +585,9 @@ impl Generator {
     /// * `replace=False` otherwise: Floyd's algorithm with an open-addressing
     ///   hash set, followed by a shuffle of the result.
     ///
-    /// Not implemented: a probability vector `p` (use of `p` is a different
-    /// algorithm: cdf + searchsorted) and `shuffle=False`; this API has no way
-    /// to request them.
+    /// Not implemented: a probability vector `p` (a different algorithm:
+    /// cdf + searchsorted) and `shuffle=False` (cutoff 20 and no final
+    /// shuffle); this API has no way to request them.
     ///
     /// Panics like numpy's `ValueError` when `size > pop_size` without
     /// replacement, or `pop_size == 0` with `size > 0`.
@@ -604,7 +606,8 @@ impl Generator {
         }
         if size as u64 > pop_size {
             panic!(
-                "numpy raises ValueError: Cannot take a larger sample than population when replace is False"
+                "numpy raises ValueError: Cannot take a larger sample than population when \
+                 replace is False"
             );
         }
         let pop_size_i = pop_size as i64;
@@ -720,10 +723,16 @@ pub fn get_prng(seed: i64, gid: i64) -> (RandomState, RandomState) {
 /// keeping values `< T`. Panics with hnn-core's `ValueError`s.
 pub fn create_extpois(t0: f64, t_stop: f64, lamtha: f64, prng: &mut RandomState) -> Vec<f64> {
     if t0 < 0.0 {
-        panic!("hnn-core raises ValueError: The start time for Poisson inputs must begreater than 0. Got {t0}");
+        panic!(
+            "hnn-core raises ValueError: The start time for Poisson inputs must begreater \
+             than 0. Got {t0}"
+        );
     }
     if t_stop < t0 {
-        panic!("hnn-core raises ValueError: The end time for Poisson inputs must begreater than start time. Got ({t0}, {t_stop})");
+        panic!(
+            "hnn-core raises ValueError: The end time for Poisson inputs must begreater than \
+             start time. Got ({t0}, {t_stop})"
+        );
     }
     if lamtha <= 0.0 {
         panic!("hnn-core raises ValueError: Rate must be > 0. Got {lamtha}");
@@ -800,6 +809,40 @@ pub fn create_bursty_input(
     }
 }
 
+/// The `spike_train` branch of `_drive_cell_event_times` (hnn-core 0.6.1):
+/// the `times` whose `gids` equal `drive_cell_gid`, in input order. It
+/// returns early in hnn-core, so these times are **neither filtered to
+/// `0 < t <= tstop` nor sorted**. Empty `times` or `gids` (or missing keys)
+/// give no events; mismatched lengths panic (numpy `IndexError`).
+pub fn spike_train_event_times(times: &[f64], gids: &[i64], drive_cell_gid: i64) -> Vec<f64> {
+    if times.is_empty() || gids.is_empty() {
+        return Vec::new();
+    }
+    if times.len() != gids.len() {
+        panic!(
+            "numpy raises IndexError: boolean index did not match (spike_train times/gids \
+             lengths {} != {})",
+            times.len(),
+            gids.len()
+        );
+    }
+    times
+        .iter()
+        .zip(gids)
+        .filter(|&(_, &g)| g == drive_cell_gid)
+        .map(|(&t, _)| t)
+        .collect()
+}
+
+/// The end of `_drive_cell_event_times` for evoked / poisson / bursty drives:
+/// `event_times[(event_times > 0) & (event_times <= tstop)]`, then
+/// `event_times.sort()` ("values MUST be sorted for VecStim()").
+pub fn filter_and_sort_event_times(mut event_times: Vec<f64>, tstop: f64) -> Vec<f64> {
+    event_times.retain(|&t| t > 0.0 && t <= tstop);
+    event_times.sort_by(|a, b| a.partial_cmp(b).expect("NaN event time"));
+    event_times
+}
+
 /// Poisson `rate_constant` of a drive's dynamics: a single number, or a
 /// dict keyed by target cell type (what `Network.add_poisson_drive` stores
 /// when `cell_specific=True`).
@@ -809,9 +852,10 @@ pub enum PoissonRate {
     PerTargetType(BTreeMap<String, f64>),
 }
 
-/// `drive['dynamics']` of an HNN-core external drive, by drive type.
+/// `drive['dynamics']` of an HNN-core external drive, by drive type, as
+/// consumed by [`drive_cell_event_times`].
 #[derive(Clone, Debug, PartialEq)]
-pub enum DriveDynamics {
+pub enum DriveEventDynamics {
     /// `'evoked'` (and legacy `'gaussian'`, the same code path):
     /// `dict(mu, sigma, numspikes)`.
     Evoked {
@@ -853,10 +897,10 @@ pub enum DriveDynamics {
 /// * Seeds: `prng = RandomState(event_seed + trial_idx * trial_seed_offset +
 ///   drive_cell_gid)`, `prng2 = RandomState(event_seed + trial_idx *
 ///   trial_seed_offset)` (used only by bursty drives with `tstart_std > 0`).
-/// * evoked / poisson / bursty results are filtered to `0 < t <= tstop` and
-///   sorted (`event_times.sort()`).
-/// * spike_train (hnn-core 0.6.1 returns early): the `times` whose `gids`
-///   equal `drive_cell_gid`, in input order, **neither filtered nor sorted**.
+/// * evoked / poisson / bursty results go through
+///   [`filter_and_sort_event_times`] (`0 < t <= tstop`, sorted).
+/// * spike_train: [`spike_train_event_times`] (no filter, no sort, as in
+///   hnn-core 0.6.1).
 /// * poisson with a per-type rate and a `target_type` that has no rate:
 ///   no events (hnn-core's legacy-mode branch).
 ///
@@ -865,7 +909,7 @@ pub enum DriveDynamics {
 /// with `'any'`, mismatched spike-train `times`/`gids` lengths, ...).
 #[allow(clippy::too_many_arguments)]
 pub fn drive_cell_event_times(
-    dynamics: &DriveDynamics,
+    dynamics: &DriveEventDynamics,
     tstop: f64,
     target_type: Option<&str>,
     trial_idx: i64,
@@ -873,10 +917,11 @@ pub fn drive_cell_event_times(
     event_seed: i64,
     trial_seed_offset: i64,
 ) -> Vec<f64> {
+    // _get_prng is called (and the seeds validated) before anything else
     let (mut prng, mut prng2) =
         get_prng(event_seed + trial_idx * trial_seed_offset, drive_cell_gid);
-    let mut event_times = match dynamics {
-        DriveDynamics::Poisson {
+    let event_times = match dynamics {
+        DriveEventDynamics::Poisson {
             tstart,
             tstop: t_end,
             rate_constant,
@@ -885,7 +930,8 @@ pub fn drive_cell_event_times(
                 (None, PoissonRate::Constant(r)) => Some(*r),
                 (Some(tt), PoissonRate::PerTargetType(m)) => m.get(tt).copied(),
                 (None, PoissonRate::PerTargetType(_)) => panic!(
-                    "hnn-core raises TypeError: a per-target-type rate_constant needs a target_type"
+                    "hnn-core raises TypeError: a per-target-type rate_constant needs a \
+                     target_type"
                 ),
                 (Some(_), PoissonRate::Constant(_)) => panic!(
                     "hnn-core raises TypeError: argument of type 'float' is not iterable \
@@ -897,12 +943,12 @@ pub fn drive_cell_event_times(
                 None => Vec::new(),
             }
         }
-        DriveDynamics::Evoked {
+        DriveEventDynamics::Evoked {
             mu,
             sigma,
             numspikes,
         } => create_gauss(*mu, *sigma, *numspikes, &mut prng),
-        DriveDynamics::Bursty {
+        DriveEventDynamics::Bursty {
             tstart,
             tstart_std,
             tstop: t_end,
@@ -921,31 +967,11 @@ pub fn drive_cell_event_times(
             &mut prng,
             &mut prng2,
         ),
-        DriveDynamics::SpikeTrain { times, gids } => {
-            if times.is_empty() || gids.is_empty() {
-                return Vec::new();
-            }
-            if times.len() != gids.len() {
-                panic!(
-                    "numpy raises IndexError: boolean index did not match \
-                     (spike_train times/gids lengths {} != {})",
-                    times.len(),
-                    gids.len()
-                );
-            }
-            return times
-                .iter()
-                .zip(gids)
-                .filter(|&(_, &g)| g == drive_cell_gid)
-                .map(|(&t, _)| t)
-                .collect();
+        DriveEventDynamics::SpikeTrain { times, gids } => {
+            return spike_train_event_times(times, gids, drive_cell_gid);
         }
     };
-    // "brute force remove non-zero times. Might result in fewer vals than
-    // desired"; values MUST be sorted for VecStim()
-    event_times.retain(|&t| t > 0.0 && t <= tstop);
-    event_times.sort_by(|a, b| a.partial_cmp(b).expect("NaN event time"));
-    event_times
+    filter_and_sort_event_times(event_times, tstop)
 }
 
 // ===========================================================================
@@ -989,11 +1015,11 @@ pub fn connection_probability_kept(
 /// applied to `conn['gid_pairs']` given as `(src_gid, target_gids)` in dict
 /// order: returns the pruned pairs in the same order; sources left with no
 /// target are removed (`conn['gid_pairs'].pop(src_gid)`).
-pub fn connection_probability_prune(
-    gid_pairs: &[(i64, Vec<i64>)],
+pub fn connection_probability_prune<S: Copy, T: Copy>(
+    gid_pairs: &[(S, Vec<T>)],
     probability: f64,
     conn_seed: u128,
-) -> Vec<(i64, Vec<i64>)> {
+) -> Vec<(S, Vec<T>)> {
     let n: usize = gid_pairs.iter().map(|(_, t)| t.len()).sum();
     let kept = connection_probability_kept(n, probability, conn_seed);
     let mut connection_idx = 0;
@@ -1011,6 +1037,16 @@ pub fn connection_probability_prune(
         }
     }
     out
+}
+
+/// In-place form of [`connection_probability_prune`] (hnn-core modifies
+/// `conn['gid_pairs']` in place).
+pub fn connection_probability_apply<S: Copy, T: Copy>(
+    gid_pairs: &mut Vec<(S, Vec<T>)>,
+    probability: f64,
+    conn_seed: u128,
+) {
+    *gid_pairs = connection_probability_prune(gid_pairs, probability, conn_seed);
 }
 
 #[cfg(test)]
@@ -1057,6 +1093,15 @@ mod tests {
         let mut v = g.choice(50, 50, false);
         v.sort();
         assert_eq!(v, (0..50).collect::<Vec<i64>>());
+    }
+
+    #[test]
+    fn prune_in_place_matches_prune() {
+        let pairs: Vec<(usize, Vec<usize>)> = (0..6).map(|s| (s, vec![s, s + 10])).collect();
+        let mut p2 = pairs.clone();
+        connection_probability_apply(&mut p2, 0.5, 3);
+        assert_eq!(p2, connection_probability_prune(&pairs, 0.5, 3));
+        assert_eq!(p2.iter().map(|(_, t)| t.len()).sum::<usize>(), 6);
     }
 
     #[test]

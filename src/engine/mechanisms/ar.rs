@@ -1,6 +1,6 @@
 //! ar.mod: anomalous rectifier (h-like) current (Traub 2003).
 
-use super::{cnexp, current_and_jacobian};
+use super::{cnexp_row, current_and_jacobian, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -52,13 +52,12 @@ impl Ar {
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+        let (tab, arg, e) = scratch.parts();
         for (i, &node) in self.nodes.iter().enumerate() {
-            for c in 0..nc {
-                let [minf, mtau] = self.table.lookup(v[node * nc + c]);
-                let s = i * nc + c;
-                self.m[s] = cnexp(self.m[s], minf, mtau, dt);
-            }
+            self.table.lookup_rows(&v[node * nc..(node + 1) * nc], tab);
+            let (inf, tau) = (&tab[..nc], &tab[nc..2 * nc]);
+            cnexp_row(&mut self.m[i * nc..(i + 1) * nc], inf, tau, dt, arg, e);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! ca.mod: high-voltage-activated calcium current (fixed eca from ca_ion).
 
 use super::ca_ion::CaIon;
-use super::{cnexp, current_and_jacobian, tadj};
+use super::{cnexp_row, current_and_jacobian, tadj, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -81,14 +81,16 @@ impl Ca {
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+        let (tab, arg, e) = scratch.parts();
         for (i, &node) in self.nodes.iter().enumerate() {
-            for c in 0..nc {
-                let [minf, hinf, mtau, htau] = self.table.lookup(v[node * nc + c] + VSHIFT);
-                let s = i * nc + c;
-                self.m[s] = cnexp(self.m[s], minf, mtau, dt);
-                self.h[s] = cnexp(self.h[s], hinf, htau, dt);
-            }
+            // VSHIFT is 0 in hnn-core, and v + 0.0 == v.
+            debug_assert_eq!(VSHIFT, 0.0);
+            self.table.lookup_rows(&v[node * nc..(node + 1) * nc], tab);
+            let row = |k: usize| &tab[k * nc..(k + 1) * nc];
+            let s = i * nc..(i + 1) * nc;
+            cnexp_row(&mut self.m[s.clone()], row(0), row(2), dt, arg, e);
+            cnexp_row(&mut self.h[s], row(1), row(3), dt, arg, e);
         }
     }
 }

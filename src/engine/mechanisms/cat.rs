@@ -1,7 +1,7 @@
 //! cat.mod: low-threshold T-type calcium current (Traub 2003); a nonspecific
 //! current with a fixed 125 mV reversal, so it does not feed cai.
 
-use super::{cnexp, current_and_jacobian};
+use super::{cnexp_row, current_and_jacobian, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -66,14 +66,14 @@ impl Cat {
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+        let (tab, arg, e) = scratch.parts();
         for (i, &node) in self.nodes.iter().enumerate() {
-            for c in 0..nc {
-                let [minf, mtau, hinf, htau] = self.table.lookup(v[node * nc + c]);
-                let s = i * nc + c;
-                self.m[s] = cnexp(self.m[s], minf, mtau, dt);
-                self.h[s] = cnexp(self.h[s], hinf, htau, dt);
-            }
+            self.table.lookup_rows(&v[node * nc..(node + 1) * nc], tab);
+            let row = |k: usize| &tab[k * nc..(k + 1) * nc];
+            let s = i * nc..(i + 1) * nc;
+            cnexp_row(&mut self.m[s.clone()], row(0), row(1), dt, arg, e);
+            cnexp_row(&mut self.h[s], row(2), row(3), dt, arg, e);
         }
     }
 }

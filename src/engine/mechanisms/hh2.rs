@@ -1,6 +1,6 @@
 //! hh2.mod: Hodgkin-Huxley sodium, potassium and leak channels (shifted).
 
-use super::{cnexp, current_and_jacobian};
+use super::{cnexp_row, current_and_jacobian, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::{hoc_exp, DEFAULT_EK_MV, DEFAULT_ENA_MV};
@@ -102,15 +102,15 @@ impl Hh2 {
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+        let (tab, arg, e) = scratch.parts();
         for (i, &node) in self.nodes.iter().enumerate() {
-            for c in 0..nc {
-                let [minf, mtau, hinf, htau, ninf, ntau] = self.table.lookup(v[node * nc + c]);
-                let s = i * nc + c;
-                self.m[s] = cnexp(self.m[s], minf, mtau, dt);
-                self.h[s] = cnexp(self.h[s], hinf, htau, dt);
-                self.n[s] = cnexp(self.n[s], ninf, ntau, dt);
-            }
+            self.table.lookup_rows(&v[node * nc..(node + 1) * nc], tab);
+            let row = |k: usize| &tab[k * nc..(k + 1) * nc];
+            let s = i * nc..(i + 1) * nc;
+            cnexp_row(&mut self.m[s.clone()], row(0), row(1), dt, arg, e);
+            cnexp_row(&mut self.h[s.clone()], row(2), row(3), dt, arg, e);
+            cnexp_row(&mut self.n[s], row(4), row(5), dt, arg, e);
         }
     }
 }

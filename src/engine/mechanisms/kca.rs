@@ -1,7 +1,7 @@
 //! kca.mod: calcium-dependent potassium channel.
 
 use super::ca_ion::CaIon;
-use super::{cnexp, current_and_jacobian, tadj};
+use super::{cnexp_row, current_and_jacobian, tadj, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::units::DEFAULT_EK_MV;
 
@@ -35,7 +35,8 @@ impl Kca {
     /// kca.mod `rates(cai)`: (ninf, ntau).
     #[inline(always)]
     fn rates(&self, cai: f64) -> (f64, f64) {
-        let a = RA * cai.powf(CAIX);
+        // pow(cai, 1) is cai exactly; skip the call.
+        let a = RA * if CAIX == 1.0 { cai } else { cai.powf(CAIX) };
         let b = RB;
         (a / (a + b), 1.0 / self.tadj / (a + b))
     }
@@ -63,13 +64,14 @@ impl Kca {
         }
     }
 
-    pub fn state(&mut self, ion: &CaIon, nc: usize, dt: f64) {
+    pub fn state(&mut self, ion: &CaIon, nc: usize, dt: f64, scratch: &mut Scratch) {
+        let (tab, arg, e) = scratch.parts();
         for (i, &ii) in self.ion.iter().enumerate() {
+            let (inf, tau) = tab[..2 * nc].split_at_mut(nc);
             for c in 0..nc {
-                let (ninf, ntau) = self.rates(ion.cai[ii * nc + c]);
-                let s = i * nc + c;
-                self.n[s] = cnexp(self.n[s], ninf, ntau, dt);
+                (inf[c], tau[c]) = self.rates(ion.cai[ii * nc + c]);
             }
+            cnexp_row(&mut self.n[i * nc..(i + 1) * nc], inf, tau, dt, arg, e);
         }
     }
 }

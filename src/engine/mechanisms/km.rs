@@ -1,6 +1,6 @@
 //! km.mod: slow non-inactivating (muscarinic) potassium channel.
 
-use super::{cnexp, current_and_jacobian, tadj};
+use super::{cnexp_row, current_and_jacobian, tadj, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::{hoc_exp, DEFAULT_EK_MV};
@@ -67,13 +67,12 @@ impl Km {
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64) {
+    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+        let (tab, arg, e) = scratch.parts();
         for (i, &node) in self.nodes.iter().enumerate() {
-            for c in 0..nc {
-                let [ninf, ntau] = self.table.lookup(v[node * nc + c]);
-                let s = i * nc + c;
-                self.n[s] = cnexp(self.n[s], ninf, ntau, dt);
-            }
+            self.table.lookup_rows(&v[node * nc..(node + 1) * nc], tab);
+            let (inf, tau) = (&tab[..nc], &tab[nc..2 * nc]);
+            cnexp_row(&mut self.n[i * nc..(i + 1) * nc], inf, tau, dt, arg, e);
         }
     }
 }
