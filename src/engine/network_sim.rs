@@ -154,13 +154,14 @@ impl<'a> NetworkSimulation<'a> {
         // deliver at time + delay.
         let mut drive_spikes = Vec::new();
         for (drive, events) in net.drives.iter().zip(events) {
-            for (offset, times) in events.iter().enumerate() {
+            for (offset, event_times) in events.iter().enumerate() {
                 let gid = drive.gid_start + offset;
+                let times = vecstim_firing_times(event_times);
                 drive_spikes.extend(times.iter().map(|&t| (t, gid)));
                 let Some(ncs) = outgoing.get(&gid) else {
                     continue;
                 };
-                for &t in times {
+                for &t in &times {
                     for nc in ncs {
                         sim.queue_event(t + nc.delay_ms, nc.target, nc.weight_us);
                     }
@@ -270,4 +271,19 @@ impl<'a> NetworkSimulation<'a> {
             }
         }
     }
+}
+
+/// When a VecStim (hnn-core's vecevent.mod) fires for each of its event
+/// times: from each event it schedules the next with `net_send(etime - t)`,
+/// which nocmodl emits as `t + etime - t`, i.e. `(t + etime) - t`, so a
+/// firing time can differ from `etime` in the last bit.
+fn vecstim_firing_times(event_times: &[f64]) -> Vec<f64> {
+    let mut t = 0.0;
+    event_times
+        .iter()
+        .map(|&etime| {
+            t = (t + etime) - t;
+            t
+        })
+        .collect()
 }
