@@ -2,3 +2,4 @@
 //! smoothing, summary statistics.
 
 pub mod dipole;
+pub mod stats;

@@ -70,7 +70,8 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
     for c in 0..n {
         // hoc_Exp's underflow guard.
         let e_c = if arg[c] < -700.0 { 0.0 } else { e[c] };
-        x[c] = x[c] + (1. - e_c) * (-(inf[c] / tau[c]) / (-1.0 / tau[c]) - x[c]);
+        let rate = -1.0 / tau[c];
+        x[c] = x[c] + (1. - e_c) * (-(inf[c] / tau[c]) / rate - x[c]);
     }
 }
 

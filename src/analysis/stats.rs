@@ -1,0 +1,123 @@
+//! Summary statistics of one simulated trial (`[summary] stats`).
+
+use std::path::Path;
+
+/// A dipole from a file in hnn-core's text format (`Dipole.write`: columns
+/// time (ms), agg, L2, L5; we use time and agg).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceDipole {
+    pub times_ms: Vec<f64>,
+    pub agg: Vec<f64>,
+}
+
+impl ReferenceDipole {
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read reference dipole {}: {e}", path.display()))?;
+        let mut times_ms = Vec::new();
+        let mut agg = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let cols: Vec<f64> = line
+                .split_whitespace()
+                .map(|x| x.parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("{}:{}: not a number ({e})", path.display(), i + 1))?;
+            if cols.len() < 2 {
+                return Err(format!(
+                    "{}:{}: expected columns time, agg[, L2, L5]",
+                    path.display(),
+                    i + 1
+                ));
+            }
+            times_ms.push(cols[0]);
+            agg.push(cols[1]);
+        }
+        if times_ms.len() < 2 {
+            return Err(format!("{}: fewer than two samples", path.display()));
+        }
+        Ok(ReferenceDipole { times_ms, agg })
+    }
+
+    /// Linear interpolation at `t`, or `None` outside the file's time span.
+    pub fn at(&self, t: f64) -> Option<f64> {
+        let ts = &self.times_ms;
+        if t < ts[0] || t > ts[ts.len() - 1] {
+            return None;
+        }
+        let j = ts.partition_point(|&x| x <= t).min(ts.len() - 1).max(1);
+        let (t0, t1) = (ts[j - 1], ts[j]);
+        let w = if t1 > t0 { (t - t0) / (t1 - t0) } else { 0.0 };
+        Some(self.agg[j - 1] + w * (self.agg[j] - self.agg[j - 1]))
+    }
+}
+
+pub fn dipole_min(x: &[f64]) -> f64 {
+    x.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+pub fn dipole_max(x: &[f64]) -> f64 {
+    x.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+pub fn dipole_peak_to_peak(x: &[f64]) -> f64 {
+    dipole_max(x) - dipole_min(x)
+}
+
+/// Root mean square, nAm.
+pub fn dipole_rms(x: &[f64]) -> f64 {
+    (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt()
+}
+
+/// Root-mean-square difference from the reference, over the samples whose
+/// time the reference covers (linearly interpolated), nAm.
+pub fn dipole_rmse(times_ms: &[f64], x: &[f64], reference: &ReferenceDipole) -> f64 {
+    let (mut se, mut n) = (0.0, 0usize);
+    for (&t, &v) in times_ms.iter().zip(x) {
+        if let Some(r) = reference.at(t) {
+            se += (v - r) * (v - r);
+            n += 1;
+        }
+    }
+    if n == 0 {
+        f64::NAN
+    } else {
+        (se / n as f64).sqrt()
+    }
+}
+
+/// Mean firing rate (Hz) of `n_cells` cells that fired `n_spikes` spikes
+/// in `tstop_ms`.
+pub fn rate_hz(n_spikes: usize, n_cells: usize, tstop_ms: f64) -> f64 {
+    n_spikes as f64 / n_cells as f64 / (tstop_ms / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_statistics() {
+        let x = [1.0, -3.0, 2.0];
+        assert_eq!(dipole_min(&x), -3.0);
+        assert_eq!(dipole_max(&x), 2.0);
+        assert_eq!(dipole_peak_to_peak(&x), 5.0);
+        assert!((dipole_rms(&x) - (14.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!(rate_hz(10, 5, 1000.0), 2.0);
+    }
+
+    #[test]
+    fn rmse_against_an_interpolated_reference() {
+        let reference = ReferenceDipole {
+            times_ms: vec![0.0, 10.0],
+            agg: vec![0.0, 10.0],
+        };
+        // Ours is the reference plus 1 everywhere it is defined.
+        let t = [0.0, 2.5, 5.0, 20.0];
+        let x = [1.0, 3.5, 6.0, 100.0];
+        assert!((dipole_rmse(&t, &x, &reference) - 1.0).abs() < 1e-12);
+    }
+}
