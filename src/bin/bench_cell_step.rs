@@ -25,13 +25,13 @@ fn main() {
     for &n_cells in &[1usize, 10, 100] {
         let mut batch = CellBatch::new(layout.clone(), n_cells, 37.0, dt_ms);
         for cell in 0..n_cells {
-            // The golden "step" stimulus shape: repetitive firing.
+            // As scripts/bench/neuron_cell_step.py: 3 nA from 10 ms on.
             batch.iclamps.push(IClamp {
                 cell,
                 node: soma,
                 del_ms: 10.0,
                 dur_ms: tstop_ms,
-                amp_na: 1.0,
+                amp_na: 3.0,
                 scale: 1.0e2 / layout.area_um2[soma],
             });
         }

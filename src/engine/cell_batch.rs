@@ -70,7 +70,15 @@ impl CellBatch {
             synapses: Exp2SynBank::new(&layout, n_cells),
             iclamps: Vec::new(),
             cfac: 0.001 / dt_ms,
-            scratch: Scratch::new(n_cells),
+            scratch: Scratch::new(
+                n_cells
+                    * layout
+                        .mechanisms
+                        .iter()
+                        .map(|m| m.nodes.len())
+                        .max()
+                        .unwrap_or(0),
+            ),
             ca_ion,
             layout,
         }

@@ -82,15 +82,13 @@ impl Ca {
     }
 
     pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
-        let (tab, arg, e) = scratch.parts();
-        for (i, &node) in self.nodes.iter().enumerate() {
-            // VSHIFT is 0 in hnn-core, and v + 0.0 == v.
-            debug_assert_eq!(VSHIFT, 0.0);
-            self.table.lookup_rows(&v[node * nc..(node + 1) * nc], tab);
-            let row = |k: usize| &tab[k * nc..(k + 1) * nc];
-            let s = i * nc..(i + 1) * nc;
-            cnexp_row(&mut self.m[s.clone()], row(0), row(2), dt, arg, e);
-            cnexp_row(&mut self.h[s], row(1), row(3), dt, arg, e);
-        }
+        // VSHIFT is 0 in hnn-core, and v + 0.0 == v.
+        debug_assert_eq!(VSHIFT, 0.0);
+        let (vg, tab, arg, e) = scratch.gather(v, &self.nodes, nc);
+        let n = vg.len();
+        self.table.lookup_rows(vg, tab);
+        let row = |k: usize| &tab[k * n..(k + 1) * n];
+        cnexp_row(&mut self.m, row(0), row(2), dt, arg, e);
+        cnexp_row(&mut self.h, row(1), row(3), dt, arg, e);
     }
 }

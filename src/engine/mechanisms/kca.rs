@@ -65,13 +65,12 @@ impl Kca {
     }
 
     pub fn state(&mut self, ion: &CaIon, nc: usize, dt: f64, scratch: &mut Scratch) {
-        let (tab, arg, e) = scratch.parts();
-        for (i, &ii) in self.ion.iter().enumerate() {
-            let (inf, tau) = tab[..2 * nc].split_at_mut(nc);
-            for c in 0..nc {
-                (inf[c], tau[c]) = self.rates(ion.cai[ii * nc + c]);
-            }
-            cnexp_row(&mut self.n[i * nc..(i + 1) * nc], inf, tau, dt, arg, e);
+        let (cai, tab, arg, e) = scratch.gather(&ion.cai, &self.ion, nc);
+        let n = cai.len();
+        let (inf, tau) = tab[..2 * n].split_at_mut(n);
+        for k in 0..n {
+            (inf[k], tau[k]) = self.rates(cai[k]);
         }
+        cnexp_row(&mut self.n, inf, tau, dt, arg, e);
     }
 }

@@ -68,11 +68,9 @@ impl Km {
     }
 
     pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
-        let (tab, arg, e) = scratch.parts();
-        for (i, &node) in self.nodes.iter().enumerate() {
-            self.table.lookup_rows(&v[node * nc..(node + 1) * nc], tab);
-            let (inf, tau) = (&tab[..nc], &tab[nc..2 * nc]);
-            cnexp_row(&mut self.n[i * nc..(i + 1) * nc], inf, tau, dt, arg, e);
-        }
+        let (vg, tab, arg, e) = scratch.gather(v, &self.nodes, nc);
+        let n = vg.len();
+        self.table.lookup_rows(vg, tab);
+        cnexp_row(&mut self.n, &tab[..n], &tab[n..2 * n], dt, arg, e);
     }
 }

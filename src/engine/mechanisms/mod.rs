@@ -39,21 +39,41 @@ pub fn tadj(q10: f64, celsius: f64, temp: f64, tshift: f64) -> f64 {
     q10.powf((celsius - temp - tshift) / 10.0)
 }
 
-/// Scratch rows of `n_cells` for the vectorised state updates.
+/// Scratch space for the vectorised state updates: room for one value per
+/// (instance, cell) of the largest mechanism.
 pub struct Scratch {
-    /// Table outputs, `[k * n_cells + cell]`.
+    /// Voltages gathered per (instance, cell).
+    pub v: Vec<f64>,
+    /// Table outputs, `[k * n + i]`.
     pub tab: Vec<f64>,
     arg: Vec<f64>,
     e: Vec<f64>,
 }
 
 impl Scratch {
-    pub fn new(n_cells: usize) -> Self {
+    pub fn new(capacity: usize) -> Self {
         Scratch {
-            tab: vec![0.0; 8 * n_cells],
-            arg: vec![0.0; n_cells],
-            e: vec![0.0; n_cells],
+            v: vec![0.0; capacity],
+            tab: vec![0.0; 8 * capacity],
+            arg: vec![0.0; capacity],
+            e: vec![0.0; capacity],
         }
+    }
+
+    /// Gather `v` at `nodes` for every cell, `[instance * nc + cell]`,
+    /// and split the scratch into (voltages, table rows, exp arguments,
+    /// exp results).
+    pub fn gather(
+        &mut self,
+        v: &[f64],
+        nodes: &[usize],
+        nc: usize,
+    ) -> (&[f64], &mut [f64], &mut [f64], &mut [f64]) {
+        let n = nodes.len() * nc;
+        for (i, &node) in nodes.iter().enumerate() {
+            self.v[i * nc..(i + 1) * nc].copy_from_slice(&v[node * nc..(node + 1) * nc]);
+        }
+        (&self.v[..n], &mut self.tab, &mut self.arg, &mut self.e)
     }
 }
 
@@ -72,12 +92,5 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
         let e_c = if arg[c] < -700.0 { 0.0 } else { e[c] };
         let rate = -1.0 / tau[c];
         x[c] = x[c] + (1. - e_c) * (-(inf[c] / tau[c]) / rate - x[c]);
-    }
-}
-
-impl Scratch {
-    /// Split into the table rows and the exp work rows.
-    pub fn parts(&mut self) -> (&mut [f64], &mut [f64], &mut [f64]) {
-        (&mut self.tab, &mut self.arg, &mut self.e)
     }
 }
