@@ -6,10 +6,11 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use log::{debug, info};
+use log::{debug, warn};
 use mpi::traits::{Communicator, Root};
 
 use crate::cli::{exit_code, Cli};
+use crate::sweep_run::SweepPlan;
 
 /// This process's (rank, size), set once MPI is up; log lines carry the rank
 /// when there are several.
@@ -63,33 +64,48 @@ pub fn run(cli: &Cli) -> u8 {
     text.resize(len as usize, 0);
     root.broadcast_into(&mut text[..]);
     let text = String::from_utf8(text).expect("rank 0 sent valid UTF-8");
-    // Rank 0 has validated the text already; this cannot fail.
-    let table: toml::Table = text.parse().expect("rank 0 validated the TOML");
-    debug!(
-        "config {}: {} bytes, tables [{}]",
-        cli.config.display(),
-        text.len(),
-        table.keys().cloned().collect::<Vec<_>>().join(", ")
-    );
-
-    if rank == 0 {
-        info!(
-            "config {}: TOML syntax ok (keys not checked yet)",
-            cli.config.display()
-        );
-        let what = if cli.dry_run {
-            "config validation and sweep planning (--dry-run) are"
-        } else {
-            "network simulation is"
-        };
-        eprintln!(
-            "hnn-mpi: {what} not built yet in this development version \
-             (hnn-mpi {}); exiting with code {}",
-            env!("CARGO_PKG_VERSION"),
-            exit_code::NOT_IMPLEMENTED
-        );
+    // Every rank parses the same text and reaches the same plan; rank 0
+    // reports a bad config.
+    let file_name = cli.config.display().to_string();
+    let plan = crate::config::Config::parse(&text, &file_name).and_then(|mut c| {
+        c.base_dir = cli
+            .config
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        SweepPlan::new(c)
+    });
+    let mut status: u8 = match &plan {
+        Ok(_) => exit_code::SUCCESS,
+        Err(e) => {
+            if rank == 0 {
+                eprintln!("hnn-mpi: error: {e}");
+            }
+            exit_code::BAD_CONFIG
+        }
+    };
+    root.broadcast_into(&mut status);
+    if status != exit_code::SUCCESS {
+        return status;
     }
-    exit_code::NOT_IMPLEMENTED
+    let plan = plan.expect("checked");
+    if let Some(k) = cli
+        .ranks_per_sim
+        .map(|k| k as usize)
+        .or(Some(plan.config.parallel.ranks_per_sim))
+    {
+        if k != 1 && rank == 0 {
+            warn!("ranks_per_sim = {k}: splitting one simulation across ranks is not built yet; using 1");
+        }
+    }
+    let code = if rank == 0 {
+        crate::parallel::run_root(cli, &plan, &world)
+    } else {
+        crate::parallel::run_worker(&plan, &world)
+    };
+    let mut code = code;
+    root.broadcast_into(&mut code);
+    code
     // `universe` drops here: MPI_Finalize on every path that initialised MPI.
 }
 

@@ -12,5 +12,11 @@
 pub mod analysis;
 pub mod app;
 pub mod cli;
+pub mod config;
+pub mod driver;
 pub mod engine;
 pub mod network;
+pub mod output;
+pub mod parallel;
+pub mod sweep_run;
+pub mod transport;

@@ -5,6 +5,7 @@ pub mod cell_template;
 pub mod cells_default;
 pub mod description;
 pub mod drives;
+pub mod from_config;
 pub mod jones_2009;
 pub mod numpy_random;
 pub mod params_default;

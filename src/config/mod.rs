@@ -1,0 +1,297 @@
+//! The configuration layer (SPEC §2): the TOML file read, checked and turned
+//! into typed values, its `"$name"` references resolved per sweep point, and
+//! the sweep expanded into its ordered list of points (SPEC §3).
+//!
+//! ```no_run
+//! use hnn_mpi::config::Config;
+//! let cfg = Config::from_file("configs/seed_example.toml".as_ref())?; // exit 2 on Err
+//! for (i, point) in cfg.sweep_points()?.iter().enumerate() {
+//!     let sim = cfg.resolve(point)?; // plain numbers for simulation i
+//!     println!("{i}: tstop {} ms, {} drives", sim.simulation.tstop, sim.drives.len());
+//! }
+//! # Ok::<(), hnn_mpi::config::ConfigError>(())
+//! ```
+//!
+//! Every error is a [`ConfigError`] naming the file, the line and the dotted
+//! key path (`drives[0].sigma`, `sweep.params.weight_pyr`). Loading checks
+//! everything that can be checked without building the network: unknown keys
+//! (with close matches), types, required keys, enumerations (model, drive
+//! type, sweep mode, statistic, save item, receptor), cell type names in
+//! per-cell-type tables (built-in models), references (unknown names, unused
+//! sweep parameters), the sweep's shape, and then the value ranges of every
+//! sweep point, resolved. Checks that need the network (a location a cell
+//! type lacks, cell types of an `hnn_json` network) are left to the network
+//! builder, which can place its errors with [`Config::error_at`].
+//!
+//! Paths: `params_file`, `hnn_json` and `[summary] reference` are relative to
+//! the config file's directory ([`Config::input_path`]); `[output] path` is
+//! relative to the working directory (its default is
+//! `results/<config file stem>.h5`).
+
+mod error;
+mod parse;
+mod raw;
+mod resolve;
+pub mod svml_pow;
+pub mod sweep;
+mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+pub use error::ConfigError;
+pub use sweep::{numpy_linspace, numpy_logspace};
+pub use types::*;
+
+/// A checked config file, numbers still unresolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The config file as named by the user (in messages).
+    pub file: String,
+    /// The TOML text, verbatim (stored in the output file's `config`
+    /// attribute).
+    pub text: String,
+    /// Directory of the config file: base of relative input paths.
+    pub base_dir: PathBuf,
+    pub simulation: Simulation<Unresolved>,
+    pub network: Network<Unresolved>,
+    /// `[[drives]]` in file order.
+    pub drives: Vec<Drive<Unresolved>>,
+    /// `None` without `[sweep]`: one simulation.
+    pub sweep: Option<Sweep>,
+    pub summary: Summary,
+    pub output: Output,
+    pub parallel: Parallel,
+    /// key path -> (line, column), 1-based.
+    locs: BTreeMap<String, (usize, usize)>,
+}
+
+/// One simulation's configuration: [`Config`] with every number resolved at
+/// one sweep point and range-checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedConfig {
+    /// The sweep point (parameter name -> value); empty without a sweep.
+    pub point: BTreeMap<String, f64>,
+    pub simulation: Simulation<Resolved>,
+    pub network: Network<Resolved>,
+    pub drives: Vec<Drive<Resolved>>,
+    pub summary: Summary,
+    pub output: Output,
+    pub parallel: Parallel,
+}
+
+impl Config {
+    /// Read and check a config file; also checks that the input files it
+    /// names (`params_file`, `hnn_json`, `[summary] reference`) exist.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: None,
+            column: None,
+            key: String::new(),
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        let cfg = Config::parse(&text, &file)?;
+        cfg.check_input_files()?;
+        Ok(cfg)
+    }
+
+    /// Check a config given as text. `file` names it in messages; its stem
+    /// gives the default output path and its directory the base of relative
+    /// input paths. Input files are not opened (see [`Config::from_file`]).
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let mut ctx = parse::Ctx::new(file, text);
+        let root = raw::parse_document(text).map_err(|e| parse::toml_error(&ctx, &e))?;
+        let stem = Path::new(file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "hnn-mpi".to_string());
+        let parsed = parse::parse_document(&mut ctx, &root, &stem)?;
+
+        // References against sweep parameters.
+        let params: Vec<&str> = parsed
+            .sweep
+            .as_ref()
+            .map(|s| s.params.iter().map(|p| p.name.as_str()).collect())
+            .unwrap_or_default();
+        for site in &ctx.refs {
+            if !params.contains(&site.name.as_str()) {
+                let msg = if params.is_empty() {
+                    format!(
+                        "unknown sweep parameter ${}: the file has no [sweep.params]",
+                        site.name
+                    )
+                } else {
+                    format!(
+                        "unknown sweep parameter ${}{} (sweep parameters: {})",
+                        site.name,
+                        match error::close_matches(&site.name, &params).first() {
+                            Some(m) => format!("; did you mean ${m}?"),
+                            None => String::new(),
+                        },
+                        params.join(", ")
+                    )
+                };
+                return Err(ctx.err(&site.path, msg));
+            }
+        }
+        let used: BTreeSet<&str> = ctx.refs.iter().map(|r| r.name.as_str()).collect();
+        for p in &params {
+            if !used.contains(p) {
+                return Err(ctx.err(
+                    &format!("sweep.params.{p}"),
+                    format!(
+                        "sweep parameter `{p}` is used nowhere: write \"${p}\" where its value goes \
+                         in [simulation], [network] or [[drives]]"
+                    ),
+                ));
+            }
+        }
+
+        let locs = ctx
+            .locs
+            .iter()
+            .map(|(k, &off)| (k.clone(), raw::line_col(text, off)))
+            .collect();
+        let base_dir = Path::new(file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let cfg = Config {
+            file: file.to_string(),
+            text: text.to_string(),
+            base_dir,
+            simulation: parsed.simulation,
+            network: parsed.network,
+            drives: parsed.drives,
+            sweep: parsed.sweep,
+            summary: parsed.summary,
+            output: parsed.output,
+            parallel: parsed.parallel,
+            locs,
+        };
+
+        // Value ranges, on every point (one suffices without references).
+        let points = cfg.sweep_points()?;
+        if ctx.refs.is_empty() {
+            cfg.resolve_indexed(&points[0], None)?;
+        } else {
+            for (i, p) in points.iter().enumerate() {
+                cfg.resolve_indexed(p, Some(i))?;
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// The sweep points in simulation order (SPEC §3; schemes in
+    /// [`sweep`]'s docs). Without `[sweep]`: one empty point.
+    pub fn sweep_points(&self) -> Result<Vec<BTreeMap<String, f64>>, ConfigError> {
+        match &self.sweep {
+            None => Ok(vec![BTreeMap::new()]),
+            Some(s) => Ok(sweep::expand(s)),
+        }
+    }
+
+    /// Number of simulations (sweep points).
+    pub fn n_sims(&self) -> usize {
+        self.sweep.as_ref().map_or(1, sweep::count_points)
+    }
+
+    /// Sweep parameter names in `[sweep.params]` file order (empty without a
+    /// sweep): the `/params/<name>` datasets.
+    pub fn param_names(&self) -> Vec<String> {
+        self.sweep
+            .as_ref()
+            .map(|s| s.params.iter().map(|p| p.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Resolve every `"$name"` at `point` and check every value's range.
+    pub fn resolve(&self, point: &BTreeMap<String, f64>) -> Result<ResolvedConfig, ConfigError> {
+        self.resolve_indexed(point, None)
+    }
+
+    fn resolve_indexed(
+        &self,
+        point: &BTreeMap<String, f64>,
+        index: Option<usize>,
+    ) -> Result<ResolvedConfig, ConfigError> {
+        let r = resolve::Resolver {
+            cfg: self,
+            point,
+            index,
+        };
+        Ok(ResolvedConfig {
+            point: point.clone(),
+            simulation: r.simulation(&self.simulation)?,
+            network: r.network(&self.network)?,
+            drives: self
+                .drives
+                .iter()
+                .enumerate()
+                .map(|(i, d)| r.drive(i, d))
+                .collect::<Result<_, _>>()?,
+            summary: self.summary.clone(),
+            output: self.output.clone(),
+            parallel: self.parallel.clone(),
+        })
+    }
+
+    /// An input path as written in the file, made relative to the config
+    /// file's directory (absolute paths are kept).
+    pub fn input_path(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    /// 1-based (line, column) of a key path, or of its closest enclosing key
+    /// that the file spells out (`drives[1].weights_ampa.L2_basket`,
+    /// `network.connections[0]`, `sweep.params.w`).
+    pub fn locate(&self, key: &str) -> Option<(usize, usize)> {
+        parse::locate_offset(&self.locs, key)
+    }
+
+    /// A [`ConfigError`] at a key path: for errors found after loading (e.g.
+    /// by the network builder: "drives[0].location: L2_basket cells have no
+    /// section `apical_tuft`").
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        let loc = self.locate(key);
+        ConfigError {
+            file: self.file.clone(),
+            line: Some(loc.map_or(1, |l| l.0)),
+            column: loc.map(|l| l.1),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn check_input_files(&self) -> Result<(), ConfigError> {
+        let mut files: Vec<(&str, &Path)> = Vec::new();
+        if let ModelSource::HnnJson(p) = &self.network.model {
+            files.push(("network.hnn_json", p));
+        }
+        if let Some(p) = &self.network.params_file {
+            files.push(("network.params_file", p));
+        }
+        if let Some(p) = &self.summary.reference {
+            files.push(("summary.reference", p));
+        }
+        for (key, p) in files {
+            let full = self.input_path(p);
+            if !full.is_file() {
+                return Err(self.error_at(
+                    key,
+                    format!(
+                        "file not found: {} (relative paths are relative to the config file's directory)",
+                        full.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

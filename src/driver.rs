@@ -1,0 +1,234 @@
+//! The sweep job on rank 0's side: output file, scheduling of simulations,
+//! progress, exit code (SPEC §1, §3).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use log::{info, warn};
+
+use crate::cli::{exit_code, Cli};
+use crate::config::{Config, ConfigError, SaveItem};
+use crate::output::{OutputError, OutputFile, OutputSpec, SimResult, STATUS_DONE};
+use crate::sweep_run::{sample_times, SweepPlan};
+
+/// FNV-1a, 64 bit: a stable hash (std's hasher may change between releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// Hash of what defines the simulations (not where they are written, nor
+/// how many ranks run them): `--resume` refuses a file with another.
+pub fn definition_hash(config: &Config) -> String {
+    let text = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        config.simulation,
+        config.network,
+        config.drives,
+        config.sweep,
+        config.summary,
+        config.output.save
+    );
+    format!("fnv1a64:{:016x}", fnv1a(text.as_bytes()))
+}
+
+/// The output path: `--output`, else `[output] path`.
+pub fn output_path(cli: &Cli, config: &Config) -> PathBuf {
+    cli.output
+        .clone()
+        .unwrap_or_else(|| config.output.path.clone())
+}
+
+/// The file layout of a plan.
+pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
+    let first = plan.config.resolve(&plan.points[0]).expect("checked");
+    let s = &first.simulation;
+    let times = sample_times(s.tstop, s.dt);
+    let param_names: Vec<String> = plan
+        .config
+        .sweep
+        .as_ref()
+        .map(|sw| sw.params.iter().map(|p| p.name.clone()).collect())
+        .unwrap_or_default();
+    let param_values = param_names
+        .iter()
+        .map(|n| plan.points.iter().map(|p| p[n]).collect())
+        .collect();
+    OutputSpec {
+        config_text: plan.config.text.clone(),
+        definition_hash: definition_hash(&plan.config),
+        git_commit: OutputSpec::build_git_commit(),
+        n_sims: plan.n_sims(),
+        n_trials: s.n_trials,
+        n_times: times.len(),
+        tstop: s.tstop,
+        dt: s.dt,
+        mpi_ranks,
+        times,
+        param_names,
+        param_values,
+        stat_names: plan.stat_names.clone(),
+        save_dipole: plan.config.output.save.contains(&SaveItem::Dipole),
+        save_spikes: plan.config.output.save.contains(&SaveItem::Spikes),
+        gid_ranges: plan.first_network().gid_ranges(),
+        extra_attrs: Vec::new(),
+    }
+}
+
+/// What `--dry-run` prints.
+pub fn print_plan(plan: &SweepPlan, path: &std::path::Path) {
+    let n = plan.n_sims();
+    println!(
+        "{}: {} simulation(s) -> {}",
+        plan.config.file,
+        n,
+        path.display()
+    );
+    for (i, p) in plan.points.iter().enumerate().take(5) {
+        let values: Vec<String> = p.iter().map(|(k, v)| format!("{k} = {v:e}")).collect();
+        println!(
+            "  sim {i}: {}",
+            if values.is_empty() {
+                "(no sweep)".into()
+            } else {
+                values.join(", ")
+            }
+        );
+    }
+    if n > 5 {
+        println!("  ... ({} more)", n - 5);
+    }
+}
+
+/// Open the output file as the command line asks: create (refusing an
+/// existing file without `--force`) or `--resume`. Returns the file and the
+/// simulations still to run. Errors carry their exit code.
+pub fn open_output(
+    cli: &Cli,
+    plan: &SweepPlan,
+    spec: &OutputSpec,
+) -> Result<(OutputFile, Vec<usize>), (u8, String)> {
+    let path = output_path(cli, &plan.config);
+    let config_error = |e: ConfigError| (exit_code::BAD_CONFIG, e.to_string());
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(config_error(plan.config.error_at(
+                "output.path",
+                format!("output directory {} does not exist", dir.display()),
+            )));
+        }
+    }
+    if cli.resume {
+        let (file, status) =
+            OutputFile::resume(&path, spec).map_err(|e| output_error(&plan.config, e))?;
+        let pending: Vec<usize> = (0..spec.n_sims)
+            .filter(|&i| status[i] != STATUS_DONE)
+            .collect();
+        info!(
+            "resuming {}: {} of {} simulations done, {} to run",
+            path.display(),
+            spec.n_sims - pending.len(),
+            spec.n_sims,
+            pending.len()
+        );
+        Ok((file, pending))
+    } else {
+        let file = OutputFile::create(&path, spec, cli.force)
+            .map_err(|e| output_error(&plan.config, e))?;
+        Ok((file, (0..spec.n_sims).collect()))
+    }
+}
+
+fn output_error(config: &Config, e: OutputError) -> (u8, String) {
+    match e {
+        OutputError::Exists(p) => (
+            exit_code::BAD_CONFIG,
+            config
+                .error_at(
+                    "output.path",
+                    format!(
+                        "output file {} exists; use --force to overwrite it or --resume to continue it",
+                        p.display()
+                    ),
+                )
+                .to_string(),
+        ),
+        OutputError::MissingDirectory { dir, .. } => (
+            exit_code::BAD_CONFIG,
+            config
+                .error_at("output.path", format!("output directory {} does not exist", dir.display()))
+                .to_string(),
+        ),
+        other => (exit_code::IO_FAILURE, other.to_string()),
+    }
+}
+
+/// Progress of a sweep, logged on rank 0 at most every few seconds.
+pub struct Progress {
+    total: usize,
+    done: usize,
+    failed: usize,
+    start: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    pub fn new(total: usize) -> Self {
+        let now = Instant::now();
+        Progress {
+            total,
+            done: 0,
+            failed: 0,
+            start: now,
+            last: now,
+        }
+    }
+
+    pub fn record(&mut self, r: &SimResult) {
+        self.done += 1;
+        if let Some(e) = &r.error {
+            self.failed += 1;
+            warn!("simulation {} failed: {e}", r.sim);
+        }
+        let now = Instant::now();
+        if now - self.last >= Duration::from_secs(5) || self.done == self.total {
+            self.last = now;
+            let elapsed = (now - self.start).as_secs_f64();
+            let rate = self.done as f64 / elapsed.max(1e-9);
+            let eta = (self.total - self.done) as f64 / rate.max(1e-12);
+            info!(
+                "{}/{} simulations done ({:.2}/s, ETA {:.0} s), {} failed",
+                self.done, self.total, rate, eta, self.failed
+            );
+        }
+    }
+
+    pub fn failed(&self) -> usize {
+        self.failed
+    }
+}
+
+/// Run `pending` one by one in this process, writing each as it finishes.
+pub fn run_local(
+    plan: &SweepPlan,
+    file: &mut OutputFile,
+    pending: &[usize],
+) -> Result<usize, String> {
+    let mut progress = Progress::new(pending.len());
+    for &sim in pending {
+        let result = plan.simulate(sim);
+        progress.record(&result);
+        file.write(&result).map_err(|e| e.to_string())?;
+    }
+    Ok(progress.failed())
+}
+
+/// The exit code of a finished sweep.
+pub fn final_code(failed: usize) -> u8 {
+    if failed > 0 {
+        exit_code::SIMS_FAILED
+    } else {
+        exit_code::SUCCESS
+    }
+}

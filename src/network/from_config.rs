@@ -1,0 +1,362 @@
+//! The network description of one simulation from its resolved config
+//! (SPEC §2 `[network]`, `[[drives]]`), in hnn-core's order: the model and
+//! its connectivity, `erp_drives`, then `[[drives]]`, `[[network.connections]]`,
+//! global gains and tonic biases. Errors that need the network (a location a
+//! cell type lacks, an unknown cell type) name the config key and its line.
+
+use std::collections::BTreeMap;
+
+use super::cell_template::CellTemplate;
+use super::cells_default::{basket, l2_pyramidal, l5_pyramidal};
+use super::description::{Connection, ConnectionParams, NetworkDescription, TonicBias};
+use super::drives::{attach_drive, DriveDynamics, DriveSpec, PoissonRate};
+use super::jones_2009::{add_erp_drives, default_connection_weights, jones_2009};
+use super::numpy_random;
+use super::params_default::{l2pyr_params, l5pyr_params};
+use crate::config::{
+    Config, ConfigError, DriveKind, ModelName, ModelSource, NDriveCells, PerCellType,
+    ResolvedConfig,
+};
+
+/// Build the network of one simulation. `config` places the errors.
+pub fn build_network(
+    cfg: &ResolvedConfig,
+    config: &Config,
+) -> Result<NetworkDescription, ConfigError> {
+    let net_cfg = &cfg.network;
+    let model = match &net_cfg.model {
+        ModelSource::Builtin(m) => *m,
+        ModelSource::HnnJson(_) => {
+            return Err(config.error_at(
+                "network.hnn_json",
+                "hnn-core JSON networks are not supported yet in this version",
+            ))
+        }
+    };
+    if !matches!(model, ModelName::Jones2009 | ModelName::Neymotin2020) {
+        return Err(config.error_at(
+            "network.model",
+            format!(
+                "model '{}' is not supported yet in this version (available: jones_2009, neymotin_2020)",
+                model.as_str()
+            ),
+        ));
+    }
+    if net_cfg.params_file.is_some() {
+        return Err(config.error_at(
+            "network.params_file",
+            "legacy HNN parameter files are not supported yet in this version",
+        ));
+    }
+    // [network.params]: local connection weights and cell parameters by
+    // their HNN names (hnn-core's `params` argument).
+    let mut weights = default_connection_weights();
+    let mut l2 = l2pyr_params();
+    let mut l5 = l5pyr_params();
+    for (key, &value) in &net_cfg.params {
+        let slot = if let Some(w) = weights.get_mut(key) {
+            w
+        } else if let Some(p) = l2.get_mut(key) {
+            p
+        } else if let Some(p) = l5.get_mut(key) {
+            p
+        } else {
+            let known: Vec<&String> = weights.keys().chain(l2.keys()).chain(l5.keys()).collect();
+            return Err(config.error_at(
+                &format!("network.params.{key}"),
+                format!("unknown HNN parameter{}", close_matches(key, &known)),
+            ));
+        };
+        *slot = value;
+    }
+    let [nx, ny] = net_cfg.mesh_shape;
+    let mut net =
+        jones_2009((nx, ny), &weights).map_err(|e| config.error_at("network.mesh_shape", e))?;
+    net.celsius = cfg.simulation.celsius;
+    for pop in &mut net.populations {
+        let template: CellTemplate = match pop.name.as_str() {
+            "L2_pyramidal" => l2_pyramidal(&l2),
+            "L5_pyramidal" => l5_pyramidal(&l5),
+            other => basket(other),
+        };
+        pop.template = template;
+    }
+    if let Some(erp) = &net_cfg.erp_drives {
+        add_erp_drives(&mut net, erp.tstart)
+            .map_err(|e| config.error_at("network.erp_drives", e))?;
+    }
+    for (i, d) in cfg.drives.iter().enumerate() {
+        let spec = drive_spec(cfg, i);
+        attach_drive(&mut net, spec).map_err(|e| {
+            let key = if e.contains("location") {
+                format!("drives[{i}].location")
+            } else if e.contains("cell type") {
+                format!("drives[{i}].weights_ampa")
+            } else {
+                format!("drives[{i}]")
+            };
+            config.error_at(&key, format!("drive '{}': {e}", d.name))
+        })?;
+    }
+    for (i, c) in net_cfg.connections.iter().enumerate() {
+        add_connection(&mut net, c, i, config)?;
+    }
+    apply_global_gains(&mut net, cfg);
+    for (i, b) in net_cfg.tonic_bias.iter().enumerate() {
+        let amplitudes: Vec<(String, f64)> = match (&b.cell_type, &b.amplitude) {
+            (Some(t), PerCellType::All(a)) => vec![(t.clone(), *a)],
+            (_, PerCellType::ByType(m)) => m.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            (None, PerCellType::All(_)) => {
+                return Err(config.error_at(
+                    &format!("network.tonic_bias[{i}].amplitude"),
+                    "a number needs `cell_type`; or give a table cell_type -> amplitude",
+                ))
+            }
+        };
+        for (cell_type, amplitude) in amplitudes {
+            let Some(pop) = net.population(&cell_type) else {
+                return Err(config.error_at(
+                    &format!("network.tonic_bias[{i}]"),
+                    format!("unknown cell type '{cell_type}'"),
+                ));
+            };
+            if pop.template.section_index(&b.section).is_none() {
+                return Err(config.error_at(
+                    &format!("network.tonic_bias[{i}].section"),
+                    format!("{cell_type} cells have no section '{}'", b.section),
+                ));
+            }
+            net.tonic_biases.push(TonicBias {
+                cell_type,
+                amplitude,
+                t0: b.t0,
+                tstop: b.tstop,
+                section: b.section.clone(),
+            });
+        }
+    }
+    Ok(net)
+}
+
+fn close_matches(key: &str, known: &[&String]) -> String {
+    let mut scored: Vec<(usize, &String)> = known
+        .iter()
+        .map(|k| (strsim(key, k), *k))
+        .filter(|(d, _)| *d <= 3)
+        .collect();
+    scored.sort();
+    if scored.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; did you mean {}?",
+            scored
+                .iter()
+                .take(3)
+                .map(|(_, k)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// Levenshtein distance.
+fn strsim(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for j in 0..b.len() {
+            cur[j + 1] = (prev[j] + usize::from(ca != b[j]))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// hnn-core's drive arguments from `[[drives]]` entry `i`.
+fn drive_spec(cfg: &ResolvedConfig, i: usize) -> DriveSpec {
+    let d = &cfg.drives[i];
+    let tstop = cfg.simulation.tstop;
+    let targets = d.target_types();
+    let per_type = |p: &PerCellType| -> BTreeMap<String, f64> {
+        targets
+            .iter()
+            .filter_map(|t| p.get(t).map(|v| (t.clone(), v)))
+            .collect()
+    };
+    let dynamics = match &d.kind {
+        DriveKind::Evoked {
+            mu,
+            sigma,
+            numspikes,
+        } => DriveDynamics::Evoked {
+            mu: *mu,
+            sigma: *sigma,
+            numspikes: *numspikes,
+        },
+        DriveKind::Poisson {
+            tstart,
+            tstop: stop,
+            rate_constant,
+        } => DriveDynamics::Poisson {
+            tstart: *tstart,
+            tstop: stop.unwrap_or(tstop),
+            rate_constant: match rate_constant {
+                PerCellType::All(r) => PoissonRate::Constant(*r),
+                PerCellType::ByType(m) => PoissonRate::PerTargetType(m.clone()),
+            },
+        },
+        DriveKind::Bursty {
+            tstart,
+            tstart_std,
+            tstop: stop,
+            burst_rate,
+            burst_std,
+            numspikes,
+            spike_isi,
+        } => DriveDynamics::Bursty {
+            tstart: *tstart,
+            tstart_std: *tstart_std,
+            tstop: stop.unwrap_or(tstop),
+            burst_rate: *burst_rate,
+            burst_std: *burst_std,
+            numspikes: *numspikes,
+            spike_isi: *spike_isi,
+        },
+        DriveKind::SpikeTrain { times, gids } => {
+            // hnn-core numbers the distinct source gids 0..n-1 in order.
+            let mut distinct: Vec<usize> = gids.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            DriveDynamics::SpikeTrain {
+                times: times.clone(),
+                gids: gids
+                    .iter()
+                    .map(|g| distinct.binary_search(g).unwrap() as i64)
+                    .collect(),
+            }
+        }
+    };
+    DriveSpec {
+        name: d.name.clone(),
+        dynamics,
+        location: d.location.clone(),
+        n_drive_cells: match &d.n_drive_cells {
+            NDriveCells::NCells => None,
+            NDriveCells::Count(n) => Some(*n),
+        },
+        cell_specific: d.cell_specific,
+        weights_ampa: d.weights_ampa.clone(),
+        weights_nmda: d.weights_nmda.clone(),
+        synaptic_delays: per_type(&d.synaptic_delays),
+        space_constant: d.space_constant,
+        probability: per_type(&d.probability),
+        event_seed: d.event_seed,
+        conn_seed: d.conn_seed.unwrap_or(0),
+    }
+}
+
+/// `[[network.connections]]` entry `i`: hnn-core `Network.add_connection`
+/// between whole cell types (or from a drive).
+fn add_connection(
+    net: &mut NetworkDescription,
+    c: &crate::config::Connection,
+    i: usize,
+    config: &Config,
+) -> Result<(), ConfigError> {
+    let key = |k: &str| format!("network.connections[{i}].{k}");
+    let Some((s0, s1)) = net.gid_range(&c.src) else {
+        return Err(config.error_at(
+            &key("src"),
+            format!("unknown cell type or drive '{}'", c.src),
+        ));
+    };
+    let Some(target) = net.population(&c.target) else {
+        return Err(config.error_at(&key("target"), format!("unknown cell type '{}'", c.target)));
+    };
+    let template = &target.template;
+    let sections = template
+        .location_sections(&c.loc)
+        .or_else(|| template.section_index(&c.loc).map(|_| vec![c.loc.clone()]));
+    let Some(sections) = sections else {
+        return Err(config.error_at(
+            &key("loc"),
+            format!(
+                "'{}' is not a location or section of {} cells",
+                c.loc, c.target
+            ),
+        ));
+    };
+    for s in &sections {
+        let spec = &template.sections[template.section_index(s).unwrap()];
+        if !spec.receptors.iter().any(|r| r == &c.receptor) {
+            return Err(config.error_at(
+                &key("receptor"),
+                format!("{} cells have no '{}' synapse on {s}", c.target, c.receptor),
+            ));
+        }
+    }
+    let (t0, t1) = (target.gid_start, target.gid_start + target.positions.len());
+    let mut gid_pairs: Vec<(usize, Vec<usize>)> = (s0..s1)
+        .map(|s| {
+            (
+                s,
+                (t0..t1).filter(|&t| c.allow_autapses || t != s).collect(),
+            )
+        })
+        .collect();
+    if c.probability != 1.0 {
+        numpy_random::connection_probability_apply(
+            &mut gid_pairs,
+            c.probability,
+            c.conn_seed.unwrap_or(0) as u128,
+        );
+    }
+    let threshold = net.threshold;
+    net.connections.push(Connection {
+        src_type: c.src.clone(),
+        target_type: c.target.clone(),
+        gid_pairs,
+        loc: c.loc.clone(),
+        receptor: c.receptor.clone(),
+        params: ConnectionParams {
+            a_weight: c.weight,
+            a_delay: c.delay,
+            lamtha: c.lamtha,
+            threshold,
+            gain: c.gain,
+        },
+        probability: c.probability,
+    });
+    Ok(())
+}
+
+/// hnn-core `Network.set_global_synaptic_gains`: excitatory (pyramidal) and
+/// inhibitory (basket) cells; drive connections keep their gains.
+fn apply_global_gains(net: &mut NetworkDescription, cfg: &ResolvedConfig) {
+    let g = &cfg.network.global_gains;
+    let excitatory = |t: &str| t.ends_with("_pyramidal");
+    let is_cell = |net: &NetworkDescription, t: &str| net.population(t).is_some();
+    let cells: Vec<bool> = net
+        .connections
+        .iter()
+        .map(|c| is_cell(net, &c.src_type) && is_cell(net, &c.target_type))
+        .collect();
+    for (c, is_cells) in net.connections.iter_mut().zip(cells) {
+        if !is_cells {
+            continue;
+        }
+        let gain = match (excitatory(&c.src_type), excitatory(&c.target_type)) {
+            (true, true) => g.e_e,
+            (true, false) => g.e_i,
+            (false, true) => g.i_e,
+            (false, false) => g.i_i,
+        };
+        if let Some(gain) = gain {
+            c.params.gain = gain;
+        }
+    }
+}

@@ -1,0 +1,815 @@
+//! [`OutputFile`]: creation, resume, per-simulation writes and closing of
+//! the sweep's HDF5 file. The layout is documented in [`crate::output`].
+
+use std::path::{Path, PathBuf};
+
+use hdf5::dataset::AllocTime;
+use hdf5::types::VarLenUnicode;
+use hdf5::{Dataset, File, H5Type};
+use ndarray::{s, ArrayView1, ArrayView2};
+
+use super::spikes::{set_attr_i64, set_attr_str, SpikeStore, DEFAULT_WORK_CHUNK};
+use super::{
+    hostname, rfc3339_utc, stat_units, OutputError, OutputSpec, SimResult, FORMAT, STATUS_DONE,
+    STATUS_FAILED, STATUS_PENDING,
+};
+
+/// One record of `/cells/gid_ranges`: gids `start <= gid < stop` are cells
+/// (or drive cells) of type `name`.
+#[derive(H5Type, Clone, Debug)]
+#[repr(C)]
+pub struct GidRangeRecord {
+    pub name: VarLenUnicode,
+    pub start: i64,
+    pub stop: i64,
+}
+
+/// Writer settings that are not part of the file's contract.
+#[derive(Clone, Debug)]
+pub struct OutputOptions {
+    /// Chunk length (elements) of the spike work area (default 4096). Each
+    /// simulation's spikes start on a fresh chunk, so that nothing written
+    /// is rewritten; small values suit sweeps with few spikes.
+    pub spike_work_chunk: usize,
+    /// Deflate level of the dipole and spike datasets (default `Some(4)`),
+    /// `None` for no compression. Without the deflate filter in the HDF5
+    /// library the data are stored uncompressed.
+    pub deflate_level: Option<u8>,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            spike_work_chunk: DEFAULT_WORK_CHUNK,
+            deflate_level: Some(4),
+        }
+    }
+}
+
+/// The sweep's output file, open for writing (on one rank).
+pub struct OutputFile {
+    path: PathBuf,
+    n_sims: usize,
+    n_trials: usize,
+    n_times: usize,
+    n_stats: usize,
+    status: Vec<u8>,
+    ds_status: Dataset,
+    ds_errors: Dataset,
+    /// agg, L2, L5
+    dipole: Option<[Dataset; 3]>,
+    /// In the order of the spec's `stat_names`.
+    summary: Vec<Dataset>,
+    spikes: Option<SpikeStore>,
+    // Last: dropped after the handles above.
+    file: File,
+}
+
+/// Dipole components: dataset names under `/dipole`.
+pub const DIPOLE_NAMES: [&str; 3] = ["agg", "L2", "L5"];
+
+/// Largest chunk of a dipole dataset, in elements (1 MiB of f64).
+const DIPOLE_CHUNK_ELEMS: usize = 1 << 17;
+
+fn h5<T>(
+    r: hdf5::Result<T>,
+    path: &Path,
+    context: impl FnOnce() -> String,
+) -> Result<T, OutputError> {
+    r.map_err(|source| OutputError::Hdf5 {
+        path: path.to_path_buf(),
+        context: context(),
+        source,
+    })
+}
+
+fn vlen(s: &str) -> VarLenUnicode {
+    // NUL cannot be stored in a C string; anything else can.
+    s.replace('\0', "\u{FFFD}")
+        .parse()
+        .expect("NUL characters were replaced")
+}
+
+fn attr_f64(loc: &hdf5::Location, name: &str, v: f64) -> hdf5::Result<()> {
+    loc.new_attr::<f64>().create(name)?.write_scalar(&v)
+}
+
+fn has_attr(loc: &hdf5::Location, name: &str) -> bool {
+    loc.attr_names()
+        .map(|n| n.iter().any(|a| a == name))
+        .unwrap_or(false)
+}
+
+fn read_attr_str(loc: &hdf5::Location, name: &str) -> Option<String> {
+    if !has_attr(loc, name) {
+        return None;
+    }
+    loc.attr(name)
+        .and_then(|a| a.read_scalar::<VarLenUnicode>())
+        .ok()
+        .map(|v| v.as_str().to_string())
+}
+
+fn read_attr_i64(loc: &hdf5::Location, name: &str) -> Option<i64> {
+    if !has_attr(loc, name) {
+        return None;
+    }
+    loc.attr(name).and_then(|a| a.read_scalar::<i64>()).ok()
+}
+
+fn same_f64s(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+impl OutputFile {
+    /// Creates the file with default [`OutputOptions`]. Refuses an existing
+    /// file unless `force`; a missing directory is an error (not created).
+    pub fn create(
+        path: impl AsRef<Path>,
+        spec: &OutputSpec,
+        force: bool,
+    ) -> Result<Self, OutputError> {
+        Self::create_with(path, spec, force, &OutputOptions::default())
+    }
+
+    /// Creates the file. The skeleton (attributes, `/times`, `/params`,
+    /// empty datasets) is built under a temporary name in the same
+    /// directory and renamed into place once flushed, so `path` never holds
+    /// a half-created file (and, with `force`, the old file stays until
+    /// then).
+    pub fn create_with(
+        path: impl AsRef<Path>,
+        spec: &OutputSpec,
+        force: bool,
+        opts: &OutputOptions,
+    ) -> Result<Self, OutputError> {
+        spec.validate()?;
+        if opts.spike_work_chunk == 0 {
+            return Err(OutputError::InvalidSpec(
+                "spike_work_chunk must be at least 1".into(),
+            ));
+        }
+        let path = path.as_ref().to_path_buf();
+        let io_err = |context: &str, source: std::io::Error| OutputError::Io {
+            path: path.clone(),
+            context: context.to_string(),
+            source,
+        };
+        if path.is_dir() {
+            return Err(io_err(
+                "creating the output file",
+                std::io::Error::other("it is a directory"),
+            ));
+        }
+        if path.exists() && !force {
+            return Err(OutputError::Exists(path));
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(OutputError::MissingDirectory { path, dir });
+        }
+        let Some(file_name) = path.file_name() else {
+            return Err(io_err(
+                "creating the output file",
+                std::io::Error::other("the path has no file name"),
+            ));
+        };
+        let tmp = dir.join(format!(
+            ".{}.creating-{}",
+            file_name.to_string_lossy(),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&tmp);
+        match Self::build(&tmp, &path, spec, opts) {
+            Ok(out) => match std::fs::rename(&tmp, &path) {
+                Ok(()) => Ok(out),
+                Err(e) => {
+                    drop(out);
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(io_err("moving the new file into place", e))
+                }
+            },
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    fn build(
+        tmp: &Path,
+        path: &Path,
+        spec: &OutputSpec,
+        opts: &OutputOptions,
+    ) -> Result<Self, OutputError> {
+        let file = h5(File::create(tmp), path, || "creating the file".into())?;
+        let deflate = match opts.deflate_level {
+            Some(level) if hdf5::filters::deflate_available() => Some(level),
+            Some(_) => {
+                log::warn!(
+                    "the HDF5 library has no deflate filter: dipoles and spikes are stored uncompressed"
+                );
+                None
+            }
+            None => None,
+        };
+        let (n_sims, n_trials, n_times) = (spec.n_sims, spec.n_trials, spec.n_times);
+
+        // Root attributes.
+        h5(
+            (|| {
+                let strings = [
+                    ("format", FORMAT.to_string()),
+                    ("version", env!("CARGO_PKG_VERSION").to_string()),
+                    ("git_commit", spec.git_commit.clone()),
+                    ("config", spec.config_text.clone()),
+                    ("definition_hash", spec.definition_hash.clone()),
+                    ("created", rfc3339_utc(std::time::SystemTime::now())),
+                    ("hostname", hostname()),
+                ];
+                for (name, value) in &strings {
+                    set_attr_str(&file, name, value)?;
+                }
+                for (name, value) in [
+                    ("n_sims", n_sims),
+                    ("n_trials", n_trials),
+                    ("n_times", n_times),
+                    ("mpi_ranks", spec.mpi_ranks),
+                ] {
+                    set_attr_i64(&file, name, value as i64)?;
+                }
+                attr_f64(&file, "tstop", spec.tstop)?;
+                attr_f64(&file, "dt", spec.dt)?;
+                for (name, value) in &spec.extra_attrs {
+                    set_attr_str(&file, name, value)?;
+                }
+                Ok(())
+            })(),
+            path,
+            || "writing the root attributes".into(),
+        )?;
+
+        // /times, /params
+        h5(
+            (|| {
+                let times = file
+                    .new_dataset_builder()
+                    .with_data(&spec.times[..])
+                    .create("times")?;
+                set_attr_str(&times, "units", "ms")?;
+                let params = file.create_group("params")?;
+                for (name, values) in spec.param_names.iter().zip(&spec.param_values) {
+                    params
+                        .new_dataset_builder()
+                        .with_data(&values[..])
+                        .create(name.as_str())?;
+                }
+                Ok(())
+            })(),
+            path,
+            || "writing /times and /params".into(),
+        )?;
+
+        // /dipole
+        let dipole = if spec.save_dipole {
+            let ct = n_times.clamp(1, DIPOLE_CHUNK_ELEMS);
+            let kt = (DIPOLE_CHUNK_ELEMS / ct).clamp(1, n_trials);
+            let ds = h5(
+                (|| {
+                    let g = file.create_group("dipole")?;
+                    let mut v = Vec::with_capacity(3);
+                    for (name, what) in DIPOLE_NAMES.iter().zip([
+                        "aggregate current dipole (L2 + L5)",
+                        "current dipole of layer 2/3",
+                        "current dipole of layer 5",
+                    ]) {
+                        let b = g.new_dataset::<f64>().chunk((1, kt, ct));
+                        let b = match deflate {
+                            Some(level) => b.shuffle().deflate(level),
+                            None => b,
+                        };
+                        let d = b
+                            .fill_value(f64::NAN)
+                            .shape((n_sims, n_trials, n_times))
+                            .create(*name)?;
+                        set_attr_str(&d, "units", "nAm")?;
+                        set_attr_str(&d, "smoothed", "no")?;
+                        set_attr_str(&d, "scaled", "no")?;
+                        set_attr_str(
+                            &d,
+                            "description",
+                            &format!(
+                                "{what} [sim, trial, time], nAm, as hnn-core's simulate_dipole \
+                                 returns it, neither smoothed nor scaled; NaN where not simulated"
+                            ),
+                        )?;
+                        v.push(d);
+                    }
+                    Ok([v.remove(0), v.remove(0), v.remove(0)])
+                })(),
+                path,
+                || "creating /dipole".into(),
+            )?;
+            Some(ds)
+        } else {
+            None
+        };
+
+        // /summary
+        let summary = h5(
+            (|| {
+                let g = file.create_group("summary")?;
+                let mut v = Vec::new();
+                for stat in &spec.stat_names {
+                    let d = g
+                        .new_dataset::<f64>()
+                        .fill_value(f64::NAN)
+                        .alloc_time(Some(AllocTime::Early))
+                        .shape((n_sims, n_trials))
+                        .create(stat.as_str())?;
+                    set_attr_str(&d, "units", stat_units(stat))?;
+                    v.push(d);
+                }
+                Ok(v)
+            })(),
+            path,
+            || "creating /summary".into(),
+        )?;
+
+        // /spikes
+        let spikes = if spec.save_spikes {
+            Some(h5(
+                SpikeStore::create(&file, n_sims, n_trials, opts.spike_work_chunk, deflate),
+                path,
+                || "creating /spikes".into(),
+            )?)
+        } else {
+            None
+        };
+
+        // /cells, /status, /errors
+        let (ds_status, ds_errors) = h5(
+            (|| {
+                let cells = file.create_group("cells")?;
+                let records: Vec<GidRangeRecord> = spec
+                    .gid_ranges
+                    .iter()
+                    .map(|(name, start, stop)| GidRangeRecord {
+                        name: vlen(name),
+                        start: *start as i64,
+                        stop: *stop as i64,
+                    })
+                    .collect();
+                let gr = cells
+                    .new_dataset::<GidRangeRecord>()
+                    .shape(records.len())
+                    .create("gid_ranges")?;
+                if !records.is_empty() {
+                    gr.write(&records[..])?;
+                }
+                set_attr_str(
+                    &gr,
+                    "description",
+                    "per cell type (and drive): gids start <= gid < stop",
+                )?;
+                let status = file
+                    .new_dataset::<u8>()
+                    .fill_value(STATUS_PENDING)
+                    .alloc_time(Some(AllocTime::Early))
+                    .shape(n_sims)
+                    .create("status")?;
+                set_attr_str(
+                    &status,
+                    "description",
+                    "0 pending, 1 done, 2 failed (message in /errors)",
+                )?;
+                let errors = file
+                    .new_dataset::<VarLenUnicode>()
+                    .alloc_time(Some(AllocTime::Early))
+                    .shape(n_sims)
+                    .create("errors")?;
+                set_attr_str(
+                    &errors,
+                    "description",
+                    "failure message of each simulation; empty when none",
+                )?;
+                Ok((status, errors))
+            })(),
+            path,
+            || "creating /cells, /status and /errors".into(),
+        )?;
+
+        h5(file.flush(), path, || "flushing the new file".into())?;
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            n_sims,
+            n_trials,
+            n_times,
+            n_stats: spec.stat_names.len(),
+            status: vec![STATUS_PENDING; n_sims],
+            ds_status,
+            ds_errors,
+            dipole,
+            summary,
+            spikes,
+            file,
+        })
+    }
+
+    /// Reopens an interrupted (or finished) file to continue it, and returns
+    /// its `/status`. Refuses a file written from another definition
+    /// (`definition_hash`) or whose layout differs from `spec`. Repairs what
+    /// an interruption left in the spike work area.
+    pub fn resume(
+        path: impl AsRef<Path>,
+        spec: &OutputSpec,
+    ) -> Result<(Self, Vec<u8>), OutputError> {
+        spec.validate()?;
+        let path = path.as_ref().to_path_buf();
+        if !path.is_file() {
+            return Err(OutputError::NotFound(path));
+        }
+        let file = match File::open_rw(&path) {
+            Ok(f) => f,
+            Err(e) if e.to_string().contains("signature") => {
+                return Err(OutputError::NotOurs {
+                    path,
+                    reason: "not an HDF5 file".into(),
+                })
+            }
+            Err(e) => return h5(Err(e), &path, || "opening the file to resume it".into()),
+        };
+        let mismatch = |what: String| OutputError::LayoutMismatch {
+            path: path.clone(),
+            what,
+        };
+        match read_attr_str(&file, "format") {
+            Some(f) if f == FORMAT => {}
+            Some(f) => {
+                return Err(OutputError::NotOurs {
+                    path,
+                    reason: format!("its format attribute is {f:?}"),
+                })
+            }
+            None => {
+                return Err(OutputError::NotOurs {
+                    path,
+                    reason: "it has no format attribute".into(),
+                })
+            }
+        }
+        let file_hash = read_attr_str(&file, "definition_hash").unwrap_or_default();
+        if file_hash != spec.definition_hash {
+            return Err(OutputError::DefinitionMismatch {
+                path,
+                file_hash,
+                new_hash: spec.definition_hash.clone(),
+            });
+        }
+        if read_attr_str(&file, "config").as_deref() != Some(spec.config_text.as_str()) {
+            log::info!(
+                "resuming {}: the configuration text differs from the file's, the network/sweep definition is the same",
+                path.display()
+            );
+        }
+        for (name, want) in [
+            ("n_sims", spec.n_sims),
+            ("n_trials", spec.n_trials),
+            ("n_times", spec.n_times),
+        ] {
+            let got = read_attr_i64(&file, name);
+            if got != Some(want as i64) {
+                return Err(mismatch(format!(
+                    "attribute {name} is {got:?}, this configuration has {want}"
+                )));
+            }
+        }
+        let (n_sims, n_trials, n_times) = (spec.n_sims, spec.n_trials, spec.n_times);
+        let ctx = |what: &'static str| move || format!("reading {what} to resume");
+
+        let times = h5(
+            file.dataset("times").and_then(|d| d.read_raw::<f64>()),
+            &path,
+            ctx("/times"),
+        )?;
+        if !same_f64s(&times, &spec.times) {
+            return Err(mismatch("/times differs".into()));
+        }
+        let params = h5(file.group("params"), &path, ctx("/params"))?;
+        let mut names = h5(params.member_names(), &path, ctx("/params"))?;
+        names.sort();
+        let mut want: Vec<String> = spec.param_names.clone();
+        want.sort();
+        if names != want {
+            return Err(mismatch(format!(
+                "the file's swept parameters are {names:?}, this configuration's {want:?}"
+            )));
+        }
+        for (name, values) in spec.param_names.iter().zip(&spec.param_values) {
+            let got = h5(
+                params.dataset(name).and_then(|d| d.read_raw::<f64>()),
+                &path,
+                ctx("/params"),
+            )?;
+            if !same_f64s(&got, values) {
+                return Err(mismatch(format!("the values of parameter `{name}` differ")));
+            }
+        }
+        let sg = h5(file.group("summary"), &path, ctx("/summary"))?;
+        let mut stats = h5(sg.member_names(), &path, ctx("/summary"))?;
+        stats.sort();
+        let mut want: Vec<String> = spec.stat_names.clone();
+        want.sort();
+        if stats != want {
+            return Err(mismatch(format!(
+                "the file's summary statistics are {stats:?}, this configuration's {want:?}"
+            )));
+        }
+        let mut summary = Vec::new();
+        for stat in &spec.stat_names {
+            let d = h5(sg.dataset(stat), &path, ctx("/summary"))?;
+            if d.shape() != [n_sims, n_trials] {
+                return Err(mismatch(format!(
+                    "/summary/{stat} has shape {:?}",
+                    d.shape()
+                )));
+            }
+            summary.push(d);
+        }
+        if file.link_exists("dipole") != spec.save_dipole {
+            return Err(mismatch(format!(
+                "the file {} dipoles, this configuration {}",
+                if spec.save_dipole { "has no" } else { "has" },
+                if spec.save_dipole {
+                    "saves them"
+                } else {
+                    "does not"
+                }
+            )));
+        }
+        let dipole = if spec.save_dipole {
+            let mut v = Vec::new();
+            for name in DIPOLE_NAMES {
+                let d = h5(
+                    file.dataset(&format!("dipole/{name}")),
+                    &path,
+                    ctx("/dipole"),
+                )?;
+                if d.shape() != [n_sims, n_trials, n_times] {
+                    return Err(mismatch(format!(
+                        "/dipole/{name} has shape {:?}",
+                        d.shape()
+                    )));
+                }
+                v.push(d);
+            }
+            Some([v.remove(0), v.remove(0), v.remove(0)])
+        } else {
+            None
+        };
+        if file.link_exists("spikes") != spec.save_spikes {
+            return Err(mismatch(format!(
+                "the file {} spikes, this configuration {}",
+                if spec.save_spikes { "has no" } else { "has" },
+                if spec.save_spikes {
+                    "saves them"
+                } else {
+                    "does not"
+                }
+            )));
+        }
+        let ds_status = h5(file.dataset("status"), &path, ctx("/status"))?;
+        let ds_errors = h5(file.dataset("errors"), &path, ctx("/errors"))?;
+        if ds_status.shape() != [n_sims] || ds_errors.shape() != [n_sims] {
+            return Err(mismatch("/status or /errors has the wrong shape".into()));
+        }
+        let status = h5(ds_status.read_raw::<u8>(), &path, ctx("/status"))?;
+        if let Some(i) = status.iter().position(|&s| s > STATUS_FAILED) {
+            return Err(mismatch(format!(
+                "/status[{i}] = {} is not 0, 1 or 2",
+                status[i]
+            )));
+        }
+        let spikes = if spec.save_spikes {
+            Some(SpikeStore::open(&file, &file, n_sims, n_trials).map_err(mismatch)?)
+        } else {
+            None
+        };
+        h5(
+            set_attr_str(&file, "resumed", &rfc3339_utc(std::time::SystemTime::now()))
+                .and_then(|_| file.flush()),
+            &path,
+            || "recording the resume".into(),
+        )?;
+        let out = OutputFile {
+            path,
+            n_sims,
+            n_trials,
+            n_times,
+            n_stats: spec.stat_names.len(),
+            status: status.clone(),
+            ds_status,
+            ds_errors,
+            dipole,
+            summary,
+            spikes,
+            file,
+        };
+        Ok((out, status))
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `/status` as written so far.
+    pub fn status(&self) -> &[u8] {
+        &self.status
+    }
+
+    /// Simulations with status 1.
+    pub fn n_done(&self) -> usize {
+        self.status.iter().filter(|&&s| s == STATUS_DONE).count()
+    }
+
+    /// Simulations with status 2.
+    pub fn n_failed(&self) -> usize {
+        self.status.iter().filter(|&&s| s == STATUS_FAILED).count()
+    }
+
+    fn check(&self, r: &SimResult) -> Result<(), OutputError> {
+        let bad = |reason: String| Err(OutputError::InvalidResult { sim: r.sim, reason });
+        if r.sim >= self.n_sims {
+            return bad(format!("the sweep has {} simulations", self.n_sims));
+        }
+        if self.status[r.sim] == STATUS_DONE {
+            return Err(OutputError::AlreadyDone {
+                path: self.path.clone(),
+                sim: r.sim,
+            });
+        }
+        if r.error.is_some() {
+            return Ok(());
+        }
+        if r.summary.len() != self.n_stats {
+            return bad(format!(
+                "{} summary statistics, the file has {}",
+                r.summary.len(),
+                self.n_stats
+            ));
+        }
+        if let Some(i) = r.summary.iter().position(|v| v.len() != self.n_trials) {
+            return bad(format!(
+                "summary statistic {i} has {} values, n_trials is {}",
+                r.summary[i].len(),
+                self.n_trials
+            ));
+        }
+        if self.dipole.is_some() {
+            let Some(d) = &r.dipoles else {
+                return bad("no dipoles, but the file saves them".into());
+            };
+            if d.len() != self.n_trials {
+                return bad(format!(
+                    "{} dipole trials, n_trials is {}",
+                    d.len(),
+                    self.n_trials
+                ));
+            }
+            for (t, comps) in d.iter().enumerate() {
+                for (c, v) in comps.iter().enumerate() {
+                    if v.len() != self.n_times {
+                        return bad(format!(
+                            "dipole {} of trial {t} has {} samples, n_times is {}",
+                            DIPOLE_NAMES[c],
+                            v.len(),
+                            self.n_times
+                        ));
+                    }
+                }
+            }
+        }
+        if self.spikes.is_some() {
+            if r.spikes.len() != self.n_trials {
+                return bad(format!(
+                    "spikes of {} trials, n_trials is {}",
+                    r.spikes.len(),
+                    self.n_trials
+                ));
+            }
+            for (t, (times, gids)) in r.spikes.iter().enumerate() {
+                if times.len() != gids.len() {
+                    return bad(format!(
+                        "trial {t} has {} spike times but {} gids",
+                        times.len(),
+                        gids.len()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one finished (or failed) simulation, in any order: its data,
+    /// flush, then its `/status` entry, flush. Returns once both are in the
+    /// file. Rewriting a failed simulation is allowed; a done one is not.
+    pub fn write(&mut self, r: &SimResult) -> Result<(), OutputError> {
+        self.check(r)?;
+        let sim = r.sim;
+        let (t_n, n_times) = (self.n_trials, self.n_times);
+        let path = self.path.clone();
+        let ctx = |what: &'static str| move || format!("writing {what} of simulation {sim}");
+        let new_status = if r.error.is_some() {
+            STATUS_FAILED
+        } else {
+            STATUS_DONE
+        };
+
+        // Dipoles: the result's, or NaN for a failure (over anything an
+        // interrupted attempt left).
+        if let Some(ds) = &self.dipole {
+            let mut buf = vec![f64::NAN; t_n * n_times];
+            for (c, d) in ds.iter().enumerate() {
+                if let (None, Some(dip)) = (&r.error, &r.dipoles) {
+                    for (t, comps) in dip.iter().enumerate() {
+                        buf[t * n_times..(t + 1) * n_times].copy_from_slice(&comps[c]);
+                    }
+                }
+                let view = ArrayView2::from_shape((t_n, n_times), &buf[..]).expect("shape");
+                h5(d.write_slice(view, s![sim, .., ..]), &path, ctx("/dipole"))?;
+            }
+        }
+        let nan = vec![f64::NAN; t_n];
+        for (i, d) in self.summary.iter().enumerate() {
+            let row = if r.error.is_none() {
+                &r.summary[i]
+            } else {
+                &nan
+            };
+            h5(
+                d.write_slice(ArrayView1::from(&row[..]), s![sim, ..]),
+                &path,
+                ctx("/summary"),
+            )?;
+        }
+        if let (Some(sp), None) = (self.spikes.as_mut(), &r.error) {
+            h5(sp.append(sim, &r.spikes), &path, ctx("spikes"))?;
+        }
+        if r.error.is_some() || self.status[sim] == STATUS_FAILED {
+            let msg = vlen(r.error.as_deref().unwrap_or(""));
+            h5(
+                self.ds_errors
+                    .write_slice(ArrayView1::from(&[msg][..]), s![sim..sim + 1]),
+                &path,
+                ctx("/errors"),
+            )?;
+        }
+        h5(self.file.flush(), &path, ctx("(flushing) the data"))?;
+
+        // Status last: 1 on disk implies the data above are complete.
+        h5(
+            self.ds_status
+                .write_slice(ArrayView1::from(&[new_status][..]), s![sim..sim + 1])
+                .and_then(|_| self.file.flush()),
+            &path,
+            ctx("/status"),
+        )?;
+        self.status[sim] = new_status;
+        Ok(())
+    }
+
+    /// Finalises the file: builds the spike CSR (simulations not done get
+    /// empty entries), deletes the spike work area, flushes and closes. The
+    /// file can still be resumed afterwards.
+    pub fn close(mut self) -> Result<(), OutputError> {
+        let path = self.path.clone();
+        if let Some(sp) = self.spikes.as_mut() {
+            h5(sp.finish(&self.file, &self.status), &path, || {
+                "building the final spike CSR".into()
+            })?;
+        }
+        h5(self.file.flush(), &path, || "flushing the file".into())?;
+        let OutputFile {
+            file,
+            ds_status,
+            ds_errors,
+            dipole,
+            summary,
+            spikes,
+            ..
+        } = self;
+        drop((ds_status, ds_errors, dipole, summary, spikes));
+        h5(file.close(), &path, || "closing the file".into())
+    }
+
+    /// Whether `/spikes` holds a CSR of everything written (`None` when
+    /// spikes are not saved): false while simulations written since the
+    /// last `close` wait in the work area.
+    pub fn spikes_csr_complete(&self) -> Option<bool> {
+        self.spikes.as_ref().map(|s| s.is_complete())
+    }
+}

@@ -1,0 +1,147 @@
+//! The parallel driver: rank 0 hands out simulations dynamically, in chunks
+//! that shrink toward the end of the sweep (guided self-scheduling), so that
+//! uneven simulation costs balance; every rank computes, rank 0 included
+//! (between its own simulations it serves the others' requests). Results go
+//! to rank 0, which writes them to the one output file as they arrive.
+//! Simulations are deterministic, so the file is the same for any number of
+//! ranks.
+
+use std::collections::VecDeque;
+
+use log::{error, info};
+use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::Communicator;
+
+use crate::cli::{exit_code, Cli};
+use crate::driver::{final_code, open_output, output_path, output_spec, print_plan, Progress};
+use crate::sweep_run::SweepPlan;
+use crate::transport;
+
+/// Worker -> rank 0: "give me work", carrying the last finished result.
+const TAG_REQUEST: i32 = 1;
+/// Worker -> rank 0: a finished result, no answer expected.
+const TAG_RESULT: i32 = 2;
+/// Rank 0 -> worker: simulation indices to run (empty: stop).
+const TAG_WORK: i32 = 3;
+
+/// Rank 0: plan, open the file, schedule, write, report.
+pub fn run_root(cli: &Cli, plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
+    let size = world.size() as usize;
+    let path = output_path(cli, &plan.config);
+    if cli.dry_run {
+        print_plan(plan, &path);
+        stop_workers(world);
+        return exit_code::SUCCESS;
+    }
+    let spec = output_spec(plan, size);
+    let (mut file, pending) = match open_output(cli, plan, &spec) {
+        Ok(x) => x,
+        Err((code, message)) => {
+            eprintln!("hnn-mpi: error: {message}");
+            stop_workers(world);
+            return code;
+        }
+    };
+    info!(
+        "{} simulation(s) to run on {size} rank(s), output {}",
+        pending.len(),
+        path.display()
+    );
+    let mut queue: VecDeque<usize> = pending.iter().copied().collect();
+    let mut progress = Progress::new(pending.len());
+    let mut active_workers = size - 1;
+    let mut write_error: Option<String> = None;
+    let mut handle =
+        |bytes: &[u8], progress: &mut Progress, file: &mut crate::output::OutputFile| {
+            if bytes.is_empty() {
+                return;
+            }
+            let result = transport::decode(bytes);
+            progress.record(&result);
+            if let Err(e) = file.write(&result) {
+                write_error.get_or_insert(e.to_string());
+            }
+        };
+    loop {
+        // Serve every waiting message; when rank 0 has nothing left to run,
+        // block until the workers are done.
+        loop {
+            let probe = if queue.is_empty() && active_workers > 0 {
+                Some(world.any_process().matched_probe())
+            } else {
+                world.any_process().immediate_matched_probe()
+            };
+            let Some(probe) = probe else { break };
+            let (bytes, status) = probe.matched_receive_vec::<u8>();
+            handle(&bytes, &mut progress, &mut file);
+            if status.tag() == TAG_REQUEST {
+                let chunk = next_chunk(&mut queue, size);
+                if chunk.is_empty() {
+                    active_workers -= 1;
+                }
+                world
+                    .process_at_rank(status.source_rank())
+                    .send_with_tag(&chunk[..], TAG_WORK);
+            }
+            if queue.is_empty() && active_workers == 0 {
+                break;
+            }
+        }
+        match queue.pop_front() {
+            Some(sim) => {
+                let result = plan.simulate(sim);
+                handle(&transport::encode(&result), &mut progress, &mut file);
+            }
+            None if active_workers == 0 => break,
+            None => {}
+        }
+    }
+    if let Some(e) = write_error {
+        error!("writing {}: {e}", path.display());
+        return exit_code::IO_FAILURE;
+    }
+    if let Err(e) = file.close() {
+        error!("closing {}: {e}", path.display());
+        return exit_code::IO_FAILURE;
+    }
+    info!("results in {}", path.display());
+    final_code(progress.failed())
+}
+
+/// Guided self-scheduling: a share of what remains, at least one.
+fn next_chunk(queue: &mut VecDeque<usize>, size: usize) -> Vec<u64> {
+    let n = queue.len().div_ceil(2 * size).max(1).min(queue.len());
+    queue.drain(..n).map(|i| i as u64).collect()
+}
+
+/// Tell every worker there is nothing to do (dry run, early errors).
+fn stop_workers(world: &SimpleCommunicator) {
+    for _ in 1..world.size() {
+        let (_, status) = world
+            .any_process()
+            .matched_probe_with_tag(TAG_REQUEST)
+            .matched_receive_vec::<u8>();
+        world
+            .process_at_rank(status.source_rank())
+            .send_with_tag(&[0u64; 0][..], TAG_WORK);
+    }
+}
+
+/// Ranks > 0: ask for work, run it, send results, until told to stop.
+pub fn run_worker(plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
+    let root = world.process_at_rank(0);
+    let mut last_result: Vec<u8> = Vec::new();
+    loop {
+        root.send_with_tag(&last_result[..], TAG_REQUEST);
+        let (work, _) = root.receive_vec_with_tag::<u64>(TAG_WORK);
+        let Some((last, rest)) = work.split_last() else {
+            return exit_code::SUCCESS;
+        };
+        for &sim in rest {
+            let bytes = transport::encode(&plan.simulate(sim as usize));
+            root.send_with_tag(&bytes[..], TAG_RESULT);
+        }
+        last_result = transport::encode(&plan.simulate(*last as usize));
+    }
+}

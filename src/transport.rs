@@ -1,0 +1,133 @@
+//! Simulation results as bytes, to send them from the rank that computed
+//! them to rank 0, which writes the file. Little-endian, length-prefixed.
+
+use crate::output::SimResult;
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u64(&mut self, x: u64) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn f64s(&mut self, x: &[f64]) {
+        self.u64(x.len() as u64);
+        for v in x {
+            self.0.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    fn i64s(&mut self, x: &[i64]) {
+        self.u64(x.len() as u64);
+        for v in x {
+            self.0.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take8(&mut self) -> [u8; 8] {
+        let (head, rest) = self.0.split_at(8);
+        self.0 = rest;
+        head.try_into().unwrap()
+    }
+    fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.take8())
+    }
+    fn f64s(&mut self) -> Vec<f64> {
+        let n = self.u64() as usize;
+        (0..n).map(|_| f64::from_le_bytes(self.take8())).collect()
+    }
+    fn i64s(&mut self) -> Vec<i64> {
+        let n = self.u64() as usize;
+        (0..n).map(|_| i64::from_le_bytes(self.take8())).collect()
+    }
+}
+
+pub fn encode(r: &SimResult) -> Vec<u8> {
+    let mut w = Writer(Vec::new());
+    w.u64(r.sim as u64);
+    match &r.error {
+        Some(e) => {
+            w.u64(1);
+            w.u64(e.len() as u64);
+            w.0.extend_from_slice(e.as_bytes());
+        }
+        None => w.u64(0),
+    }
+    let dipoles = r.dipoles.as_deref().unwrap_or(&[]);
+    w.u64(u64::from(r.dipoles.is_some()));
+    w.u64(dipoles.len() as u64);
+    for d in dipoles {
+        for layer in d {
+            w.f64s(layer);
+        }
+    }
+    w.u64(r.summary.len() as u64);
+    for s in &r.summary {
+        w.f64s(s);
+    }
+    w.u64(r.spikes.len() as u64);
+    for (t, g) in &r.spikes {
+        w.f64s(t);
+        w.i64s(g);
+    }
+    w.0
+}
+
+pub fn decode(bytes: &[u8]) -> SimResult {
+    let mut r = Reader(bytes);
+    let sim = r.u64() as usize;
+    let error = if r.u64() == 1 {
+        let n = r.u64() as usize;
+        let (s, rest) = r.0.split_at(n);
+        r.0 = rest;
+        Some(String::from_utf8_lossy(s).into_owned())
+    } else {
+        None
+    };
+    let has_dipoles = r.u64() == 1;
+    let n_trials = r.u64() as usize;
+    let dipoles: Vec<[Vec<f64>; 3]> = (0..n_trials)
+        .map(|_| [r.f64s(), r.f64s(), r.f64s()])
+        .collect();
+    let n_stats = r.u64() as usize;
+    let summary = (0..n_stats).map(|_| r.f64s()).collect();
+    let n_spikes = r.u64() as usize;
+    let spikes = (0..n_spikes).map(|_| (r.f64s(), r.i64s())).collect();
+    SimResult {
+        sim,
+        dipoles: has_dipoles.then_some(dipoles),
+        summary,
+        spikes,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let r = SimResult {
+            sim: 7,
+            dipoles: Some(vec![[vec![1.0, -2.5], vec![0.5, f64::NAN], vec![3.0, 4.0]]]),
+            summary: vec![vec![1.5], vec![-0.25]],
+            spikes: vec![(vec![1.0, 2.0], vec![3, 4])],
+            error: None,
+        };
+        let back = decode(&encode(&r));
+        assert_eq!(back.sim, 7);
+        assert_eq!(back.summary, r.summary);
+        assert_eq!(back.spikes, r.spikes);
+        let (a, b) = (&back.dipoles.unwrap()[0], &r.dipoles.unwrap()[0]);
+        assert!(a
+            .iter()
+            .flatten()
+            .zip(b.iter().flatten())
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
+        let f = decode(&encode(&SimResult::failed(3, "boom")));
+        assert_eq!((f.sim, f.error.as_deref()), (3, Some("boom")));
+    }
+}
