@@ -1,7 +1,7 @@
 //! End-to-end checks of the `hnn-mpi` binary: exit codes and messages (SPEC §1).
 //! Each run is a single-rank MPI singleton, as on a laptop without mpirun.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn hnn_mpi(args: &[&str]) -> Output {
@@ -71,14 +71,35 @@ fn malformed_toml_exits_two_naming_file_and_line() {
     assert!(err.contains("line 3"), "{err}");
 }
 
-/// Until networks are built, a valid config ends with the documented
-/// "not implemented yet" code 1. Update this test when simulations land.
+/// The seed use case end to end: `hnn-mpi configs/seed_example.toml`
+/// reproduces the 20 min/max peaks that hnn-core's Batch Simulation example
+/// prints (/work/shared/seed, copied into tests/data/network/seed_summary.json
+/// as `printed_min_peak`/`printed_max_peak`) to a relative error <= 1e-6.
 #[test]
-fn seed_example_reports_not_built_yet() {
-    assert!(Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("configs/seed_example.toml")
-        .is_file());
-    let out = hnn_mpi(&["configs/seed_example.toml"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not built yet"), "{}", stderr(&out));
+fn seed_example_reproduces_the_printed_peaks() {
+    let dir = std::env::temp_dir().join(format!("hnn-mpi-seed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_path = dir.join("seed.h5");
+    let out = hnn_mpi(&["configs/seed_example.toml", "-o", out_path.to_str().unwrap(), "--force", "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let file = hdf5::File::open(&out_path).unwrap();
+    let mins = file.dataset("summary/dipole_min").unwrap().read_2d::<f64>().unwrap();
+    let maxs = file.dataset("summary/dipole_max").unwrap().read_2d::<f64>().unwrap();
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/data/network/seed_summary.json").unwrap(),
+    )
+    .unwrap();
+    let points = reference["points"].as_array().unwrap();
+    assert_eq!(points.len(), 20);
+    assert_eq!(mins.shape(), [20, 1]);
+    let mut worst: f64 = 0.0;
+    for (i, p) in points.iter().enumerate() {
+        for (ours, key) in [(mins[[i, 0]], "printed_min_peak"), (maxs[[i, 0]], "printed_max_peak")] {
+            let printed = p[key].as_f64().unwrap();
+            worst = worst.max(((ours - printed) / printed).abs());
+        }
+    }
+    println!("seed example: worst relative error against the 40 printed numbers {worst:.3e}");
+    assert!(worst <= 1e-6, "worst relative error {worst:e}");
+    std::fs::remove_dir_all(&dir).ok();
 }
