@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The default 10x10 ERP (hnn-core's jones_2009_model + add_erp_drives_to_jones_model,
+# 170 ms) with hnn-core 0.6.1 on NEURON and with hnn-mpi, one core each, on this
+# machine in the same run. Prints both wall times and the ratio.
+#
+#   scripts/bench/erp_10x10.sh [repeats]     (default 3: best of each)
+#
+# hnn-core's time covers simulate_dipole (network build, NEURON run,
+# post-processing); hnn-mpi's the whole process `hnn-mpi configs/erp_default.toml`
+# (config, build, run, HDF5 output). Needs the reference virtualenv
+# (scripts/reference/README.md); set VENV to its path.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPEATS=${1:-3}
+VENV=${VENV:-scripts/reference/.venv}
+[ -x "$VENV/bin/python" ] || VENV=/work/venv
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+cargo build --release --quiet --bin hnn-mpi
+out=$(mktemp -d)
+best_core=inf; best_ours=inf
+for i in $(seq "$REPEATS"); do
+  core=$("$VENV/bin/python" scripts/bench/hnn_core_erp.py --mesh 10 10 | tail -n 1)
+  t_core=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['seconds'])" "$core")
+  start=$(date +%s.%N)
+  ./target/release/hnn-mpi configs/erp_default.toml -o "$out/erp.h5" --force -q
+  t_ours=$(python3 -c "import sys; print(round($(date +%s.%N) - $start, 3))")
+  echo "run $i: hnn-core $t_core s, hnn-mpi $t_ours s"
+  best_core=$(python3 -c "print(min(float('$best_core'), $t_core))")
+  best_ours=$(python3 -c "print(min(float('$best_ours'), $t_ours))")
+done
+python3 -c "print(f'10x10 ERP, best of $REPEATS: hnn-core {$best_core:.2f} s, hnn-mpi {$best_ours:.2f} s, hnn-core/hnn-mpi = {$best_core/$best_ours:.1f}x')"
+rm -rf "$out"
