@@ -26,6 +26,9 @@ pub fn run(cli: &Cli) -> u8 {
         return exit_code::IO_FAILURE;
     };
     let world = universe.world();
+    // From here on SIGTERM/SIGINT stop the sweep cleanly (after MPI_Init,
+    // which may install handlers of its own).
+    crate::signals::install();
     let (rank, size) = (world.rank(), world.size());
     let _ = RANK.set((rank, size));
     debug!(
@@ -73,6 +76,7 @@ pub fn run(cli: &Cli) -> u8 {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
+        c.check_input_files()?;
         SweepPlan::new(c)
     });
     let mut status: u8 = match &plan {

@@ -21,6 +21,8 @@ pub mod exit_code {
     pub const SIMS_FAILED: u8 = 3;
     /// I/O failure (output file, disk). MPI failures abort with MPI's code.
     pub const IO_FAILURE: u8 = 4;
+    /// Stopped by SIGTERM/SIGINT; the file holds what finished (`--resume`).
+    pub const INTERRUPTED: u8 = 5;
 }
 
 /// Log level without -v/-q and without RUST_LOG: rank 0's progress is `info`.
@@ -48,9 +50,10 @@ Exit codes:
   2      bad config or arguments; the message names the key, the file and the line
   3      finished, but some simulations failed; their status and error message
          are in the output file (/status, /errors)
-  other  failure: 1 = not implemented yet (this development version: network
-         simulation is not built yet), 4 = I/O error; MPI errors abort with the
-         MPI library's code
+  4      I/O error (output file, disk)
+  5      interrupted by SIGTERM or SIGINT (e.g. SLURM's time limit): finished
+         simulations are in the file; rerun with --resume to complete it
+  other  MPI errors abort with the MPI library's code
 
 Logging goes to stderr. RUST_LOG works too (e.g. RUST_LOG=hnn_mpi::engine=trace);
 -v/-q, when given, override its default level.";

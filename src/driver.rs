@@ -207,6 +207,10 @@ impl Progress {
     pub fn failed(&self) -> usize {
         self.failed
     }
+
+    pub fn done(&self) -> usize {
+        self.done
+    }
 }
 
 /// Run `pending` one by one in this process, writing each as it finishes.

@@ -18,5 +18,6 @@ pub mod engine;
 pub mod network;
 pub mod output;
 pub mod parallel;
+pub mod signals;
 pub mod sweep_run;
 pub mod transport;

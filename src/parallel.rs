@@ -49,6 +49,7 @@ pub fn run_root(cli: &Cli, plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
         path.display()
     );
     let mut queue: VecDeque<usize> = pending.iter().copied().collect();
+    let mut interrupted: Option<&str> = None;
     let mut progress = Progress::new(pending.len());
     let mut active_workers = size - 1;
     let mut write_error: Option<String> = None;
@@ -76,7 +77,11 @@ pub fn run_root(cli: &Cli, plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
             let (bytes, status) = probe.matched_receive_vec::<u8>();
             handle(&bytes, &mut progress, &mut file);
             if status.tag() == TAG_REQUEST {
-                let chunk = next_chunk(&mut queue, size);
+                let chunk = if interrupted.is_some() {
+                    Vec::new()
+                } else {
+                    next_chunk(&mut queue, size)
+                };
                 if chunk.is_empty() {
                     active_workers -= 1;
                 }
@@ -86,6 +91,13 @@ pub fn run_root(cli: &Cli, plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
             }
             if queue.is_empty() && active_workers == 0 {
                 break;
+            }
+        }
+        if interrupted.is_none() {
+            if let Some(sig) = crate::signals::received() {
+                interrupted = Some(sig);
+                info!("{sig} received: finishing the simulations under way, then closing the file");
+                queue.clear();
             }
         }
         match queue.pop_front() {
@@ -104,6 +116,16 @@ pub fn run_root(cli: &Cli, plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
     if let Err(e) = file.close() {
         error!("closing {}: {e}", path.display());
         return exit_code::IO_FAILURE;
+    }
+    if let Some(sig) = interrupted {
+        eprintln!(
+            "hnn-mpi: interrupted by {sig}: {} of {} simulations done and saved in {}; \
+             rerun the same command with --resume to complete it",
+            progress.done() + (spec.n_sims - pending.len()),
+            spec.n_sims,
+            path.display()
+        );
+        return exit_code::INTERRUPTED;
     }
     info!("results in {}", path.display());
     final_code(progress.failed())
@@ -141,7 +163,15 @@ pub fn run_worker(plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
         for &sim in rest {
             let bytes = transport::encode(&plan.simulate(sim as usize));
             root.send_with_tag(&bytes[..], TAG_RESULT);
+            if crate::signals::received().is_some() {
+                // Hand the rest back: rank 0 stops scheduling.
+                break;
+            }
         }
-        last_result = transport::encode(&plan.simulate(*last as usize));
+        last_result = if crate::signals::received().is_some() {
+            Vec::new()
+        } else {
+            transport::encode(&plan.simulate(*last as usize))
+        };
     }
 }

@@ -80,11 +80,25 @@ fn seed_example_reproduces_the_printed_peaks() {
     let dir = std::env::temp_dir().join(format!("hnn-mpi-seed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out_path = dir.join("seed.h5");
-    let out = hnn_mpi(&["configs/seed_example.toml", "-o", out_path.to_str().unwrap(), "--force", "-q"]);
+    let out = hnn_mpi(&[
+        "configs/seed_example.toml",
+        "-o",
+        out_path.to_str().unwrap(),
+        "--force",
+        "-q",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let file = hdf5::File::open(&out_path).unwrap();
-    let mins = file.dataset("summary/dipole_min").unwrap().read_2d::<f64>().unwrap();
-    let maxs = file.dataset("summary/dipole_max").unwrap().read_2d::<f64>().unwrap();
+    let mins = file
+        .dataset("summary/dipole_min")
+        .unwrap()
+        .read_2d::<f64>()
+        .unwrap();
+    let maxs = file
+        .dataset("summary/dipole_max")
+        .unwrap()
+        .read_2d::<f64>()
+        .unwrap();
     let reference: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string("tests/data/network/seed_summary.json").unwrap(),
     )
@@ -94,7 +108,10 @@ fn seed_example_reproduces_the_printed_peaks() {
     assert_eq!(mins.shape(), [20, 1]);
     let mut worst: f64 = 0.0;
     for (i, p) in points.iter().enumerate() {
-        for (ours, key) in [(mins[[i, 0]], "printed_min_peak"), (maxs[[i, 0]], "printed_max_peak")] {
+        for (ours, key) in [
+            (mins[[i, 0]], "printed_min_peak"),
+            (maxs[[i, 0]], "printed_max_peak"),
+        ] {
             let printed = p[key].as_f64().unwrap();
             worst = worst.max(((ours - printed) / printed).abs());
         }

@@ -269,7 +269,11 @@ impl Config {
         }
     }
 
-    fn check_input_files(&self) -> Result<(), ConfigError> {
+    /// Check that the input files the config names (`hnn_json`,
+    /// `params_file`, `[summary] reference`) exist, relative to `base_dir`
+    /// ([`Config::from_file`] calls it; call it after [`Config::parse`] when
+    /// the text came from elsewhere, e.g. broadcast from rank 0).
+    pub fn check_input_files(&self) -> Result<(), ConfigError> {
         let mut files: Vec<(&str, &Path)> = Vec::new();
         if let ModelSource::HnnJson(p) = &self.network.model {
             files.push(("network.hnn_json", p));

@@ -1374,7 +1374,7 @@ fn parse_drive(ctx: &mut Ctx, t: &Tbl) -> Res<Drive<Unresolved>> {
 // [sweep]
 
 /// Sweeps larger than this are refused (each point is kept in memory).
-pub(crate) const MAX_SWEEP_POINTS: usize = 10_000_000;
+pub(crate) const MAX_SWEEP_POINTS: usize = 1_000_000;
 
 fn parse_sweep(ctx: &mut Ctx, node: &Node) -> Res<Sweep> {
     let t = table(ctx, "sweep", node)?;
@@ -1482,7 +1482,7 @@ fn parse_sweep(ctx: &mut Ctx, node: &Node) -> Res<Sweep> {
     if mode == SweepMode::Zip {
         let lens: Vec<(String, usize)> = params
             .iter()
-            .map(|p| (p.name.clone(), p.spec.len().unwrap_or(0)))
+            .map(|p| (p.name.clone(), p.spec.n_values().unwrap_or(0)))
             .collect();
         if let Some((name, _)) = lens.iter().find(|(_, l)| *l != lens[0].1) {
             let listing: Vec<String> = lens.iter().map(|(n, l)| format!("{n} has {l}")).collect();
@@ -1502,10 +1502,9 @@ fn parse_sweep(ctx: &mut Ctx, node: &Node) -> Res<Sweep> {
         seed,
     };
     let total = if mode == SweepMode::Product {
-        sweep
-            .params
-            .iter()
-            .try_fold(1usize, |acc, p| acc.checked_mul(p.spec.len().unwrap_or(0)))
+        sweep.params.iter().try_fold(1usize, |acc, p| {
+            acc.checked_mul(p.spec.n_values().unwrap_or(0))
+        })
     } else {
         Some(super::sweep::count_points(&sweep))
     };

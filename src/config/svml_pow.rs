@@ -288,7 +288,7 @@ pub fn pow(x: f64, y: f64) -> f64 {
     let tll = a2 - d;
     let b2 = b + rc2l;
     let low = tll + b2;
-    if !(yh.abs() <= f(OVERFLOW_LIMIT)) {
+    if yh.is_nan() || yh.abs() > f(OVERFLOW_LIMIT) {
         return x.powf(y); // SVML's rare path
     }
     let sh = add_rd(yh, f(SHIFTER));

@@ -90,7 +90,7 @@ impl ParamSpec {
     }
 
     /// Number of listed values (`None` for a range).
-    pub fn len(&self) -> Option<usize> {
+    pub fn n_values(&self) -> Option<usize> {
         match self {
             ParamSpec::Values(v) => Some(v.len()),
             ParamSpec::Linspace { num, .. } | ParamSpec::Logspace { num, .. } => Some(*num),
@@ -120,9 +120,13 @@ pub(crate) fn count_points(sweep: &Sweep) -> usize {
         SweepMode::Product => sweep
             .params
             .iter()
-            .map(|p| p.spec.len().unwrap_or(0))
+            .map(|p| p.spec.n_values().unwrap_or(0))
             .product(),
-        SweepMode::Zip => sweep.params.first().and_then(|p| p.spec.len()).unwrap_or(0),
+        SweepMode::Zip => sweep
+            .params
+            .first()
+            .and_then(|p| p.spec.n_values())
+            .unwrap_or(0),
         SweepMode::Random | SweepMode::Lhs => sweep.n_samples.unwrap_or(0),
     }
 }
