@@ -39,6 +39,7 @@ mod types;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub(crate) use error::edit_distance;
 pub use error::ConfigError;
 pub use sweep::{numpy_linspace, numpy_logspace};
 pub use types::*;

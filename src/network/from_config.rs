@@ -14,8 +14,8 @@ use super::jones_2009::{add_erp_drives, default_connection_weights, jones_2009};
 use super::numpy_random;
 use super::params_default::{l2pyr_params, l5pyr_params};
 use crate::config::{
-    Config, ConfigError, DriveKind, ModelName, ModelSource, NDriveCells, PerCellType,
-    ResolvedConfig,
+    edit_distance, Config, ConfigError, DriveKind, ModelName, ModelSource, NDriveCells,
+    PerCellType, ResolvedConfig,
 };
 
 /// Build the network of one simulation. `config` places the errors.
@@ -141,7 +141,7 @@ pub fn build_network(
 fn close_matches(key: &str, known: &[&String]) -> String {
     let mut scored: Vec<(usize, &String)> = known
         .iter()
-        .map(|k| (strsim(key, k), *k))
+        .map(|k| (edit_distance(key, k), *k))
         .filter(|(d, _)| *d <= 3)
         .collect();
     scored.sort();
@@ -158,22 +158,6 @@ fn close_matches(key: &str, known: &[&String]) -> String {
                 .join(", ")
         )
     }
-}
-
-/// Levenshtein distance.
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for j in 0..b.len() {
-            cur[j + 1] = (prev[j] + usize::from(ca != b[j]))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// hnn-core's drive arguments from `[[drives]]` entry `i`.

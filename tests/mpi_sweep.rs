@@ -1,0 +1,267 @@
+//! The parallel driver end to end: the same file for 1-4 MPI ranks and for
+//! a single process; `kill -9` or SIGTERM at an arbitrary moment, then
+//! `--resume`, gives the uninterrupted file; a failing simulation is marked
+//! failed, the others complete, exit code 3. Needs `mpirun` (OpenMPI, from
+//! scripts/setup.sh).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SWEEP: &str = "tests/data/mpi/short_sweep.toml";
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_hnn-mpi")
+}
+
+fn command(ranks: Option<usize>) -> Command {
+    let mut c = match ranks {
+        Some(n) => {
+            let mut c = Command::new("mpirun");
+            c.args(["--oversubscribe", "-n", &n.to_string(), bin()]);
+            c
+        }
+        None => Command::new(bin()),
+    };
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1");
+    c
+}
+
+fn run(ranks: Option<usize>, args: &[&str]) -> Output {
+    command(ranks).args(args).output().expect("hnn-mpi starts")
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hnn-mpi-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Every dataset the sweep writes, flattened to bits, by path.
+fn contents(path: &Path) -> Vec<(String, Vec<u64>)> {
+    let f = hdf5::File::open(path).unwrap();
+    let mut out = Vec::new();
+    let mut names = vec![
+        "times".to_string(),
+        "dipole/agg".into(),
+        "dipole/L2".into(),
+        "dipole/L5".into(),
+        "spikes/times".into(),
+        "spikes/gids".into(),
+        "spikes/offsets".into(),
+        "params/w".into(),
+        "status".into(),
+    ];
+    for s in ["dipole_min", "dipole_max", "rate_L5_pyramidal"] {
+        names.push(format!("summary/{s}"));
+    }
+    for name in names {
+        let ds = f.dataset(&name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let bits: Vec<u64> = if name == "spikes/gids" || name == "spikes/offsets" {
+            ds.read_raw::<i64>()
+                .unwrap()
+                .into_iter()
+                .map(|x| x as u64)
+                .collect()
+        } else if name == "status" {
+            ds.read_raw::<u8>()
+                .unwrap()
+                .into_iter()
+                .map(u64::from)
+                .collect()
+        } else {
+            ds.read_raw::<f64>()
+                .unwrap()
+                .into_iter()
+                .map(f64::to_bits)
+                .collect()
+        };
+        out.push((name, bits));
+    }
+    out
+}
+
+fn assert_same(a: &Path, b: &Path) {
+    for ((name, x), (_, y)) in contents(a).into_iter().zip(contents(b)) {
+        assert!(
+            x == y,
+            "{name} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+fn reference(dir: &Path) -> PathBuf {
+    let p = dir.join("single.h5");
+    let out = run(None, &[SWEEP, "-o", p.to_str().unwrap(), "--force", "-q"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    p
+}
+
+#[test]
+fn same_file_for_one_to_four_ranks() {
+    let dir = temp_dir("ranks");
+    let single = reference(&dir);
+    for n in 1..=4 {
+        let p = dir.join(format!("ranks{n}.h5"));
+        let out = run(
+            Some(n),
+            &[SWEEP, "-o", p.to_str().unwrap(), "--force", "-q"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{n} ranks: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_same(&single, &p);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Interrupt a run after `delay`, with `signal`, then `--resume` it.
+fn interrupt_and_resume(
+    ranks: Option<usize>,
+    signal: &str,
+    delay: Duration,
+    dir: &Path,
+    name: &str,
+) -> PathBuf {
+    let p = dir.join(name);
+    let mut child = command(ranks)
+        .args([SWEEP, "-o", p.to_str().unwrap(), "--force", "-q"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).ok();
+    if signal == "-TERM" && status.code() == Some(5) {
+        assert!(
+            stderr.contains("--resume"),
+            "the message says how to resume: {stderr}"
+        );
+    }
+    // Wait for the killed processes to let go of the file.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = if p.exists() {
+            run(ranks, &[SWEEP, "-o", p.to_str().unwrap(), "--resume", "-q"])
+        } else {
+            run(ranks, &[SWEEP, "-o", p.to_str().unwrap(), "-q"])
+        };
+        if out.status.code() == Some(0) {
+            break;
+        }
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            Instant::now() < deadline && err.contains("lock"),
+            "resume failed: {err}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    p
+}
+
+#[test]
+fn kill_9_then_resume_equals_uninterrupted() {
+    let dir = temp_dir("kill9");
+    let single = reference(&dir);
+    // Moments spread over the run (about a second), from the process id.
+    let base = 150 + (std::process::id() % 7) as u64 * 100;
+    for (i, ms) in [base, base + 350].into_iter().enumerate() {
+        let p = interrupt_and_resume(
+            None,
+            "-KILL",
+            Duration::from_millis(ms),
+            &dir,
+            &format!("k{i}.h5"),
+        );
+        assert_same(&single, &p);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sigterm_then_resume_equals_uninterrupted() {
+    let dir = temp_dir("term");
+    let single = reference(&dir);
+    let p = interrupt_and_resume(None, "-TERM", Duration::from_millis(600), &dir, "t1.h5");
+    assert_same(&single, &p);
+    let p = interrupt_and_resume(Some(2), "-TERM", Duration::from_millis(900), &dir, "t2.h5");
+    assert_same(&single, &p);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn resume_refuses_a_different_config() {
+    let dir = temp_dir("refuse");
+    let single = reference(&dir);
+    let other = dir.join("other.toml");
+    let text = std::fs::read_to_string(SWEEP)
+        .unwrap()
+        .replace("tstop = 30.0", "tstop = 25.0");
+    std::fs::write(&other, text).unwrap();
+    let out = run(
+        None,
+        &[
+            other.to_str().unwrap(),
+            "-o",
+            single.to_str().unwrap(),
+            "--resume",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_failing_simulation_is_isolated() {
+    let dir = temp_dir("fail");
+    let config = dir.join("fail.toml");
+    std::fs::write(
+        &config,
+        "[simulation]\ntstop = 10.0\n[network]\nmesh_shape = [3, 3]\n\
+         [[network.tonic_bias]]\ncell_type = \"L5_pyramidal\"\namplitude = \"$a\"\n\
+         [sweep]\n[sweep.params]\na = { values = [0.0, 1.7e308, 0.5] }\n",
+    )
+    .unwrap();
+    let p = dir.join("fail.h5");
+    for ranks in [None, Some(2)] {
+        let out = run(
+            ranks,
+            &[
+                config.to_str().unwrap(),
+                "-o",
+                p.to_str().unwrap(),
+                "--force",
+                "-q",
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let f = hdf5::File::open(&p).unwrap();
+        let status = f.dataset("status").unwrap().read_raw::<u8>().unwrap();
+        assert_eq!(status, vec![1, 2, 1]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
