@@ -6,13 +6,15 @@ set -euo pipefail
 
 # Debian packages: MPI and HDF5 headers/libraries, clang for bindgen (mpi-sys),
 # pkg-config to find HDF5, build-essential for the linker `cc`.
-# python3-venv is for scripts/reference/ (run by hand, never by CI).
+# python3-venv is for scripts/reference/ (run by hand, never by CI);
+# python3-h5py and python3-matplotlib read and plot the output files
+# (scripts/plot_sweep.py, tests/h5py_check.py, run by the tests).
 PACKAGES=(
   build-essential pkg-config
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libclang-dev clang
-  python3-venv
+  python3-venv python3-h5py python3-matplotlib
 )
 
 log() { echo "setup: $*" >&2; }
