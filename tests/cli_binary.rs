@@ -120,3 +120,73 @@ fn seed_example_reproduces_the_printed_peaks() {
     assert!(worst <= 1e-6, "worst relative error {worst:e}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Every broken config of tests/data/configs (tests/config_errors.rs checks
+/// their messages in detail): the binary exits 2, names the file and a
+/// line, and touches no output file.
+#[test]
+fn broken_configs_exit_two_and_write_nothing() {
+    let dir = std::env::temp_dir().join(format!("hnn-mpi-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_path = dir.join("never.h5");
+    let mut n = 0;
+    for entry in std::fs::read_dir("tests/data/configs").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if !(name.starts_with("bad_") && name.ends_with(".toml")) {
+            continue;
+        }
+        let rel = format!("tests/data/configs/{name}");
+        let out = hnn_mpi(&[&rel, "-o", out_path.to_str().unwrap()]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{rel}:")),
+            "{name}: message names the file and line: {err}"
+        );
+        assert!(!out_path.exists(), "{name}: an output file was written");
+        n += 1;
+    }
+    assert!(n >= 40, "only {n} broken configs found");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A missing output directory is a config error naming `output.path`; an
+/// existing output file is never overwritten without --force.
+#[test]
+fn output_path_errors_exit_two_and_keep_existing_files() {
+    let out = hnn_mpi(&["configs/seed_example.toml", "-o", "no/such/dir/x.h5"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("output.path"), "{}", stderr(&out));
+    let existing = temp_file("existing.h5", "precious results");
+    let out = hnn_mpi(&[
+        "configs/seed_example.toml",
+        "-o",
+        existing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap(),
+        "precious results"
+    );
+}
+
+/// `--dry-run` validates, prints the count and the first points, writes
+/// nothing.
+#[test]
+fn dry_run_prints_the_plan() {
+    let out = hnn_mpi(&[
+        "configs/seed_example.toml",
+        "--dry-run",
+        "-o",
+        "/nonexistent-dir/x.h5",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("20 simulation(s)"), "{text}");
+    assert!(
+        text.contains("sim 0: weight_basket = 9.999999999999999e-5"),
+        "{text}"
+    );
+}
