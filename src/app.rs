@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use log::{debug, warn};
+use log::debug;
+use mpi::topology::Color;
 use mpi::traits::{Communicator, Root};
 
 use crate::cli::{exit_code, Cli};
@@ -93,19 +94,35 @@ pub fn run(cli: &Cli) -> u8 {
         return status;
     }
     let plan = plan.expect("checked");
-    if let Some(k) = cli
+    // [parallel] ranks_per_sim (or --ranks-per-sim): groups of k ranks
+    // share each simulation, its cells split by gid.
+    let k = cli
         .ranks_per_sim
         .map(|k| k as usize)
-        .or(Some(plan.config.parallel.ranks_per_sim))
-    {
-        if k != 1 && rank == 0 {
-            warn!("ranks_per_sim = {k}: splitting one simulation across ranks is not built yet; using 1");
+        .unwrap_or(plan.config.parallel.ranks_per_sim);
+    if k == 0 || size as usize % k != 0 {
+        if rank == 0 {
+            let message =
+                format!("ranks_per_sim = {k} must divide the number of MPI ranks ({size})");
+            let err = if cli.ranks_per_sim.is_some() {
+                format!("--ranks-per-sim: {message}")
+            } else {
+                plan.config
+                    .error_at("parallel.ranks_per_sim", message)
+                    .to_string()
+            };
+            eprintln!("hnn-mpi: error: {err}");
         }
+        return exit_code::BAD_CONFIG;
     }
+    let group = world.split_by_color(Color::with_value(rank / k as i32));
+    let group = group.filter(|_| k > 1);
     let code = if rank == 0 {
-        crate::parallel::run_root(cli, &plan, &world)
+        crate::parallel::run_root(cli, &plan, &world, group.as_ref())
+    } else if rank as usize % k == 0 {
+        crate::parallel::run_worker(&plan, &world, group.as_ref())
     } else {
-        crate::parallel::run_worker(&plan, &world)
+        crate::parallel::run_member(&plan, group.as_ref().expect("k > 1"))
     };
     let mut code = code;
     root.broadcast_into(&mut code);

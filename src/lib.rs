@@ -19,5 +19,6 @@ pub mod network;
 pub mod output;
 pub mod parallel;
 pub mod signals;
+pub mod sim_group;
 pub mod sweep_run;
 pub mod transport;

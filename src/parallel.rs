@@ -11,10 +11,11 @@ use std::collections::VecDeque;
 use log::{error, info};
 use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
 use mpi::topology::SimpleCommunicator;
-use mpi::traits::Communicator;
+use mpi::traits::{Communicator, Root};
 
 use crate::cli::{exit_code, Cli};
 use crate::driver::{final_code, open_output, output_path, output_spec, print_plan, Progress};
+use crate::sim_group::MpiGroup;
 use crate::sweep_run::SweepPlan;
 use crate::transport;
 
@@ -25,13 +26,72 @@ const TAG_RESULT: i32 = 2;
 /// Rank 0 -> worker: simulation indices to run (empty: stop).
 const TAG_WORK: i32 = 3;
 
-/// Rank 0: plan, open the file, schedule, write, report.
-pub fn run_root(cli: &Cli, plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
-    let size = world.size() as usize;
+/// Tells a group's other ranks that the sweep is over.
+const STOP: u64 = u64::MAX;
+
+/// Run simulation `sim` as a group's first rank: the others are told which
+/// and compute it together (`ranks_per_sim`).
+fn simulate(
+    plan: &SweepPlan,
+    sim: usize,
+    group: Option<&SimpleCommunicator>,
+) -> crate::output::SimResult {
+    match group {
+        None => plan.simulate(sim),
+        Some(g) => {
+            let mut s = sim as u64;
+            g.process_at_rank(0).broadcast_into(&mut s);
+            plan.simulate_in_group(sim, Some(&MpiGroup(g)))
+        }
+    }
+}
+
+fn stop_members(group: Option<&SimpleCommunicator>) {
+    if let Some(g) = group {
+        let mut s = STOP;
+        g.process_at_rank(0).broadcast_into(&mut s);
+    }
+}
+
+/// A group's other ranks: compute what the group's first rank announces.
+pub fn run_member(plan: &SweepPlan, group: &SimpleCommunicator) -> u8 {
+    loop {
+        let mut sim = 0u64;
+        group.process_at_rank(0).broadcast_into(&mut sim);
+        if sim == STOP {
+            return exit_code::SUCCESS;
+        }
+        plan.simulate_in_group(sim as usize, Some(&MpiGroup(group)));
+    }
+}
+
+/// Rank 0: plan, open the file, schedule, write, report. With
+/// `ranks_per_sim = k`, the first rank of each group of k talks to rank 0;
+/// `group` is rank 0's own group.
+pub fn run_root(
+    cli: &Cli,
+    plan: &SweepPlan,
+    world: &SimpleCommunicator,
+    group: Option<&SimpleCommunicator>,
+) -> u8 {
+    let k = group.map_or(1, |g| g.size() as usize);
+    let size = world.size() as usize / k;
+    let code = run_root_inner(cli, plan, world, group, size);
+    stop_members(group);
+    code
+}
+
+fn run_root_inner(
+    cli: &Cli,
+    plan: &SweepPlan,
+    world: &SimpleCommunicator,
+    group: Option<&SimpleCommunicator>,
+    size: usize,
+) -> u8 {
     let path = output_path(cli, &plan.config);
     if cli.dry_run {
         print_plan(plan, &path);
-        stop_workers(world);
+        stop_workers(world, size);
         return exit_code::SUCCESS;
     }
     let spec = output_spec(plan, size);
@@ -39,13 +99,15 @@ pub fn run_root(cli: &Cli, plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
         Ok(x) => x,
         Err((code, message)) => {
             eprintln!("hnn-mpi: error: {message}");
-            stop_workers(world);
+            stop_workers(world, size);
             return code;
         }
     };
     info!(
-        "{} simulation(s) to run on {size} rank(s), output {}",
+        "{} simulation(s) to run on {} rank(s) ({size} group(s) of {}), output {}",
         pending.len(),
+        world.size(),
+        world.size() as usize / size,
         path.display()
     );
     let mut queue: VecDeque<usize> = pending.iter().copied().collect();
@@ -102,7 +164,7 @@ pub fn run_root(cli: &Cli, plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
         }
         match queue.pop_front() {
             Some(sim) => {
-                let result = plan.simulate(sim);
+                let result = simulate(plan, sim, group);
                 handle(&transport::encode(&result), &mut progress, &mut file);
             }
             None if active_workers == 0 => break,
@@ -137,9 +199,10 @@ fn next_chunk(queue: &mut VecDeque<usize>, size: usize) -> Vec<u64> {
     queue.drain(..n).map(|i| i as u64).collect()
 }
 
-/// Tell every worker there is nothing to do (dry run, early errors).
-fn stop_workers(world: &SimpleCommunicator) {
-    for _ in 1..world.size() {
+/// Tell every worker (first rank of each other group) there is nothing to
+/// do (dry run, early errors).
+fn stop_workers(world: &SimpleCommunicator, n_groups: usize) {
+    for _ in 1..n_groups {
         let (_, status) = world
             .any_process()
             .matched_probe_with_tag(TAG_REQUEST)
@@ -150,8 +213,23 @@ fn stop_workers(world: &SimpleCommunicator) {
     }
 }
 
-/// Ranks > 0: ask for work, run it, send results, until told to stop.
-pub fn run_worker(plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
+/// First ranks of the other groups: ask for work, run it, send results,
+/// until told to stop.
+pub fn run_worker(
+    plan: &SweepPlan,
+    world: &SimpleCommunicator,
+    group: Option<&SimpleCommunicator>,
+) -> u8 {
+    let code = run_worker_inner(plan, world, group);
+    stop_members(group);
+    code
+}
+
+fn run_worker_inner(
+    plan: &SweepPlan,
+    world: &SimpleCommunicator,
+    group: Option<&SimpleCommunicator>,
+) -> u8 {
     let root = world.process_at_rank(0);
     let mut last_result: Vec<u8> = Vec::new();
     loop {
@@ -161,7 +239,7 @@ pub fn run_worker(plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
             return exit_code::SUCCESS;
         };
         for &sim in rest {
-            let bytes = transport::encode(&plan.simulate(sim as usize));
+            let bytes = transport::encode(&simulate(plan, sim as usize, group));
             root.send_with_tag(&bytes[..], TAG_RESULT);
             if crate::signals::received().is_some() {
                 // Hand the rest back: rank 0 stops scheduling.
@@ -171,7 +249,7 @@ pub fn run_worker(plan: &SweepPlan, world: &SimpleCommunicator) -> u8 {
         last_result = if crate::signals::received().is_some() {
             Vec::new()
         } else {
-            transport::encode(&plan.simulate(*last as usize))
+            transport::encode(&simulate(plan, *last as usize, group))
         };
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::analysis::dipole::{renormalize_to_nam, smooth};
 use crate::analysis::stats::{self, ReferenceDipole};
 use crate::config::{Config, ConfigError, ResolvedConfig, SaveItem, Stat};
-use crate::engine::network_sim::NetworkSimulation;
+use crate::engine::network_sim::{NetworkSimulation, SimGroup};
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
 use crate::output::SimResult;
@@ -65,13 +65,20 @@ impl SweepPlan {
     /// Run simulation `sim`. A failure of the simulation itself (an error of
     /// this point's network, non-finite values) is recorded in the result.
     pub fn simulate(&self, sim: usize) -> SimResult {
-        match self.try_simulate(sim) {
+        self.simulate_in_group(sim, None)
+    }
+
+    /// Run simulation `sim` with a group of ranks sharing it (every rank of
+    /// the group calls this); the group's first rank gets the result.
+    pub fn simulate_in_group(&self, sim: usize, group: Option<&dyn SimGroup>) -> SimResult {
+        match self.try_simulate(sim, group) {
             Ok(r) => r,
             Err(message) => SimResult::failed(sim, message),
         }
     }
 
-    fn try_simulate(&self, sim: usize) -> Result<SimResult, String> {
+    fn try_simulate(&self, sim: usize, group: Option<&dyn SimGroup>) -> Result<SimResult, String> {
+        let leader = group.is_none_or(|g| g.rank() == 0);
         let cfg: ResolvedConfig = self
             .config
             .resolve(&self.points[sim])
@@ -84,7 +91,10 @@ impl SweepPlan {
         let mut spikes = Vec::with_capacity(s.n_trials);
         let mut summary = vec![Vec::with_capacity(s.n_trials); self.stat_names.len()];
         for trial in 0..s.n_trials {
-            let result = NetworkSimulation::new(&net, trial, s.tstop, s.dt).run();
+            let result = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group).run();
+            if !leader {
+                continue;
+            }
             let layer = |name: &str| {
                 result
                     .raw_dipoles_fam

@@ -41,6 +41,26 @@ pub struct TrialResult {
     pub spike_gids: Vec<usize>,
 }
 
+/// A threshold crossing: time (ms), gid, and the step at whose start it
+/// was detected (to merge several ranks' spikes in NEURON's order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpikeRecord {
+    pub time_ms: f64,
+    pub gid: usize,
+    pub step: usize,
+}
+
+/// The ranks that share one simulation (`ranks_per_sim`): each owns the
+/// cells whose gid modulo `size` is its `rank`.
+pub trait SimGroup {
+    fn rank(&self) -> usize;
+    fn size(&self) -> usize;
+    /// Every rank's spikes, concatenated in rank order (a collective).
+    fn all_gather_spikes(&self, local: &[SpikeRecord]) -> Vec<SpikeRecord>;
+    /// Rank 0 receives every rank's `data` in rank order; others `None`.
+    fn gather_f64(&self, data: &[f64]) -> Option<Vec<Vec<f64>>>;
+}
+
 /// A network built for one trial.
 pub struct NetworkSimulation<'a> {
     net: &'a NetworkDescription,
@@ -54,18 +74,37 @@ pub struct NetworkSimulation<'a> {
     /// Drive-cell spikes (time, gid), latest first, popped as they fire.
     drive_spikes: Vec<(f64, usize)>,
     tstop_ms: f64,
+    /// Gids of this rank's cells, per population, in gid order.
+    local_gids: Vec<Vec<usize>>,
+    group: Option<&'a dyn SimGroup>,
+    /// Cell spikes detected here since the last exchange (groups only).
+    unsent: Vec<SpikeRecord>,
+    /// Steps between spike exchanges: the shortest cell-to-cell delay.
+    exchange_steps: usize,
 }
 
 impl<'a> NetworkSimulation<'a> {
     /// Build every cell, synapse, NetCon and drive event of trial
     /// `trial_idx` (hnn-core `NetworkBuilder`).
     pub fn new(net: &'a NetworkDescription, trial_idx: usize, tstop_ms: f64, dt_ms: f64) -> Self {
+        Self::new_in_group(net, trial_idx, tstop_ms, dt_ms, None)
+    }
+
+    /// As [`NetworkSimulation::new`], this rank's share of the cells when a
+    /// group of ranks shares the simulation.
+    pub fn new_in_group(
+        net: &'a NetworkDescription,
+        trial_idx: usize,
+        tstop_ms: f64,
+        dt_ms: f64,
+        group: Option<&'a dyn SimGroup>,
+    ) -> Self {
         let events: Vec<Vec<Vec<f64>>> = net
             .drives
             .iter()
             .map(|d| d.event_times(net, trial_idx, tstop_ms))
             .collect();
-        Self::with_drive_events(net, &events, tstop_ms, dt_ms)
+        Self::build(net, &events, tstop_ms, dt_ms, group)
     }
 
     /// Build with given drive event times: `events[drive][drive cell]`, ms.
@@ -75,20 +114,42 @@ impl<'a> NetworkSimulation<'a> {
         tstop_ms: f64,
         dt_ms: f64,
     ) -> Self {
+        Self::build(net, events, tstop_ms, dt_ms, None)
+    }
+
+    fn build(
+        net: &'a NetworkDescription,
+        events: &[Vec<Vec<f64>>],
+        tstop_ms: f64,
+        dt_ms: f64,
+        group: Option<&'a dyn SimGroup>,
+    ) -> Self {
+        let (rank, size) = group.map_or((0, 1), |g| (g.rank(), g.size()));
+        // Round-robin by gid: every type is spread evenly over the ranks.
+        let local_gids: Vec<Vec<usize>> = net
+            .populations
+            .iter()
+            .map(|p| {
+                (p.gid_start..p.gid_start + p.positions.len())
+                    .filter(|g| g % size == rank)
+                    .collect()
+            })
+            .collect();
         let mut layouts: HashMap<String, Arc<CellLayout>> = HashMap::new();
         let mut batches = Vec::new();
         let mut soma_nodes = Vec::new();
         for pop in &net.populations {
             let layout = Arc::new(CellLayout::new(&pop.template));
             let soma = layout.section("soma").expect("soma").node_at(0.5);
-            let mut batch = CellBatch::new(layout.clone(), pop.positions.len(), net.celsius, dt_ms);
+            let n_local = local_gids[layouts.len()].len();
+            let mut batch = CellBatch::new(layout.clone(), n_local, net.celsius, dt_ms);
             for bias in net.tonic_biases.iter().filter(|b| b.cell_type == pop.name) {
                 let node = layout
                     .section(&bias.section)
                     .expect("bias section")
                     .node_at(0.5);
                 let stop = bias.tstop.unwrap_or(tstop_ms);
-                for cell in 0..pop.positions.len() {
+                for cell in 0..n_local {
                     batch.iclamps.push(IClamp {
                         cell,
                         node,
@@ -103,11 +164,12 @@ impl<'a> NetworkSimulation<'a> {
             soma_nodes.push(soma);
             batches.push(batch);
         }
-        let batch_of = |gid: usize| {
-            net.populations
-                .iter()
-                .position(|p| (p.gid_start..p.gid_start + p.positions.len()).contains(&gid))
-        };
+        // This rank's cells: gid -> (batch, local cell).
+        let local: HashMap<usize, (usize, usize)> = local_gids
+            .iter()
+            .enumerate()
+            .flat_map(|(b, gids)| gids.iter().enumerate().map(move |(c, &g)| (g, (b, c))))
+            .collect();
         // NetCons in hnn-core's `_connect_celltypes` order.
         let mut outgoing: HashMap<usize, Vec<NetCon>> = HashMap::new();
         for conn in &net.connections {
@@ -127,11 +189,13 @@ impl<'a> NetworkSimulation<'a> {
             for (src, targets) in &conn.gid_pairs {
                 let src_pos = net.position(*src);
                 for &target in targets {
-                    let b = batch_of(target).expect("target gid");
-                    let cell = target - net.populations[b].gid_start;
+                    let Some(&(b, cell)) = local.get(&target) else {
+                        continue;
+                    };
+                    let pop = &net.populations[b];
                     let (weight, delay) = gaussian_connection(
                         src_pos,
-                        net.populations[b].positions[cell],
+                        pop.positions[target - pop.gid_start],
                         &conn.params,
                         net.inplane_distance,
                     );
@@ -168,14 +232,28 @@ impl<'a> NetworkSimulation<'a> {
                 }
             }
         }
-        // Recorded when each VecStim fires, in time order (stable for ties).
+        // Recorded when each VecStim fires, in time order (stable for ties),
+        // by the group's first rank.
         drive_spikes.sort_by(|a, b| a.0.total_cmp(&b.0));
         drive_spikes.reverse();
-        let above = net
-            .populations
+        if rank != 0 {
+            drive_spikes.clear();
+        }
+        let above = local_gids.iter().map(|g| vec![false; g.len()]).collect();
+        // A spike reaches no target sooner than the shortest delay between
+        // cells (drive events are all queued already), so exchanging the
+        // group's spikes that often is exact.
+        let min_delay = net
+            .connections
             .iter()
-            .map(|p| vec![false; p.positions.len()])
-            .collect();
+            .filter(|c| net.population(&c.src_type).is_some())
+            .map(|c| c.params.a_delay)
+            .fold(f64::INFINITY, f64::min);
+        let exchange_steps = if min_delay.is_finite() {
+            ((min_delay / dt_ms).floor() as usize).max(1)
+        } else {
+            usize::MAX
+        };
         NetworkSimulation {
             net,
             sim,
@@ -184,10 +262,16 @@ impl<'a> NetworkSimulation<'a> {
             above,
             drive_spikes,
             tstop_ms,
+            local_gids,
+            group: group.filter(|g| g.size() > 1),
+            unsent: Vec::new(),
+            exchange_steps,
         }
     }
 
-    /// Initialise and integrate to tstop; record dipoles and spikes.
+    /// Initialise and integrate to tstop; record dipoles and spikes. In a
+    /// group, the group's first rank returns the whole result (the others
+    /// an empty one), equal bit for bit to a single rank's.
     pub fn run(mut self) -> TrialResult {
         self.sim.initialize();
         let n_steps = (self.tstop_ms / self.sim.dt_ms).round() as usize;
@@ -196,40 +280,42 @@ impl<'a> NetworkSimulation<'a> {
             .collect();
         let mut result = TrialResult {
             times: Vec::with_capacity(n_steps + 1),
-            raw_dipoles_fam: dipole_pops
-                .iter()
-                .map(|&b| {
-                    (
-                        self.net.populations[b].name.clone(),
-                        Vec::with_capacity(n_steps + 1),
-                    )
-                })
-                .collect(),
             ..Default::default()
         };
-        let max_cells = self
-            .net
-            .populations
+        // Per local cell of each dipole population: its dipole at every
+        // sample (t = 0: NEURON records Qtotal just after BEFORE BREAKPOINT
+        // zeroed it).
+        let mut traces: Vec<Vec<Vec<f64>>> = dipole_pops
             .iter()
-            .map(|p| p.positions.len())
-            .max()
-            .unwrap_or(0);
+            .map(|&b| {
+                let mut v = vec![Vec::with_capacity(n_steps + 1); self.local_gids[b].len()];
+                v.iter_mut().for_each(|t| t.push(0.0));
+                v
+            })
+            .collect();
+        let max_cells = self.local_gids.iter().map(Vec::len).max().unwrap_or(0);
         let mut cell_q = vec![0.0; max_cells];
-        // t = 0: NEURON records Qtotal after BEFORE BREAKPOINT zeroed it.
+        let mut spikes: Vec<(SpikeRecord, bool)> = Vec::new();
         result.times.push(self.sim.t_ms);
-        for d in &mut result.raw_dipoles_fam {
-            d.1.push(0.0);
-        }
-        for _ in 0..n_steps {
-            self.detect_spikes(&mut result);
+        for step in 0..n_steps {
+            self.detect_spikes(step, &mut spikes);
+            if self.group.is_some() && (step % self.exchange_steps == 0 || step + 1 == n_steps) {
+                self.exchange_spikes();
+            }
             // VecStims fire as their events are delivered (t + dt/2).
             let til = self.sim.t_ms + 0.5 * self.sim.dt_ms;
             while let Some(&(t, gid)) = self.drive_spikes.last() {
                 if t > til {
                     break;
                 }
-                result.spike_times.push(t);
-                result.spike_gids.push(gid);
+                spikes.push((
+                    SpikeRecord {
+                        time_ms: t,
+                        gid,
+                        step,
+                    },
+                    true,
+                ));
                 self.drive_spikes.pop();
             }
             self.sim.step();
@@ -237,33 +323,149 @@ impl<'a> NetworkSimulation<'a> {
             for (k, &b) in dipole_pops.iter().enumerate() {
                 let batch = &self.sim.batches[b];
                 batch.dipoles(&mut cell_q);
-                let total = cell_q[..batch.n_cells].iter().fold(0.0, |acc, q| acc + q);
-                result.raw_dipoles_fam[k].1.push(total);
+                for (trace, &q) in traces[k].iter_mut().zip(&cell_q[..batch.n_cells]) {
+                    trace.push(q);
+                }
             }
         }
-        result
+        // Per-type sums over cells in gid order, as NEURON's Vector.add.
+        let sum_in_gid_order = |cells: Vec<(usize, &[f64])>| {
+            let mut cells = cells;
+            cells.sort_by_key(|c| c.0);
+            let mut total = vec![0.0; n_steps + 1];
+            for (_, trace) in cells {
+                for (t, q) in total.iter_mut().zip(trace) {
+                    *t += q;
+                }
+            }
+            total
+        };
+        match self.group {
+            None => {
+                for (k, &b) in dipole_pops.iter().enumerate() {
+                    let cells = self.local_gids[b]
+                        .iter()
+                        .copied()
+                        .zip(traces[k].iter().map(Vec::as_slice))
+                        .collect();
+                    result.raw_dipoles_fam.push((
+                        self.net.populations[b].name.clone(),
+                        sum_in_gid_order(cells),
+                    ));
+                }
+                for (s, _) in spikes {
+                    result.spike_times.push(s.time_ms);
+                    result.spike_gids.push(s.gid);
+                }
+                result
+            }
+            Some(group) => {
+                // Traces: [gid, samples...] per cell; spikes: (time, gid,
+                // step, drive) per spike.
+                let mut flat = Vec::new();
+                for (k, &b) in dipole_pops.iter().enumerate() {
+                    for (&gid, trace) in self.local_gids[b].iter().zip(&traces[k]) {
+                        flat.push(k as f64);
+                        flat.push(gid as f64);
+                        flat.extend_from_slice(trace);
+                    }
+                }
+                let mut flat_spikes = Vec::with_capacity(4 * spikes.len());
+                for (s, drive) in &spikes {
+                    flat_spikes.extend([
+                        s.time_ms,
+                        s.gid as f64,
+                        s.step as f64,
+                        f64::from(u8::from(*drive)),
+                    ]);
+                }
+                let all_traces = group.gather_f64(&flat);
+                let all_spikes = group.gather_f64(&flat_spikes);
+                let (Some(all_traces), Some(all_spikes)) = (all_traces, all_spikes) else {
+                    return TrialResult::default();
+                };
+                let len = n_steps + 1;
+                for (k, &b) in dipole_pops.iter().enumerate() {
+                    let mut cells = Vec::new();
+                    for data in &all_traces {
+                        for rec in data.chunks_exact(len + 2) {
+                            if rec[0] as usize == k {
+                                cells.push((rec[1] as usize, &rec[2..]));
+                            }
+                        }
+                    }
+                    result.raw_dipoles_fam.push((
+                        self.net.populations[b].name.clone(),
+                        sum_in_gid_order(cells),
+                    ));
+                }
+                // NEURON's order: by step; cells (in gid order) before the
+                // drive cells that fire during the step (in firing order).
+                let mut merged: Vec<(usize, u8, usize, f64, usize)> = Vec::new();
+                for data in &all_spikes {
+                    for (i, rec) in data.chunks_exact(4).enumerate() {
+                        let drive = rec[3] as u8;
+                        let gid = rec[1] as usize;
+                        let key = if drive == 0 { gid } else { i };
+                        merged.push((rec[2] as usize, drive, key, rec[0], gid));
+                    }
+                }
+                merged.sort_by_key(|m| (m.0, m.1, m.2));
+                for (_, _, _, t, gid) in merged {
+                    result.spike_times.push(t);
+                    result.spike_gids.push(gid);
+                }
+                result
+            }
+        }
+    }
+
+    /// Share this rank's new spikes with the group and queue the events of
+    /// every group spike onto this rank's synapses, in (step, gid) order:
+    /// the order in which a single rank queues them.
+    fn exchange_spikes(&mut self) {
+        let Some(group) = self.group else { return };
+        let mut all = group.all_gather_spikes(&self.unsent);
+        self.unsent.clear();
+        all.sort_by_key(|s| (s.step, s.gid));
+        for s in all {
+            if let Some(ncs) = self.outgoing.get(&s.gid) {
+                for nc in ncs {
+                    self.sim
+                        .events
+                        .push(s.time_ms + nc.delay_ms, nc.target, nc.weight_us);
+                }
+            }
+        }
     }
 
     /// `NetCvode::check_thresh` at the start of a step: an upward crossing
-    /// of the threshold at the soma is a spike at t + 1e-10 ms.
-    fn detect_spikes(&mut self, result: &mut TrialResult) {
+    /// of the threshold at the soma is a spike at t + 1e-10 ms. Alone, its
+    /// events are queued at once; in a group, at the next exchange.
+    fn detect_spikes(&mut self, step: usize, spikes: &mut Vec<(SpikeRecord, bool)>) {
         let t = self.sim.t_ms;
-        for (b, pop) in self.net.populations.iter().enumerate() {
+        for b in 0..self.net.populations.len() {
             let batch = &self.sim.batches[b];
             let soma = self.soma_nodes[b];
             for cell in 0..batch.n_cells {
                 let over = batch.voltage(soma, cell) - self.net.threshold > 0.0;
                 let flag = &mut self.above[b][cell];
                 if over && !*flag {
-                    let gid = pop.gid_start + cell;
-                    let ts = t + THRESHOLD_TIME_EPS_MS;
-                    result.spike_times.push(ts);
-                    result.spike_gids.push(gid);
-                    if let Some(ncs) = self.outgoing.get(&gid) {
+                    let record = SpikeRecord {
+                        time_ms: t + THRESHOLD_TIME_EPS_MS,
+                        gid: self.local_gids[b][cell],
+                        step,
+                    };
+                    spikes.push((record, false));
+                    if self.group.is_some() {
+                        self.unsent.push(record);
+                    } else if let Some(ncs) = self.outgoing.get(&record.gid) {
                         for nc in ncs {
-                            self.sim
-                                .events
-                                .push(ts + nc.delay_ms, nc.target, nc.weight_us);
+                            self.sim.events.push(
+                                record.time_ms + nc.delay_ms,
+                                nc.target,
+                                nc.weight_us,
+                            );
                         }
                     }
                 }

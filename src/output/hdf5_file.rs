@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use hdf5::dataset::AllocTime;
-use hdf5::types::VarLenUnicode;
+use hdf5::types::{FixedUnicode, VarLenUnicode};
 use hdf5::{Dataset, File, H5Type};
 use ndarray::{s, ArrayView1, ArrayView2};
 
 use super::spikes::{set_attr_i64, set_attr_str, SpikeStore, DEFAULT_WORK_CHUNK};
+use super::swmr;
 use super::{
     hostname, rfc3339_utc, stat_units, OutputError, OutputSpec, SimResult, FORMAT, STATUS_DONE,
     STATUS_FAILED, STATUS_PENDING,
@@ -63,6 +64,26 @@ pub struct OutputFile {
     spikes: Option<SpikeStore>,
     // Last: dropped after the handles above.
     file: File,
+}
+
+/// Bytes of an `/errors` entry (UTF-8, NUL-padded); longer messages are
+/// cut.
+pub const ERROR_LEN: usize = 1024;
+type ErrorText = FixedUnicode<ERROR_LEN>;
+
+/// A message as an `/errors` entry: NUL replaced, cut to `ERROR_LEN` bytes
+/// at a character boundary (ending with "...").
+fn error_text(msg: &str) -> ErrorText {
+    let mut m = msg.replace('\0', "\u{FFFD}");
+    if m.len() > ERROR_LEN {
+        let mut cut = ERROR_LEN - 3;
+        while !m.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        m.truncate(cut);
+        m.push_str("...");
+    }
+    m.parse().expect("fits, no NUL")
 }
 
 /// Dipole components: dataset names under `/dipole`.
@@ -205,7 +226,9 @@ impl OutputFile {
         spec: &OutputSpec,
         opts: &OutputOptions,
     ) -> Result<Self, OutputError> {
-        let file = h5(File::create(tmp), path, || "creating the file".into())?;
+        let file = h5(swmr::create_latest(tmp), path, || {
+            "creating the file".into()
+        })?;
         let deflate = match opts.deflate_level {
             Some(level) if hdf5::filters::deflate_available() => Some(level),
             Some(_) => {
