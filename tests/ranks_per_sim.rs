@@ -68,7 +68,8 @@ fn datasets(path: &Path) -> Vec<(String, Vec<u64>)> {
 }
 
 fn check(config: &str) {
-    let dir = temp_dir("rps");
+    let stem = Path::new(config).file_stem().unwrap().to_str().unwrap();
+    let dir = temp_dir(&format!("rps-{stem}"));
     let file = |k: usize| dir.join(format!("k{k}.h5"));
     for k in 1..=4 {
         let out = run(
