@@ -44,11 +44,33 @@ pub struct Drive {
     pub target_types: Vec<String>,
 }
 
+/// Why a drive cannot be attached: the drive argument at fault and what is
+/// wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriveError {
+    /// The keyword (config key) at fault, e.g. `location`, `weights_ampa`.
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for DriveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+fn drive_error(field: &'static str, message: String) -> DriveError {
+    DriveError { field, message }
+}
+
 /// hnn-core `_attach_drive`: allocate drive-cell gids after every existing
 /// gid and add one connection per target type and receptor.
-pub fn attach_drive(net: &mut NetworkDescription, spec: DriveSpec) -> Result<(), String> {
+pub fn attach_drive(net: &mut NetworkDescription, spec: DriveSpec) -> Result<(), DriveError> {
     if net.drives.iter().any(|d| d.name == spec.name) {
-        return Err(format!("drive {} already defined", spec.name));
+        return Err(drive_error(
+            "name",
+            format!("drive {} already defined", spec.name),
+        ));
     }
     let named: Vec<&String> = spec
         .weights_ampa
@@ -56,21 +78,27 @@ pub fn attach_drive(net: &mut NetworkDescription, spec: DriveSpec) -> Result<(),
         .chain(spec.weights_nmda.keys())
         .collect();
     if named.is_empty() {
-        return Err(format!(
-            "drive {}: no target cell types have been given a synaptic weight",
-            spec.name
+        return Err(drive_error(
+            "weights_ampa",
+            format!(
+                "drive {}: no target cell types have been given a synaptic weight",
+                spec.name
+            ),
         ));
     }
     for t in &named {
         if net.population(t).is_none() {
-            return Err(format!(
-                "drive {}: unknown target cell type '{t}' (cell types: {})",
-                spec.name,
-                net.populations
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            return Err(drive_error(
+                "weights_ampa",
+                format!(
+                    "drive {}: unknown target cell type '{t}' (cell types: {})",
+                    spec.name,
+                    net.populations
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
     }
@@ -81,9 +109,12 @@ pub fn attach_drive(net: &mut NetworkDescription, spec: DriveSpec) -> Result<(),
         .filter(|n| named.contains(&n))
         .collect();
     if spec.location == "distal" && target_types.iter().any(|t| t == "L5_basket") {
-        return Err(format!(
-            "drive {}: a distal drive cannot target L5_basket cells",
-            spec.name
+        return Err(drive_error(
+            "location",
+            format!(
+                "drive {}: a distal drive cannot target L5_basket cells",
+                spec.name
+            ),
         ));
     }
     for t in &target_types {
@@ -91,13 +122,19 @@ pub fn attach_drive(net: &mut NetworkDescription, spec: DriveSpec) -> Result<(),
         if tpl.location_sections(&spec.location).is_none()
             && tpl.section_index(&spec.location).is_none()
         {
-            return Err(format!(
-                "drive {}: location '{}' is not defined for {t} cells",
-                spec.name, spec.location
+            return Err(drive_error(
+                "location",
+                format!(
+                    "drive {}: location '{}' is not defined for {t} cells",
+                    spec.name, spec.location
+                ),
             ));
         }
         if !spec.synaptic_delays.contains_key(t) {
-            return Err(format!("drive {}: no synaptic_delays for {t}", spec.name));
+            return Err(drive_error(
+                "synaptic_delays",
+                format!("drive {}: no synaptic_delays for {t}", spec.name),
+            ));
         }
     }
     let n_drive_cells = match (spec.cell_specific, spec.n_drive_cells) {
@@ -106,16 +143,22 @@ pub fn attach_drive(net: &mut NetworkDescription, spec: DriveSpec) -> Result<(),
             .map(|t| net.population(t).unwrap().positions.len())
             .sum(),
         (true, Some(_)) => {
-            return Err(format!(
-                "drive {}: with cell_specific = true, n_drive_cells must be 'n_cells'",
-                spec.name
+            return Err(drive_error(
+                "n_drive_cells",
+                format!(
+                    "drive {}: with cell_specific = true, n_drive_cells must be 'n_cells'",
+                    spec.name
+                ),
             ))
         }
         (false, Some(n)) if n > 0 => n,
         (false, _) => {
-            return Err(format!(
+            return Err(drive_error(
+                "n_drive_cells",
+                format!(
                 "drive {}: with cell_specific = false, n_drive_cells must be a positive integer",
                 spec.name
+            ),
             ))
         }
     };
@@ -227,9 +270,12 @@ fn apply_connection_probability(
     gid_pairs: &mut Vec<(usize, Vec<usize>)>,
     probability: f64,
     conn_seed: u64,
-) -> Result<(), String> {
+) -> Result<(), DriveError> {
     if !(probability > 0.0 && probability < 1.0) {
-        return Err(format!("probability must be in (0, 1), got {probability}"));
+        return Err(drive_error(
+            "probability",
+            format!("must be in (0, 1], got {probability}"),
+        ));
     }
     numpy_random::connection_probability_apply(gid_pairs, probability, conn_seed as u128);
     Ok(())

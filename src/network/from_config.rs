@@ -83,19 +83,15 @@ pub fn build_network(
     }
     if let Some(erp) = &net_cfg.erp_drives {
         add_erp_drives(&mut net, erp.tstart)
-            .map_err(|e| config.error_at("network.erp_drives", e))?;
+            .map_err(|e| config.error_at("network.erp_drives", e.to_string()))?;
     }
     for (i, d) in cfg.drives.iter().enumerate() {
         let spec = drive_spec(cfg, i);
         attach_drive(&mut net, spec).map_err(|e| {
-            let key = if e.contains("location") {
-                format!("drives[{i}].location")
-            } else if e.contains("cell type") {
-                format!("drives[{i}].weights_ampa")
-            } else {
-                format!("drives[{i}]")
-            };
-            config.error_at(&key, format!("drive '{}': {e}", d.name))
+            config.error_at(
+                &format!("drives[{i}].{}", e.field),
+                format!("drive '{}': {}", d.name, e.message),
+            )
         })?;
     }
     for (i, c) in net_cfg.connections.iter().enumerate() {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::cells_default::default_template;
 use super::description::{CellPopulation, Connection, ConnectionParams, NetworkDescription};
-use super::drives::{attach_drive, DriveDynamics, DriveSpec};
+use super::drives::{attach_drive, DriveDynamics, DriveError, DriveSpec};
 
 /// Synaptic weights (µS) of the local network, from hnn-core's
 /// `param/default.json`.
@@ -337,7 +337,7 @@ fn map(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
 }
 
 /// hnn-core `add_erp_drives_to_jones_model(net, tstart)`.
-pub fn add_erp_drives(net: &mut NetworkDescription, tstart: f64) -> Result<(), String> {
+pub fn add_erp_drives(net: &mut NetworkDescription, tstart: f64) -> Result<(), DriveError> {
     let evoked = |name: &str,
                   mu: f64,
                   sigma: f64,

@@ -142,6 +142,85 @@ fn same_f64s(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
+/// The handles of an open file, in SWMR-write mode.
+struct Handles {
+    ds_status: Dataset,
+    ds_errors: Dataset,
+    dipole: Option<[Dataset; 3]>,
+    summary: Vec<Dataset>,
+    spikes: Option<SpikeStore>,
+    status: Vec<u8>,
+}
+
+fn open_handles(file: &File, path: &Path, spec: &OutputSpec) -> Result<Handles, OutputError> {
+    let (n_sims, n_trials, n_times) = (spec.n_sims, spec.n_trials, spec.n_times);
+    let mismatch = |what: String| OutputError::LayoutMismatch {
+        path: path.to_path_buf(),
+        what,
+    };
+    let ctx = |what: &'static str| move || format!("opening {what}");
+    let mut summary = Vec::new();
+    for stat in &spec.stat_names {
+        let d = h5(
+            file.dataset(&format!("summary/{stat}")),
+            path,
+            ctx("/summary"),
+        )?;
+        if d.shape() != [n_sims, n_trials] {
+            return Err(mismatch(format!(
+                "/summary/{stat} has shape {:?}",
+                d.shape()
+            )));
+        }
+        summary.push(d);
+    }
+    let dipole = if spec.save_dipole {
+        let mut v = Vec::new();
+        for name in DIPOLE_NAMES {
+            let d = h5(
+                file.dataset(&format!("dipole/{name}")),
+                path,
+                ctx("/dipole"),
+            )?;
+            if d.shape() != [n_sims, n_trials, n_times] {
+                return Err(mismatch(format!(
+                    "/dipole/{name} has shape {:?}",
+                    d.shape()
+                )));
+            }
+            v.push(d);
+        }
+        Some([v.remove(0), v.remove(0), v.remove(0)])
+    } else {
+        None
+    };
+    let ds_status = h5(file.dataset("status"), path, ctx("/status"))?;
+    let ds_errors = h5(file.dataset("errors"), path, ctx("/errors"))?;
+    if ds_status.shape() != [n_sims] || ds_errors.shape() != [n_sims] {
+        return Err(mismatch("/status or /errors has the wrong shape".into()));
+    }
+    let status = h5(ds_status.read_raw::<u8>(), path, ctx("/status"))?;
+    if let Some(i) = status.iter().position(|&s| s > STATUS_FAILED) {
+        return Err(mismatch(format!(
+            "/status[{i}] = {} is not 0, 1 or 2",
+            status[i]
+        )));
+    }
+    let spikes = if spec.save_spikes {
+        Some(SpikeStore::open(file, n_sims, n_trials).map_err(mismatch)?)
+    } else {
+        None
+    };
+    Ok(Handles {
+        ds_status,
+        ds_errors,
+        dipole,
+        summary,
+        spikes,
+        status,
+    })
+}
+
 impl OutputFile {
     /// Creates the file with default [`OutputOptions`]. Refuses an existing
     /// file unless `force`; a missing directory is an error (not created).
@@ -153,11 +232,11 @@ impl OutputFile {
         Self::create_with(path, spec, force, &OutputOptions::default())
     }
 
-    /// Creates the file. The skeleton (attributes, `/times`, `/params`,
+    /// Creates the file. Its skeleton (attributes, `/times`, `/params`,
     /// empty datasets) is built under a temporary name in the same
-    /// directory and renamed into place once flushed, so `path` never holds
-    /// a half-created file (and, with `force`, the old file stays until
-    /// then).
+    /// directory and renamed into place once flushed and in SWMR mode, so
+    /// `path` never holds a half-created file (and, with `force`, the old
+    /// file stays until then).
     pub fn create_with(
         path: impl AsRef<Path>,
         spec: &OutputSpec,
@@ -204,28 +283,52 @@ impl OutputFile {
             std::process::id()
         ));
         let _ = std::fs::remove_file(&tmp);
-        match Self::build(&tmp, &path, spec, opts) {
-            Ok(out) => match std::fs::rename(&tmp, &path) {
+        let built = Self::build(&tmp, &path, spec, opts)
+            .and_then(|file| {
+                h5(swmr::start_swmr_write(&file), &path, || {
+                    "switching to SWMR-write mode".into()
+                })?;
+                let handles = open_handles(&file, &path, spec)?;
+                Ok(Self::from_parts(path.clone(), spec, file, handles))
+            })
+            .and_then(|out| match std::fs::rename(&tmp, &path) {
                 Ok(()) => Ok(out),
                 Err(e) => {
                     drop(out);
-                    let _ = std::fs::remove_file(&tmp);
                     Err(io_err("moving the new file into place", e))
                 }
-            },
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e)
-            }
+            });
+        if built.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        built
+    }
+
+    fn from_parts(path: PathBuf, spec: &OutputSpec, file: File, h: Handles) -> Self {
+        OutputFile {
+            path,
+            n_sims: spec.n_sims,
+            n_trials: spec.n_trials,
+            n_times: spec.n_times,
+            n_stats: spec.stat_names.len(),
+            status: h.status,
+            ds_status: h.ds_status,
+            ds_errors: h.ds_errors,
+            dipole: h.dipole,
+            summary: h.summary,
+            spikes: h.spikes,
+            file,
         }
     }
 
+    /// Creates every object of the file (SWMR mode forbids creating any
+    /// later) and flushes.
     fn build(
         tmp: &Path,
         path: &Path,
         spec: &OutputSpec,
         opts: &OutputOptions,
-    ) -> Result<Self, OutputError> {
+    ) -> Result<File, OutputError> {
         let file = h5(swmr::create_latest(tmp), path, || {
             "creating the file".into()
         })?;
@@ -297,13 +400,12 @@ impl OutputFile {
         )?;
 
         // /dipole
-        let dipole = if spec.save_dipole {
+        if spec.save_dipole {
             let ct = n_times.clamp(1, DIPOLE_CHUNK_ELEMS);
             let kt = (DIPOLE_CHUNK_ELEMS / ct).clamp(1, n_trials);
-            let ds = h5(
+            h5(
                 (|| {
                     let g = file.create_group("dipole")?;
-                    let mut v = Vec::with_capacity(3);
                     for (name, what) in DIPOLE_NAMES.iter().zip([
                         "aggregate current dipole (L2 + L5)",
                         "current dipole of layer 2/3",
@@ -329,23 +431,18 @@ impl OutputFile {
                                  returns it, neither smoothed nor scaled; NaN where not simulated"
                             ),
                         )?;
-                        v.push(d);
                     }
-                    Ok([v.remove(0), v.remove(0), v.remove(0)])
+                    Ok(())
                 })(),
                 path,
                 || "creating /dipole".into(),
             )?;
-            Some(ds)
-        } else {
-            None
-        };
+        }
 
         // /summary
-        let summary = h5(
+        h5(
             (|| {
                 let g = file.create_group("summary")?;
-                let mut v = Vec::new();
                 for stat in &spec.stat_names {
                     let d = g
                         .new_dataset::<f64>()
@@ -354,27 +451,24 @@ impl OutputFile {
                         .shape((n_sims, n_trials))
                         .create(stat.as_str())?;
                     set_attr_str(&d, "units", stat_units(stat))?;
-                    v.push(d);
                 }
-                Ok(v)
+                Ok(())
             })(),
             path,
             || "creating /summary".into(),
         )?;
 
         // /spikes
-        let spikes = if spec.save_spikes {
-            Some(h5(
+        if spec.save_spikes {
+            h5(
                 SpikeStore::create(&file, n_sims, n_trials, opts.spike_work_chunk, deflate),
                 path,
                 || "creating /spikes".into(),
-            )?)
-        } else {
-            None
-        };
+            )?;
+        }
 
         // /cells, /status, /errors
-        let (ds_status, ds_errors) = h5(
+        h5(
             (|| {
                 let cells = file.create_group("cells")?;
                 let records: Vec<GidRangeRecord> = spec
@@ -409,43 +503,36 @@ impl OutputFile {
                     "description",
                     "0 pending, 1 done, 2 failed (message in /errors)",
                 )?;
+                // one chunk per simulation: only failures take space, and
+                // writing one never rewrites another's
                 let errors = file
-                    .new_dataset::<VarLenUnicode>()
-                    .alloc_time(Some(AllocTime::Early))
+                    .new_dataset::<ErrorText>()
+                    .chunk(1)
                     .shape(n_sims)
                     .create("errors")?;
                 set_attr_str(
                     &errors,
                     "description",
-                    "failure message of each simulation; empty when none",
+                    &format!(
+                        "failure message of each simulation (UTF-8, NUL-padded to \
+                         {ERROR_LEN} bytes); empty when none"
+                    ),
                 )?;
-                Ok((status, errors))
+                Ok(())
             })(),
             path,
             || "creating /cells, /status and /errors".into(),
         )?;
 
         h5(file.flush(), path, || "flushing the new file".into())?;
-        Ok(OutputFile {
-            path: path.to_path_buf(),
-            n_sims,
-            n_trials,
-            n_times,
-            n_stats: spec.stat_names.len(),
-            status: vec![STATUS_PENDING; n_sims],
-            ds_status,
-            ds_errors,
-            dipole,
-            summary,
-            spikes,
-            file,
-        })
+        Ok(file)
     }
 
     /// Reopens an interrupted (or finished) file to continue it, and returns
     /// its `/status`. Refuses a file written from another definition
-    /// (`definition_hash`) or whose layout differs from `spec`. Repairs what
-    /// an interruption left in the spike work area.
+    /// (`definition_hash`) or whose layout differs from `spec`. A file whose
+    /// writer was killed is recovered first (its open-for-writing flag
+    /// cleared).
     pub fn resume(
         path: impl AsRef<Path>,
         spec: &OutputSpec,
@@ -455,8 +542,15 @@ impl OutputFile {
         if !path.is_file() {
             return Err(OutputError::NotFound(path));
         }
-        let file = match File::open_rw(&path) {
-            Ok(f) => f,
+        let file = match swmr::open_rw(&path) {
+            Ok(swmr::OpenRw::Clean(f)) => f,
+            Ok(swmr::OpenRw::Recovered(f)) => {
+                log::warn!(
+                    "{} was not closed by its last writer (killed?): recovered",
+                    path.display()
+                );
+                f
+            }
             Err(e) if e.to_string().contains("signature") => {
                 return Err(OutputError::NotOurs {
                     path,
@@ -465,34 +559,39 @@ impl OutputFile {
             }
             Err(e) => return h5(Err(e), &path, || "opening the file to resume it".into()),
         };
+        Self::check_resumable(&file, &path, spec)?;
+        h5(swmr::start_swmr_write(&file), &path, || {
+            "switching to SWMR-write mode".into()
+        })?;
+        let handles = open_handles(&file, &path, spec)?;
+        let status = handles.status.clone();
+        Ok((Self::from_parts(path, spec, file, handles), status))
+    }
+
+    /// The checks of `resume`: format, definition hash, layout.
+    fn check_resumable(file: &File, path: &Path, spec: &OutputSpec) -> Result<(), OutputError> {
         let mismatch = |what: String| OutputError::LayoutMismatch {
-            path: path.clone(),
+            path: path.to_path_buf(),
             what,
         };
-        match read_attr_str(&file, "format") {
+        let not_ours = |reason: String| OutputError::NotOurs {
+            path: path.to_path_buf(),
+            reason,
+        };
+        match read_attr_str(file, "format") {
             Some(f) if f == FORMAT => {}
-            Some(f) => {
-                return Err(OutputError::NotOurs {
-                    path,
-                    reason: format!("its format attribute is {f:?}"),
-                })
-            }
-            None => {
-                return Err(OutputError::NotOurs {
-                    path,
-                    reason: "it has no format attribute".into(),
-                })
-            }
+            Some(f) => return Err(not_ours(format!("its format attribute is {f:?}"))),
+            None => return Err(not_ours("it has no format attribute".into())),
         }
-        let file_hash = read_attr_str(&file, "definition_hash").unwrap_or_default();
+        let file_hash = read_attr_str(file, "definition_hash").unwrap_or_default();
         if file_hash != spec.definition_hash {
             return Err(OutputError::DefinitionMismatch {
-                path,
+                path: path.to_path_buf(),
                 file_hash,
                 new_hash: spec.definition_hash.clone(),
             });
         }
-        if read_attr_str(&file, "config").as_deref() != Some(spec.config_text.as_str()) {
+        if read_attr_str(file, "config").as_deref() != Some(spec.config_text.as_str()) {
             log::info!(
                 "resuming {}: the configuration text differs from the file's, the network/sweep definition is the same",
                 path.display()
@@ -503,26 +602,24 @@ impl OutputFile {
             ("n_trials", spec.n_trials),
             ("n_times", spec.n_times),
         ] {
-            let got = read_attr_i64(&file, name);
+            let got = read_attr_i64(file, name);
             if got != Some(want as i64) {
                 return Err(mismatch(format!(
                     "attribute {name} is {got:?}, this configuration has {want}"
                 )));
             }
         }
-        let (n_sims, n_trials, n_times) = (spec.n_sims, spec.n_trials, spec.n_times);
         let ctx = |what: &'static str| move || format!("reading {what} to resume");
-
         let times = h5(
             file.dataset("times").and_then(|d| d.read_raw::<f64>()),
-            &path,
+            path,
             ctx("/times"),
         )?;
         if !same_f64s(&times, &spec.times) {
             return Err(mismatch("/times differs".into()));
         }
-        let params = h5(file.group("params"), &path, ctx("/params"))?;
-        let mut names = h5(params.member_names(), &path, ctx("/params"))?;
+        let params = h5(file.group("params"), path, ctx("/params"))?;
+        let mut names = h5(params.member_names(), path, ctx("/params"))?;
         names.sort();
         let mut want: Vec<String> = spec.param_names.clone();
         want.sort();
@@ -534,15 +631,15 @@ impl OutputFile {
         for (name, values) in spec.param_names.iter().zip(&spec.param_values) {
             let got = h5(
                 params.dataset(name).and_then(|d| d.read_raw::<f64>()),
-                &path,
+                path,
                 ctx("/params"),
             )?;
             if !same_f64s(&got, values) {
                 return Err(mismatch(format!("the values of parameter `{name}` differ")));
             }
         }
-        let sg = h5(file.group("summary"), &path, ctx("/summary"))?;
-        let mut stats = h5(sg.member_names(), &path, ctx("/summary"))?;
+        let sg = h5(file.group("summary"), path, ctx("/summary"))?;
+        let mut stats = h5(sg.member_names(), path, ctx("/summary"))?;
         stats.sort();
         let mut want: Vec<String> = spec.stat_names.clone();
         want.sort();
@@ -551,97 +648,19 @@ impl OutputFile {
                 "the file's summary statistics are {stats:?}, this configuration's {want:?}"
             )));
         }
-        let mut summary = Vec::new();
-        for stat in &spec.stat_names {
-            let d = h5(sg.dataset(stat), &path, ctx("/summary"))?;
-            if d.shape() != [n_sims, n_trials] {
+        for (what, saved, group) in [
+            ("dipoles", spec.save_dipole, "dipole"),
+            ("spikes", spec.save_spikes, "spikes"),
+        ] {
+            if file.link_exists(group) != saved {
                 return Err(mismatch(format!(
-                    "/summary/{stat} has shape {:?}",
-                    d.shape()
+                    "the file {} {what}, this configuration {}",
+                    if saved { "has no" } else { "has" },
+                    if saved { "saves them" } else { "does not" }
                 )));
             }
-            summary.push(d);
         }
-        if file.link_exists("dipole") != spec.save_dipole {
-            return Err(mismatch(format!(
-                "the file {} dipoles, this configuration {}",
-                if spec.save_dipole { "has no" } else { "has" },
-                if spec.save_dipole {
-                    "saves them"
-                } else {
-                    "does not"
-                }
-            )));
-        }
-        let dipole = if spec.save_dipole {
-            let mut v = Vec::new();
-            for name in DIPOLE_NAMES {
-                let d = h5(
-                    file.dataset(&format!("dipole/{name}")),
-                    &path,
-                    ctx("/dipole"),
-                )?;
-                if d.shape() != [n_sims, n_trials, n_times] {
-                    return Err(mismatch(format!(
-                        "/dipole/{name} has shape {:?}",
-                        d.shape()
-                    )));
-                }
-                v.push(d);
-            }
-            Some([v.remove(0), v.remove(0), v.remove(0)])
-        } else {
-            None
-        };
-        if file.link_exists("spikes") != spec.save_spikes {
-            return Err(mismatch(format!(
-                "the file {} spikes, this configuration {}",
-                if spec.save_spikes { "has no" } else { "has" },
-                if spec.save_spikes {
-                    "saves them"
-                } else {
-                    "does not"
-                }
-            )));
-        }
-        let ds_status = h5(file.dataset("status"), &path, ctx("/status"))?;
-        let ds_errors = h5(file.dataset("errors"), &path, ctx("/errors"))?;
-        if ds_status.shape() != [n_sims] || ds_errors.shape() != [n_sims] {
-            return Err(mismatch("/status or /errors has the wrong shape".into()));
-        }
-        let status = h5(ds_status.read_raw::<u8>(), &path, ctx("/status"))?;
-        if let Some(i) = status.iter().position(|&s| s > STATUS_FAILED) {
-            return Err(mismatch(format!(
-                "/status[{i}] = {} is not 0, 1 or 2",
-                status[i]
-            )));
-        }
-        let spikes = if spec.save_spikes {
-            Some(SpikeStore::open(&file, &file, n_sims, n_trials).map_err(mismatch)?)
-        } else {
-            None
-        };
-        h5(
-            set_attr_str(&file, "resumed", &rfc3339_utc(std::time::SystemTime::now()))
-                .and_then(|_| file.flush()),
-            &path,
-            || "recording the resume".into(),
-        )?;
-        let out = OutputFile {
-            path,
-            n_sims,
-            n_trials,
-            n_times,
-            n_stats: spec.stat_names.len(),
-            status: status.clone(),
-            ds_status,
-            ds_errors,
-            dipole,
-            summary,
-            spikes,
-            file,
-        };
-        Ok((out, status))
+        Ok(())
     }
 
     /// The file's path.
@@ -783,7 +802,7 @@ impl OutputFile {
             h5(sp.append(sim, &r.spikes), &path, ctx("spikes"))?;
         }
         if r.error.is_some() || self.status[sim] == STATUS_FAILED {
-            let msg = vlen(r.error.as_deref().unwrap_or(""));
+            let msg = error_text(r.error.as_deref().unwrap_or(""));
             h5(
                 self.ds_errors
                     .write_slice(ArrayView1::from(&[msg][..]), s![sim..sim + 1]),
@@ -806,13 +825,13 @@ impl OutputFile {
     }
 
     /// Finalises the file: builds the spike CSR (simulations not done get
-    /// empty entries), deletes the spike work area, flushes and closes. The
-    /// file can still be resumed afterwards.
+    /// empty entries), flushes and closes. The file can still be resumed
+    /// afterwards.
     pub fn close(mut self) -> Result<(), OutputError> {
         let path = self.path.clone();
         if let Some(sp) = self.spikes.as_mut() {
             h5(sp.finish(&self.file, &self.status), &path, || {
-                "building the final spike CSR".into()
+                "building the spike CSR".into()
             })?;
         }
         h5(self.file.flush(), &path, || "flushing the file".into())?;
@@ -830,8 +849,8 @@ impl OutputFile {
     }
 
     /// Whether `/spikes` holds a CSR of everything written (`None` when
-    /// spikes are not saved): false while simulations written since the
-    /// last `close` wait in the work area.
+    /// spikes are not saved): false from the first write after a `close`
+    /// until the next.
     pub fn spikes_csr_complete(&self) -> Option<bool> {
         self.spikes.as_ref().map(|s| s.is_complete())
     }

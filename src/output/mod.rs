@@ -83,8 +83,10 @@
 
 mod hdf5_file;
 mod spikes;
+mod swmr;
 
-pub use hdf5_file::{GidRangeRecord, OutputFile, OutputOptions};
+pub use hdf5_file::{GidRangeRecord, OutputFile, OutputOptions, ERROR_LEN};
+pub use swmr::open_for_reading;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -224,7 +226,6 @@ pub(crate) const RESERVED_ATTRS: &[&str] = &[
     "mpi_ranks",
     "created",
     "hostname",
-    "resumed",
 ];
 
 fn check_names(what: &str, names: &[String]) -> Result<(), OutputError> {
