@@ -190,3 +190,23 @@ fn dry_run_prints_the_plan() {
         "{text}"
     );
 }
+
+/// A location a target cell type lacks is found when the network is built,
+/// and named like every other config error: key, file and line.
+#[test]
+fn a_location_the_cell_lacks_names_the_key_and_line() {
+    let config = temp_file(
+        "bad_location.toml",
+        "[simulation]\ntstop = 20.0\n[network]\nmesh_shape = [3, 3]\n\
+         [[drives]]\nname = \"d\"\ntype = \"evoked\"\nmu = 10.0\nsigma = 1.0\nnumspikes = 1\n\
+         location = \"apical_tuft\"\nweights_ampa = { L2_basket = 0.01 }\n",
+    );
+    let out = hnn_mpi(&[config.to_str().unwrap(), "-o", "/tmp/never-written.h5"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad_location.toml:11: drives[0].location"),
+        "{err}"
+    );
+    assert!(!std::path::Path::new("/tmp/never-written.h5").exists());
+}
