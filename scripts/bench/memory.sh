@@ -6,7 +6,9 @@
 #
 # Usage: scripts/bench/memory.sh [N_SMALL [N_LARGE]]     (default 100 1000)
 # Environment:
-#   SAVE='"dipole", "spikes"'   [output] save of the sweep (TOML list items)
+#   SAVES='"dipole";"dipole", "spikes"'   the [output] save lists to measure,
+#                               separated by ';' (TOML list items): by default
+#                               the default output (dipoles), then with spikes
 #   LIMIT=1.2                   maximum allowed RSS ratio
 #   KEEP=1                      keep the temporary directory (configs, files)
 #
@@ -14,14 +16,14 @@
 # (the seed example's, at 10 ms), `linspace` over its pyramidal AMPA weight;
 # summaries dipole_min/max with 5 ms smoothing. Measured with GNU time
 # (`/usr/bin/time -v`, Debian package `time`). Exit 0 when the ratio is within
-# LIMIT, 1 when not, 2 on a setup problem. The 1000-simulation run takes about
-# a minute on one core.
+# LIMIT for every save list, 1 when not, 2 on a setup problem. Each
+# 1000-simulation run takes about 40 s on one core (so ~1.5 min in all).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 N_SMALL=${1:-100}
 N_LARGE=${2:-1000}
-SAVE=${SAVE:-'"dipole", "spikes"'}
+SAVES=${SAVES:-'"dipole";"dipole", "spikes"'}
 LIMIT=${LIMIT:-1.2}
 
 die() { echo "memory.sh: $*" >&2; exit 2; }
@@ -100,25 +102,37 @@ run() {
   [[ -n "$RSS_KB" && -n "$WALL_S" ]] || die "cannot parse $log"
 }
 
-run "$N_SMALL"
-RSS_S=$RSS_KB WALL_SMALL=$WALL_S FILE_S=$FILE_BYTES
-run "$N_LARGE"
-RSS_L=$RSS_KB WALL_LARGE=$WALL_S FILE_L=$FILE_BYTES
-
-RATIO=$(awk -v a="$RSS_L" -v b="$RSS_S" 'BEGIN { printf "%.3f", a / b }')
-echo
-echo "memory benchmark: 3x3 network, tstop 20 ms, save [$SAVE], 1 process ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-12s %14s %12s %10s %14s\n' simulations "peak RSS (MB)" "wall (s)" "sims/s" "file (MB)"
-for row in "$N_SMALL $RSS_S $WALL_SMALL $FILE_S" "$N_LARGE $RSS_L $WALL_LARGE $FILE_L"; do
-  # shellcheck disable=SC2086
-  set -- $row
-  awk -v n="$1" -v r="$2" -v w="$3" -v f="$4" 'BEGIN {
-    printf "%-12d %14.1f %12.2f %10.1f %14.2f\n", n, r / 1024, w, (w > 0 ? n / w : 0), f / 1048576 }'
+STATUS=0
+IFS=';' read -r -a SAVE_LIST <<<"$SAVES"
+RESULTS=()
+for SAVE in "${SAVE_LIST[@]}"; do
+  run "$N_SMALL"
+  RSS_S=$RSS_KB WALL_SMALL=$WALL_S FILE_S=$FILE_BYTES
+  run "$N_LARGE"
+  RSS_L=$RSS_KB WALL_LARGE=$WALL_S FILE_L=$FILE_BYTES
+  RATIO=$(awk -v a="$RSS_L" -v b="$RSS_S" 'BEGIN { printf "%.3f", a / b }')
+  if awk -v r="$RATIO" -v l="$LIMIT" 'BEGIN { exit !(r <= l) }'; then
+    VERDICT=PASS
+  else
+    VERDICT="FAIL (peak RSS grows with the number of simulations)"
+    STATUS=1
+  fi
+  RESULTS+=("$SAVE|$N_SMALL $RSS_S $WALL_SMALL $FILE_S|$N_LARGE $RSS_L $WALL_LARGE $FILE_L|$RATIO|$VERDICT")
 done
-echo "RSS ratio ($N_LARGE / $N_SMALL): $RATIO (limit $LIMIT)"
-if awk -v r="$RATIO" -v l="$LIMIT" 'BEGIN { exit !(r <= l) }'; then
-  echo "PASS"
-else
-  echo "FAIL: peak RSS grows with the number of simulations"
-  exit 1
-fi
+
+echo
+echo "memory benchmark: 3x3 network, tstop 20 ms, 1 process ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+for r in "${RESULTS[@]}"; do
+  IFS='|' read -r save small large ratio verdict <<<"$r"
+  echo
+  echo "[output] save = [$save]"
+  printf '  %-12s %14s %12s %10s %14s\n' simulations "peak RSS (MB)" "wall (s)" "sims/s" "file (MB)"
+  for row in "$small" "$large"; do
+    # shellcheck disable=SC2086
+    set -- $row
+    awk -v n="$1" -v r="$2" -v w="$3" -v f="$4" 'BEGIN {
+      printf "  %-12d %14.1f %12.2f %10.1f %14.2f\n", n, r / 1024, w, (w > 0 ? n / w : 0), f / 1048576 }'
+  done
+  echo "  RSS ratio ($N_LARGE / $N_SMALL): $ratio (limit $LIMIT): $verdict"
+done
+exit "$STATUS"

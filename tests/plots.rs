@@ -1,0 +1,217 @@
+//! The Python side of the output file: a small sweep run by the binary is
+//! read with h5py (`tests/h5py_check.py`: every SPEC §3 path, type and
+//! shape, and the summaries recomputed with numpy) and plotted
+//! (`scripts/plot_sweep.py`: hnn-core's Batch Simulation figures).
+//!
+//! Needs `/usr/bin/python3` with h5py, numpy and matplotlib, which
+//! `scripts/setup.sh` installs (Debian's python3-h5py, python3-matplotlib);
+//! without them the test fails and says so — it is never skipped.
+//! Files are left in `$CARGO_TARGET_TMPDIR/plots/` for inspection.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PYTHON: &str = "/usr/bin/python3";
+
+/// The seed example shrunk: 3x3 network, 40 ms, 4 simulations zipped over
+/// the two drive weights, 5 ms smoothing, dipoles and spikes saved. The drive
+/// comes at 15 ms so that the network responds within tstop.
+const CONFIG: &str = r#"
+[simulation]
+tstop = 40.0
+dt = 0.025
+n_trials = 1
+
+[network]
+model = "jones_2009"
+mesh_shape = [3, 3]
+
+[[drives]]
+name = "evprox"
+type = "evoked"
+mu = 15.0
+sigma = 2.0
+numspikes = 1
+location = "proximal"
+weights_ampa = { L2_basket = "$weight_basket", L2_pyramidal = "$weight_pyr", L5_basket = "$weight_basket", L5_pyramidal = "$weight_pyr" }
+synaptic_delays = { L2_basket = 0.1, L2_pyramidal = 0.1, L5_basket = 1.0, L5_pyramidal = 1.0 }
+
+[sweep]
+mode = "zip"
+[sweep.params]
+weight_basket = { logspace = [-3, -1, 4] }
+weight_pyr = { logspace = [-3, -1, 4] }
+
+[summary]
+smooth_window_ms = 5
+stats = ["dipole_min", "dipole_max", "dipole_rms", "rate_L5_pyramidal"]
+
+[output]
+save = ["dipole", "spikes"]
+"#;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("plots")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Fails (never skips) when the Python side is missing: CI runs
+/// scripts/setup.sh first, which installs it.
+fn require_python() {
+    let out = Command::new(PYTHON)
+        .args(["-c", "import h5py, numpy, matplotlib"])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "{PYTHON} lacks h5py/numpy/matplotlib; run scripts/setup.sh \
+             (it installs python3-h5py and python3-matplotlib)\n{}",
+            show(&o)
+        ),
+        Err(e) => panic!("cannot run {PYTHON} ({e}); run scripts/setup.sh"),
+    }
+}
+
+fn python(args: &[&str]) -> Output {
+    Command::new(PYTHON)
+        .args(args)
+        .current_dir(repo())
+        .env("MPLBACKEND", "Agg")
+        .env_remove("DISPLAY")
+        .output()
+        .expect("python starts")
+}
+
+/// Runs the small sweep into `dir/small.h5`.
+fn run_small_sweep(dir: &Path) -> PathBuf {
+    let config = dir.join("small.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let h5 = dir.join("small.h5");
+    let out = Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
+        .arg(&config)
+        .arg("-o")
+        .arg(&h5)
+        .arg("--force")
+        .arg("-q")
+        .current_dir(repo())
+        // OpenMPI refuses to start as root without these (CI runs as root).
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("hnn-mpi starts");
+    assert_eq!(out.status.code(), Some(0), "hnn-mpi: {}", show(&out));
+    assert!(h5.is_file(), "no output file {}", h5.display());
+    h5
+}
+
+fn assert_png(path: &Path) {
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("{} was not written: {e}", path.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        path.display()
+    );
+    assert!(
+        bytes.len() > 10_000,
+        "{} has only {} bytes: an empty figure?",
+        path.display(),
+        bytes.len()
+    );
+}
+
+#[test]
+fn small_sweep_reads_with_h5py_and_plots() {
+    require_python();
+    let dir = work_dir("small");
+    let h5 = run_small_sweep(&dir);
+    let h5s = h5.to_str().unwrap();
+
+    // Layout (every SPEC §3 path, type, shape) and content.
+    let out = python(&[
+        "tests/h5py_check.py",
+        h5s,
+        "--n-sims",
+        "4",
+        "--n-trials",
+        "1",
+        "--n-times",
+        "1601",
+        "--mpi-ranks",
+        "1",
+        "--params",
+        "weight_basket,weight_pyr",
+        "--stats",
+        "dipole_min,dipole_max,dipole_rms,rate_L5_pyramidal",
+        "--cell-types",
+        "L2_basket,L2_pyramidal,L5_basket,L5_pyramidal,evprox",
+        "--dipole",
+        "--spikes",
+        "--all-done",
+        "--simulated",
+        "--smooth-window",
+        "5",
+    ]);
+    assert!(out.status.success(), "h5py_check.py: {}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("ok "),
+        "{}",
+        show(&out)
+    );
+
+    // The two figures of hnn-core's example.
+    let plots = dir.join("png");
+    let out = python(&[
+        "scripts/plot_sweep.py",
+        h5s,
+        "--param",
+        "weight_basket",
+        "--window",
+        "5",
+        "--outdir",
+        plots.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "plot_sweep.py: {}", show(&out));
+    assert_png(&plots.join("small_overlay.png"));
+    assert_png(&plots.join("small_peaks.png"));
+}
+
+#[test]
+fn plot_sweep_names_the_available_parameters() {
+    require_python();
+    let dir = work_dir("bad-param");
+    let h5 = run_small_sweep(&dir);
+    let out = python(&[
+        "scripts/plot_sweep.py",
+        h5.to_str().unwrap(),
+        "--param",
+        "weight_nope",
+        "--outdir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("weight_nope") && err.contains("weight_basket, weight_pyr"),
+        "{}",
+        show(&out)
+    );
+}
