@@ -95,24 +95,11 @@ static TAB: [u64; 256] = [
 /// `exp` (tiny, huge, infinite and NaN arguments).
 #[inline(always)]
 fn exp_main(x: f64) -> f64 {
-    let abstop = (x.to_bits() >> 52) & 0x7ff;
-    if abstop.wrapping_sub(0x3c9) > 0x3e {
-        return x.exp();
+    if in_main_range(x) {
+        exp_core(x)
+    } else {
+        x.exp()
     }
-    let kd = x.mul_add(INV_LN2_N, SHIFT);
-    let ki = kd.to_bits();
-    let kd = kd - SHIFT;
-    let r = kd.mul_add(NEG_LN2_LO_N, kd.mul_add(NEG_LN2_HI_N, x));
-    let idx = 2 * (ki % 128) as usize;
-    let top = ki << 45;
-    let tail = f64::from_bits(TAB[idx]);
-    let sbits = TAB[idx + 1].wrapping_add(top);
-    let r2 = r * r;
-    let p23 = r.mul_add(C3, C2);
-    let p45 = r.mul_add(C5, C4);
-    let tmp = (r2 * r2).mul_add(p45, p23.mul_add(r2, r + tail));
-    let scale = f64::from_bits(sbits);
-    scale.mul_add(tmp, scale)
 }
 
 /// glibc's main path without the range test, so loops over it vectorise;
