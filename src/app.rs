@@ -21,7 +21,14 @@ static RANK: OnceLock<(i32, i32)> = OnceLock::new();
 pub fn run(cli: &Cli) -> u8 {
     init_logging(cli);
 
-    // Without mpirun this is an MPI singleton: one rank, same code path.
+    // Not started by an MPI launcher: one process, no MPI start-up (an
+    // MPI singleton costs a few tenths of a second).
+    if !launched_by_mpi() {
+        crate::signals::install();
+        let _ = RANK.set((0, 1));
+        debug!("{cli:?}");
+        return run_single(cli);
+    }
     let Some(universe) = mpi::initialize() else {
         eprintln!("hnn-mpi: error: MPI was already initialised");
         return exit_code::IO_FAILURE;
@@ -70,16 +77,7 @@ pub fn run(cli: &Cli) -> u8 {
     let text = String::from_utf8(text).expect("rank 0 sent valid UTF-8");
     // Every rank parses the same text and reaches the same plan; rank 0
     // reports a bad config.
-    let file_name = cli.config.display().to_string();
-    let plan = crate::config::Config::parse(&text, &file_name).and_then(|mut c| {
-        c.base_dir = cli
-            .config
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        c.check_input_files()?;
-        SweepPlan::new(c)
-    });
+    let plan = load_plan(cli, &text);
     let mut status: u8 = match &plan {
         Ok(_) => exit_code::SUCCESS,
         Err(e) => {
@@ -118,7 +116,7 @@ pub fn run(cli: &Cli) -> u8 {
     let group = world.split_by_color(Color::with_value(rank / k as i32));
     let group = group.filter(|_| k > 1);
     let code = if rank == 0 {
-        crate::parallel::run_root(cli, &plan, &world, group.as_ref())
+        crate::parallel::run_root(cli, &plan, Some(&world), group.as_ref())
     } else if rank as usize % k == 0 {
         crate::parallel::run_worker(&plan, &world, group.as_ref())
     } else {
@@ -128,6 +126,68 @@ pub fn run(cli: &Cli) -> u8 {
     root.broadcast_into(&mut code);
     code
     // `universe` drops here: MPI_Finalize on every path that initialised MPI.
+}
+
+/// Whether an MPI launcher (mpirun/mpiexec, srun, Hydra) started us.
+fn launched_by_mpi() -> bool {
+    [
+        "OMPI_COMM_WORLD_SIZE",
+        "PMIX_RANK",
+        "PMI_RANK",
+        "PMI_SIZE",
+        "MPI_LOCALNRANKS",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some())
+}
+
+/// The whole job in one process without MPI.
+fn run_single(cli: &Cli) -> u8 {
+    let text = match read_config(&cli.config) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("hnn-mpi: error: {e}");
+            return e.exit_code();
+        }
+    };
+    let plan = load_plan(cli, &text);
+    let plan = match plan {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("hnn-mpi: error: {e}");
+            return exit_code::BAD_CONFIG;
+        }
+    };
+    let k = cli
+        .ranks_per_sim
+        .map(|k| k as usize)
+        .unwrap_or(plan.config.parallel.ranks_per_sim);
+    if k != 1 {
+        let message = format!("ranks_per_sim = {k} must divide the number of MPI ranks (1)");
+        let err = if cli.ranks_per_sim.is_some() {
+            format!("--ranks-per-sim: {message}")
+        } else {
+            plan.config
+                .error_at("parallel.ranks_per_sim", message)
+                .to_string()
+        };
+        eprintln!("hnn-mpi: error: {err}");
+        return exit_code::BAD_CONFIG;
+    }
+    crate::parallel::run_root(cli, &plan, None, None)
+}
+
+/// Parse and check the config text and plan the sweep.
+fn load_plan(cli: &Cli, text: &str) -> Result<SweepPlan, crate::config::ConfigError> {
+    let file_name = cli.config.display().to_string();
+    let mut c = crate::config::Config::parse(text, &file_name)?;
+    c.base_dir = cli
+        .config
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    c.check_input_files()?;
+    SweepPlan::new(c)
 }
 
 fn init_logging(cli: &Cli) {

@@ -68,14 +68,15 @@ pub fn run_member(plan: &SweepPlan, group: &SimpleCommunicator) -> u8 {
 /// Rank 0: plan, open the file, schedule, write, report. With
 /// `ranks_per_sim = k`, the first rank of each group of k talks to rank 0;
 /// `group` is rank 0's own group.
+/// Without `world` (not launched by an MPI launcher) rank 0 is alone.
 pub fn run_root(
     cli: &Cli,
     plan: &SweepPlan,
-    world: &SimpleCommunicator,
+    world: Option<&SimpleCommunicator>,
     group: Option<&SimpleCommunicator>,
 ) -> u8 {
     let k = group.map_or(1, |g| g.size() as usize);
-    let size = world.size() as usize / k;
+    let size = world.map_or(1, |w| w.size() as usize) / k;
     let code = run_root_inner(cli, plan, world, group, size);
     stop_members(group);
     code
@@ -84,7 +85,7 @@ pub fn run_root(
 fn run_root_inner(
     cli: &Cli,
     plan: &SweepPlan,
-    world: &SimpleCommunicator,
+    world: Option<&SimpleCommunicator>,
     group: Option<&SimpleCommunicator>,
     size: usize,
 ) -> u8 {
@@ -103,11 +104,11 @@ fn run_root_inner(
             return code;
         }
     };
+    let n_ranks = world.map_or(1, |w| w.size() as usize);
     info!(
-        "{} simulation(s) to run on {} rank(s) ({size} group(s) of {}), output {}",
+        "{} simulation(s) to run on {n_ranks} rank(s) ({size} group(s) of {}), output {}",
         pending.len(),
-        world.size(),
-        world.size() as usize / size,
+        n_ranks / size,
         path.display()
     );
     let mut queue: VecDeque<usize> = pending.iter().copied().collect();
@@ -129,7 +130,7 @@ fn run_root_inner(
     loop {
         // Serve every waiting message; when rank 0 has nothing left to run,
         // block until the workers are done.
-        loop {
+        while let Some(world) = world {
             let probe = if queue.is_empty() && active_workers > 0 {
                 Some(world.any_process().matched_probe())
             } else {
@@ -201,7 +202,8 @@ fn next_chunk(queue: &mut VecDeque<usize>, size: usize) -> Vec<u64> {
 
 /// Tell every worker (first rank of each other group) there is nothing to
 /// do (dry run, early errors).
-fn stop_workers(world: &SimpleCommunicator, n_groups: usize) {
+fn stop_workers(world: Option<&SimpleCommunicator>, n_groups: usize) {
+    let Some(world) = world else { return };
     for _ in 1..n_groups {
         let (_, status) = world
             .any_process()

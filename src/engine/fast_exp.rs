@@ -150,6 +150,20 @@ pub fn exp_slice(x: &[f64], out: &mut [f64]) {
     }
 }
 
+/// `x[i] = hoc_Exp(x[i])` in place: 0 below -700 (NEURON's `hoc_Exp`),
+/// else bit-identical to the system `exp`, vectorised.
+pub fn hoc_exp_in_place(x: &mut [f64]) {
+    if fast_path_ok() && x.iter().all(|&v| in_main_range(v)) {
+        for v in x.iter_mut() {
+            *v = exp_core(*v);
+        }
+    } else {
+        for v in x.iter_mut() {
+            *v = if *v < -700.0 { 0.0 } else { exp(*v) };
+        }
+    }
+}
+
 fn fast_path_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(self_check)
@@ -186,6 +200,24 @@ pub fn exp(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_place_hoc_exp_matches_scalar() {
+        for x in [
+            vec![-0.5, -0.001, -3.0, -10.0],
+            vec![-0.5, -800.0, 1e-300, f64::NAN, 710.0],
+        ] {
+            let mut y = x.clone();
+            hoc_exp_in_place(&mut y);
+            for (a, b) in x.iter().zip(&y) {
+                let want = if *a < -700.0 { 0.0 } else { a.exp() };
+                assert!(
+                    want.to_bits() == b.to_bits() || (want.is_nan() && b.is_nan()),
+                    "x = {a}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn slice_version_matches_scalar() {

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use hdf5::dataset::AllocTime;
+use hdf5::dataset::{AllocTime, FillTime};
 use hdf5::types::{FixedUnicode, VarLenUnicode};
-use hdf5::{Dataset, File, H5Type};
+use hdf5::{Dataset, Extent, File, H5Type, SimpleExtents};
 use ndarray::{s, ArrayView1, ArrayView2};
 
 use super::spikes::{set_attr_i64, set_attr_str, SpikeStore, DEFAULT_WORK_CHUNK};
@@ -68,7 +68,7 @@ pub struct OutputFile {
 
 /// Bytes of an `/errors` entry (UTF-8, NUL-padded); longer messages are
 /// cut.
-pub const ERROR_LEN: usize = 1024;
+pub const ERROR_LEN: usize = 512;
 type ErrorText = FixedUnicode<ERROR_LEN>;
 
 /// A message as an `/errors` entry: NUL replaced, cut to `ERROR_LEN` bytes
@@ -416,9 +416,16 @@ impl OutputFile {
                             Some(level) => b.shuffle().deflate(level),
                             None => b,
                         };
+                        // Maximum extents unlimited in two dimensions: the
+                        // chunk index is then a version-2 B-tree, whose
+                        // 512-byte nodes each fit in a page (see `swmr`).
                         let d = b
                             .fill_value(f64::NAN)
-                            .shape((n_sims, n_trials, n_times))
+                            .shape(SimpleExtents::from_vec(vec![
+                                Extent::resizable(n_sims),
+                                Extent::resizable(n_trials),
+                                Extent::fixed(n_times),
+                            ]))
                             .create(*name)?;
                         set_attr_str(&d, "units", "nAm")?;
                         set_attr_str(&d, "smoothed", "no")?;
@@ -503,11 +510,12 @@ impl OutputFile {
                     "description",
                     "0 pending, 1 done, 2 failed (message in /errors)",
                 )?;
-                // one chunk per simulation: only failures take space, and
-                // writing one never rewrites another's
+                // contiguous, allocated (not written: a sparse file) at
+                // creation: a message is written in place, within a page
                 let errors = file
                     .new_dataset::<ErrorText>()
-                    .chunk(1)
+                    .alloc_time(Some(AllocTime::Early))
+                    .fill_time(FillTime::Never)
                     .shape(n_sims)
                     .create("errors")?;
                 set_attr_str(

@@ -14,8 +14,8 @@
 
 use hdf5::dataset::AllocTime;
 use hdf5::types::VarLenUnicode;
-use hdf5::{Dataset, Group, H5Type};
-use ndarray::{s, Array2, ArrayView1};
+use hdf5::{Dataset, Extent, Group, H5Type, SimpleExtents};
+use ndarray::{s, Array2, ArrayView1, ArrayView2};
 
 use super::STATUS_DONE;
 
@@ -33,11 +33,11 @@ const ENTRY_PIECE: usize = 1 << 16;
 const WORK: &str = "_pending";
 
 pub(crate) struct SpikeStore {
-    times: Dataset,
-    gids: Dataset,
+    times: Column,
+    gids: Column,
     offsets: Dataset,
-    work_times: Dataset,
-    work_gids: Dataset,
+    work_times: Column,
+    work_gids: Column,
     /// `[n_sims*n_trials, 2]`: (start, count) in the work area; -1 unset.
     work_index: Dataset,
     work_chunk: usize,
@@ -47,19 +47,97 @@ pub(crate) struct SpikeStore {
     csr_valid: bool,
 }
 
-/// A chunked 1-D dataset of unlimited length, initially empty.
-fn new_extendable<T: H5Type>(
-    g: &Group,
-    name: &str,
-    chunk: usize,
-    deflate: Option<u8>,
-) -> hdf5::Result<Dataset> {
-    let b = g.new_dataset::<T>().chunk(chunk);
-    let b = match deflate {
-        Some(level) => b.shuffle().deflate(level),
-        None => b,
-    };
-    b.shape(0..).create(name)
+/// A growable column of values: 1-D (the CSR), or `[n, 1]` with both
+/// dimensions unlimited (the work area, written during the run: its chunk
+/// index is then a version-2 B-tree, whose small nodes a kill cannot leave
+/// half-written; see `swmr`).
+struct Column {
+    ds: Dataset,
+    two_d: bool,
+}
+
+impl Column {
+    /// Creates an empty column.
+    fn create<T: H5Type>(
+        g: &Group,
+        name: &str,
+        chunk: usize,
+        deflate: Option<u8>,
+        two_d: bool,
+    ) -> hdf5::Result<Dataset> {
+        let b = if two_d {
+            g.new_dataset::<T>().chunk((chunk, 1))
+        } else {
+            g.new_dataset::<T>().chunk(chunk)
+        };
+        let b = match deflate {
+            Some(level) => b.shuffle().deflate(level),
+            None => b,
+        };
+        if two_d {
+            b.shape(SimpleExtents::from_vec(vec![
+                Extent::resizable(0),
+                Extent::resizable(1),
+            ]))
+            .create(name)
+        } else {
+            b.shape(0..).create(name)
+        }
+    }
+
+    fn open(ds: Dataset) -> Self {
+        let two_d = ds.ndim() == 2;
+        Column { ds, two_d }
+    }
+
+    fn len(&self) -> usize {
+        self.ds.shape()[0]
+    }
+
+    /// Chunk length along the first dimension.
+    fn chunk(&self) -> usize {
+        self.ds
+            .chunk()
+            .and_then(|c| c.first().copied())
+            .unwrap_or(1)
+    }
+
+    /// Writes `data` from position `at`, extending the column if needed.
+    fn write_at<T: H5Type>(&self, at: usize, data: &[T]) -> hdf5::Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let end = at + data.len();
+        if self.len() < end {
+            if self.two_d {
+                self.ds.resize((end, 1))?;
+            } else {
+                self.ds.resize(end)?;
+            }
+        }
+        if self.two_d {
+            let view = ArrayView2::from_shape((data.len(), 1), data).expect("shape");
+            self.ds.write_slice(view, s![at..end, ..])
+        } else {
+            self.ds.write_slice(ArrayView1::from(data), s![at..end])
+        }
+    }
+
+    fn read<T: H5Type>(&self, a: usize, b: usize) -> hdf5::Result<Vec<T>> {
+        if self.two_d {
+            Ok(self
+                .ds
+                .read_slice_2d::<T, _>(s![a..b, ..])?
+                .into_raw_vec_and_offset()
+                .0)
+        } else {
+            Ok(self
+                .ds
+                .read_slice_1d::<T, _>(s![a..b])?
+                .into_raw_vec_and_offset()
+                .0)
+        }
+    }
 }
 
 pub(crate) fn set_attr_i64(loc: &hdf5::Location, name: &str, v: i64) -> hdf5::Result<()> {
@@ -75,16 +153,6 @@ pub(crate) fn set_attr_str(loc: &hdf5::Location, name: &str, v: &str) -> hdf5::R
         .write_scalar(&v)
 }
 
-fn write_at<T: H5Type>(ds: &Dataset, at: usize, data: &[T]) -> hdf5::Result<()> {
-    if data.is_empty() {
-        return Ok(());
-    }
-    if ds.shape()[0] < at + data.len() {
-        ds.resize(at + data.len())?;
-    }
-    ds.write_slice(ArrayView1::from(data), s![at..at + data.len()])
-}
-
 fn write_one_i64(ds: &Dataset, at: usize, v: i64) -> hdf5::Result<()> {
     ds.write_slice(ArrayView1::from(&[v][..]), s![at..at + 1])
 }
@@ -92,8 +160,8 @@ fn write_one_i64(ds: &Dataset, at: usize, v: i64) -> hdf5::Result<()> {
 /// Reads spans of the work area through a window of at least `COPY_PIECE`
 /// elements: it is mostly read in order.
 struct Window<'a> {
-    times: &'a Dataset,
-    gids: &'a Dataset,
+    times: &'a Column,
+    gids: &'a Column,
     len: usize,
     start: usize,
     tv: Vec<f64>,
@@ -101,8 +169,8 @@ struct Window<'a> {
 }
 
 impl<'a> Window<'a> {
-    fn new(times: &'a Dataset, gids: &'a Dataset) -> Self {
-        let len = times.shape()[0].min(gids.shape()[0]);
+    fn new(times: &'a Column, gids: &'a Column) -> Self {
+        let len = times.len().min(gids.len());
         Window {
             times,
             gids,
@@ -128,14 +196,14 @@ impl<'a> Window<'a> {
                 "spike span {first}..{} lies past the end ({}) of {}",
                 first + count,
                 self.len,
-                self.times.name()
+                self.times.ds.name()
             )
             .into());
         }
         if first < self.start || first + count > self.start + self.tv.len() {
             let end = (first + count.max(COPY_PIECE)).min(self.len);
-            self.tv = self.times.read_slice_1d::<f64, _>(s![first..end])?.to_vec();
-            self.gv = self.gids.read_slice_1d::<i64, _>(s![first..end])?.to_vec();
+            self.tv = self.times.read::<f64>(first, end)?;
+            self.gv = self.gids.read::<i64>(first, end)?;
             self.start = first;
         }
         let a = first - self.start;
@@ -163,9 +231,9 @@ impl SpikeStore {
              trial t are times[offsets[i*n_trials+t] : offsets[i*n_trials+t+1]] (gids \
              likewise). Valid when offsets[-1] is not -1 (built by close).",
         )?;
-        let times = new_extendable::<f64>(&g, "times", CSR_CHUNK, deflate)?;
+        let times = Column::create::<f64>(&g, "times", CSR_CHUNK, deflate, false)?;
         set_attr_str(&times, "units", "ms")?;
-        new_extendable::<i64>(&g, "gids", CSR_CHUNK, deflate)?;
+        Column::create::<i64>(&g, "gids", CSR_CHUNK, deflate, false)?;
         let offsets = g
             .new_dataset::<i64>()
             .fill_value(-1i64)
@@ -182,9 +250,9 @@ impl SpikeStore {
              order, each simulation from a fresh chunk; index[i*n_trials+t] = (start, \
              count) in times/gids, -1 when not written. The CSR is built from it.",
         )?;
-        let t = new_extendable::<f64>(&w, "times", work_chunk, deflate)?;
+        let t = Column::create::<f64>(&w, "times", work_chunk, deflate, true)?;
         set_attr_str(&t, "units", "ms")?;
-        new_extendable::<i64>(&w, "gids", work_chunk, deflate)?;
+        Column::create::<i64>(&w, "gids", work_chunk, deflate, true)?;
         w.new_dataset::<i64>()
             .fill_value(-1i64)
             .alloc_time(Some(AllocTime::Early))
@@ -213,17 +281,14 @@ impl SpikeStore {
         let last = offsets
             .read_slice_1d::<i64, _>(s![n_e..n_e + 1])
             .map_err(h)?[0];
-        let work_times = w.dataset("times").map_err(h)?;
-        let work_chunk = work_times
-            .chunk()
-            .and_then(|c| c.first().copied())
-            .unwrap_or(1);
+        let work_times = Column::open(w.dataset("times").map_err(h)?);
+        let work_chunk = work_times.chunk();
         Ok(SpikeStore {
-            times: g.dataset("times").map_err(h)?,
-            gids: g.dataset("gids").map_err(h)?,
+            times: Column::open(g.dataset("times").map_err(h)?),
+            gids: Column::open(g.dataset("gids").map_err(h)?),
             offsets,
             work_times,
-            work_gids: w.dataset("gids").map_err(h)?,
+            work_gids: Column::open(w.dataset("gids").map_err(h)?),
             work_index,
             work_chunk,
             n_sims,
@@ -245,7 +310,7 @@ impl SpikeStore {
         }
         // After an interrupted earlier write the two may differ; stale data
         // stay unreferenced (their index entries are overwritten below).
-        let end = self.work_times.shape()[0].max(self.work_gids.shape()[0]);
+        let end = self.work_times.len().max(self.work_gids.len());
         let pos = end.div_ceil(self.work_chunk) * self.work_chunk;
         let total: usize = spikes.iter().map(|(t, _)| t.len()).sum();
         let mut times = Vec::with_capacity(total);
@@ -257,8 +322,8 @@ impl SpikeStore {
             times.extend_from_slice(tt);
             gids.extend_from_slice(gg);
         }
-        write_at(&self.work_times, pos, &times)?;
-        write_at(&self.work_gids, pos, &gids)?;
+        self.work_times.write_at(pos, &times)?;
+        self.work_gids.write_at(pos, &gids)?;
         let row = sim * self.n_trials;
         self.work_index
             .write_slice(&index, s![row..row + self.n_trials, ..])
@@ -302,8 +367,8 @@ impl SpikeStore {
                 }
                 offs.push((written + buf_t.len()) as i64);
                 if buf_t.len() >= COPY_PIECE {
-                    write_at(&self.times, written, &buf_t)?;
-                    write_at(&self.gids, written, &buf_g)?;
+                    self.times.write_at(written, &buf_t)?;
+                    self.gids.write_at(written, &buf_g)?;
                     written += buf_t.len();
                     buf_t.clear();
                     buf_g.clear();
@@ -321,8 +386,8 @@ impl SpikeStore {
             }
             e0 = e1;
         }
-        write_at(&self.times, written, &buf_t)?;
-        write_at(&self.gids, written, &buf_g)?;
+        self.times.write_at(written, &buf_t)?;
+        self.gids.write_at(written, &buf_g)?;
         written += buf_t.len();
         file.flush()?;
         write_one_i64(&self.offsets, n_e, written as i64)?;

@@ -40,16 +40,34 @@ fn c_path(path: &Path) -> hdf5::Result<CString> {
     CString::new(s).map_err(|_| hdf5::Error::from("file name contains a NUL character"))
 }
 
-/// File access properties with the latest file format (SWMR needs it).
-fn fapl_latest() -> hdf5::Result<hdf5::plist::FileAccess> {
-    hdf5::plist::FileAccess::build().libver_latest().finish()
+/// Page size of the file's space management (see [`create_latest`]).
+pub(crate) const PAGE: u64 = 4096;
+
+/// File access properties: the latest file format (SWMR needs it), and one
+/// metadata read attempt (SWMR's default of 100, with growing sleeps, turns
+/// a damaged block into a hang instead of an error).
+fn fapl_latest(p: &mut hdf5::plist::FileAccessBuilder) -> &mut hdf5::plist::FileAccessBuilder {
+    p.libver_latest().metadata_read_attempts(1)
 }
 
 /// Creates a file in the latest file format (not yet in SWMR mode: objects
-/// are created first).
+/// are created first), with paged file-space management: no metadata block
+/// smaller than a page crosses a page boundary, so that a killed process
+/// cannot leave one half-written (Linux completes or abandons a write page
+/// by page).
 pub(crate) fn create_latest(path: &Path) -> hdf5::Result<File> {
     File::with_options()
-        .with_fapl(|p| p.libver_latest())
+        .with_fapl(fapl_latest)
+        .with_fcpl(|p| {
+            p.file_space_strategy(
+                hdf5::plist::file_create::FileSpaceStrategy::FreeSpaceManager {
+                    paged: true,
+                    persist: false,
+                    threshold: 1,
+                },
+            )
+            .file_space_page_size(PAGE)
+        })
         .create(path)
 }
 
@@ -71,9 +89,7 @@ pub(crate) enum OpenRw {
 /// Opens a file for writing (latest format). A file whose last writer was
 /// killed is recovered as `h5clear -s --increment=0` would.
 pub(crate) fn open_rw(path: &Path) -> hdf5::Result<OpenRw> {
-    let first = File::with_options()
-        .with_fapl(|p| p.libver_latest())
-        .open_rw(path);
+    let first = File::with_options().with_fapl(fapl_latest).open_rw(path);
     let err = match first {
         Ok(f) => return Ok(OpenRw::Clean(f)),
         Err(e) => e,
@@ -85,7 +101,7 @@ pub(crate) fn open_rw(path: &Path) -> hdf5::Result<OpenRw> {
         return Err(err);
     }
     let name = c_path(path)?;
-    let fapl = fapl_latest()?;
+    let fapl = fapl_latest(&mut hdf5::plist::FileAccess::build()).finish()?;
     let prop = CString::new("clear_status_flags").unwrap();
     let yes = [1u8; 8]; // hbool_t, whatever its width
     hdf5::sync::sync(|| -> hdf5::Result<File> {
@@ -116,7 +132,7 @@ pub fn open_for_reading(path: impl AsRef<Path>) -> hdf5::Result<File> {
         return Err(err);
     }
     let name = c_path(path)?;
-    let fapl = fapl_latest()?;
+    let fapl = fapl_latest(&mut hdf5::plist::FileAccess::build()).finish()?;
     hdf5::sync::sync(|| unsafe {
         let id = hdf5::h5check(H5Fopen(
             name.as_ptr(),

@@ -14,7 +14,7 @@ pub mod hh2;
 pub mod kca;
 pub mod km;
 
-use super::fast_exp::exp_slice;
+use super::fast_exp::hoc_exp_in_place;
 use super::units::hoc_exp;
 
 /// nocmodl's `cnexp` update of `x' = (xinf - x) / tau` over `dt` (the exact
@@ -83,14 +83,15 @@ impl Scratch {
 pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f64], e: &mut [f64]) {
     let n = x.len();
     let (arg, e) = (&mut arg[..n], &mut e[..n]);
+    // One division for -1/tau, used twice; `e` holds the step's target
+    // difference while `arg` becomes exp(dt * rate).
     for c in 0..n {
-        arg[c] = dt * (-1.0 / tau[c]);
-    }
-    exp_slice(arg, e);
-    for c in 0..n {
-        // hoc_Exp's underflow guard.
-        let e_c = if arg[c] < -700.0 { 0.0 } else { e[c] };
         let rate = -1.0 / tau[c];
-        x[c] = x[c] + (1. - e_c) * (-(inf[c] / tau[c]) / rate - x[c]);
+        arg[c] = dt * rate;
+        e[c] = -(inf[c] / tau[c]) / rate - x[c];
+    }
+    hoc_exp_in_place(arg);
+    for c in 0..n {
+        x[c] = x[c] + (1. - arg[c]) * e[c];
     }
 }
