@@ -9,12 +9,16 @@ set -euo pipefail
 # python3-venv is for scripts/reference/ (run by hand, never by CI);
 # python3-h5py and python3-matplotlib read and plot the output files
 # (scripts/plot_sweep.py, tests/h5py_check.py, run by the tests).
+# slurm-wlm (slurmctld + slurmd + client commands) and munge (its
+# authentication daemon) run the jobs/ scripts on a throwaway single-node
+# SLURM in scripts/slurm_test.sh.
 PACKAGES=(
   build-essential pkg-config
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libclang-dev clang
   python3-venv python3-h5py python3-matplotlib
+  slurm-wlm munge
 )
 
 log() { echo "setup: $*" >&2; }

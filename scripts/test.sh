@@ -30,4 +30,7 @@ cargo clippy --all-targets -- -D warnings || fail "cargo clippy"
 step "cargo test --release"
 cargo test --release || fail "cargo test --release"
 
+step "SLURM job scripts (scripts/slurm_test.sh)"
+bash scripts/slurm_test.sh || fail "SLURM job scripts (scripts/slurm_test.sh)"
+
 echo; echo "test: all steps passed" >&2

@@ -23,6 +23,14 @@ pub fn run(cli: &Cli) -> u8 {
 
     // Not started by an MPI launcher: one process, no MPI start-up (an
     // MPI singleton costs a few tenths of a second).
+    if let Some(tasks) = srun_without_pmi() {
+        // Each task would run the whole sweep on the same file.
+        eprintln!(
+            "hnn-mpi: error: started by srun as one of {tasks} tasks without an MPI \
+             process manager interface; use `srun --mpi=pmix ...` or `mpirun ...`"
+        );
+        return exit_code::BAD_CONFIG;
+    }
     if !launched_by_mpi() {
         crate::signals::install();
         let _ = RANK.set((0, 1));
@@ -139,6 +147,16 @@ fn launched_by_mpi() -> bool {
     ]
     .iter()
     .any(|v| std::env::var_os(v).is_some())
+}
+
+/// `srun` started several tasks but gave them no PMI (`--mpi=none`): the
+/// number of tasks, so that we refuse to run them as independent copies.
+fn srun_without_pmi() -> Option<usize> {
+    if launched_by_mpi() {
+        return None;
+    }
+    let tasks: usize = std::env::var("SLURM_STEP_NUM_TASKS").ok()?.parse().ok()?;
+    (tasks > 1).then_some(tasks)
 }
 
 /// The whole job in one process without MPI.
