@@ -27,6 +27,17 @@ impl SweepPlan {
     /// and build the first network, so that config errors surface before
     /// anything is written.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
+        for item in &config.output.save {
+            if matches!(item, SaveItem::VsecSoma | SaveItem::VsecAll) {
+                return Err(config.error_at(
+                    "output.save",
+                    format!(
+                        "'{}' (voltage recordings) is not supported yet in this version",
+                        item.as_str()
+                    ),
+                ));
+            }
+        }
         let points = config.sweep_points()?;
         for p in &points {
             config.resolve(p)?;
