@@ -44,7 +44,7 @@ def main():
     net = jones_2009_model(mesh_shape=(3, 3))
     batch = BatchSimulate(net=net, set_params=set_params, summary_func=summary_func)
     res = batch.run(param_grid, n_jobs=args.n_jobs, combinations=False, backend='loky',
-                    verbose=0)
+                    verbose=False)
     seconds = time.perf_counter() - start
     first = res['summary_statistics'][0][0]
     print(json.dumps({"simulator": "hnn-core BatchSimulate", "n_jobs": args.n_jobs,
