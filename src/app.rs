@@ -106,7 +106,7 @@ pub fn run(cli: &Cli) -> u8 {
         .ranks_per_sim
         .map(|k| k as usize)
         .unwrap_or(plan.config.parallel.ranks_per_sim);
-    if k == 0 || size as usize % k != 0 {
+    if k == 0 || !(size as usize).is_multiple_of(k) {
         if rank == 0 {
             let message =
                 format!("ranks_per_sim = {k} must divide the number of MPI ranks ({size})");
@@ -125,7 +125,7 @@ pub fn run(cli: &Cli) -> u8 {
     let group = group.filter(|_| k > 1);
     let code = if rank == 0 {
         crate::parallel::run_root(cli, &plan, Some(&world), group.as_ref())
-    } else if rank as usize % k == 0 {
+    } else if (rank as usize).is_multiple_of(k) {
         crate::parallel::run_worker(&plan, &world, group.as_ref())
     } else {
         crate::parallel::run_member(&plan, group.as_ref().expect("k > 1"))

@@ -92,6 +92,6 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
     }
     hoc_exp_in_place(arg);
     for c in 0..n {
-        x[c] = x[c] + (1. - arg[c]) * e[c];
+        x[c] += (1. - arg[c]) * e[c];
     }
 }
