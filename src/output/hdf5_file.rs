@@ -540,7 +540,8 @@ impl OutputFile {
     /// its `/status`. Refuses a file written from another definition
     /// (`definition_hash`) or whose layout differs from `spec`. A file whose
     /// writer was killed is recovered first (its open-for-writing flag
-    /// cleared).
+    /// cleared), and the partial data of a write it interrupted are reset
+    /// (NaN), so that every simulation not done has NaN data again.
     pub fn resume(
         path: impl AsRef<Path>,
         spec: &OutputSpec,
@@ -573,7 +574,17 @@ impl OutputFile {
         })?;
         let handles = open_handles(&file, &path, spec)?;
         let status = handles.status.clone();
-        Ok((Self::from_parts(path, spec, file, handles), status))
+        let mut out = Self::from_parts(path, spec, file, handles);
+        let touched = h5(out.scrub(), &out.path.clone(), || {
+            "resetting interrupted writes".into()
+        })?;
+        if touched > 0 {
+            log::info!(
+                "{}: reset the partial data of {touched} interrupted simulation write(s)",
+                out.path.display()
+            );
+        }
+        Ok((out, status))
     }
 
     /// The checks of `resume`: format, definition hash, layout.
@@ -764,72 +775,146 @@ impl OutputFile {
         Ok(())
     }
 
+    /// `/summary` rows of `sim`: `rows[stat][trial]`, or NaN.
+    fn write_summary(&self, sim: usize, rows: Option<&[Vec<f64>]>) -> hdf5::Result<()> {
+        let nan = vec![f64::NAN; self.n_trials];
+        for (i, d) in self.summary.iter().enumerate() {
+            let row = rows.map_or(&nan[..], |r| &r[i][..]);
+            d.write_slice(ArrayView1::from(row), s![sim, ..])?;
+        }
+        Ok(())
+    }
+
+    /// `/dipole/*` of `sim`: per trial (agg, L2, L5), or NaN.
+    fn write_dipoles(&self, sim: usize, dip: Option<&Vec<[Vec<f64>; 3]>>) -> hdf5::Result<()> {
+        let Some(ds) = &self.dipole else {
+            return Ok(());
+        };
+        let (t_n, n_times) = (self.n_trials, self.n_times);
+        let mut buf = vec![f64::NAN; t_n * n_times];
+        for (c, d) in ds.iter().enumerate() {
+            if let Some(dip) = dip {
+                for (t, comps) in dip.iter().enumerate() {
+                    buf[t * n_times..(t + 1) * n_times].copy_from_slice(&comps[c]);
+                }
+            }
+            let view = ArrayView2::from_shape((t_n, n_times), &buf[..]).expect("shape");
+            d.write_slice(view, s![sim, .., ..])?;
+        }
+        Ok(())
+    }
+
+    fn write_error(&self, sim: usize, msg: &str) -> hdf5::Result<()> {
+        let msg = error_text(msg);
+        self.ds_errors
+            .write_slice(ArrayView1::from(&[msg][..]), s![sim..sim + 1])
+    }
+
+    fn write_status(&mut self, sim: usize, status: u8) -> hdf5::Result<()> {
+        self.ds_status
+            .write_slice(ArrayView1::from(&[status][..]), s![sim..sim + 1])?;
+        self.status[sim] = status;
+        Ok(())
+    }
+
     /// Writes one finished (or failed) simulation, in any order: its data,
     /// flush, then its `/status` entry, flush. Returns once both are in the
     /// file. Rewriting a failed simulation is allowed; a done one is not.
+    ///
+    /// The data are written in an order that lets `resume` recognise an
+    /// interrupted write ([`OutputFile::resume`]): a success writes
+    /// `/summary` first, a failure its message first.
     pub fn write(&mut self, r: &SimResult) -> Result<(), OutputError> {
         self.check(r)?;
         let sim = r.sim;
-        let (t_n, n_times) = (self.n_trials, self.n_times);
         let path = self.path.clone();
         let ctx = |what: &'static str| move || format!("writing {what} of simulation {sim}");
+        let retry = self.status[sim] == STATUS_FAILED;
+        match &r.error {
+            None => {
+                h5(
+                    self.write_summary(sim, Some(&r.summary)),
+                    &path,
+                    ctx("/summary"),
+                )?;
+                h5(
+                    self.write_dipoles(sim, r.dipoles.as_ref()),
+                    &path,
+                    ctx("/dipole"),
+                )?;
+                if let Some(sp) = self.spikes.as_mut() {
+                    h5(sp.append(sim, &r.spikes), &path, ctx("spikes"))?;
+                }
+            }
+            Some(msg) => {
+                // NaN over anything an interrupted attempt left
+                h5(self.write_error(sim, msg), &path, ctx("/errors"))?;
+                h5(self.write_dipoles(sim, None), &path, ctx("/dipole"))?;
+                h5(self.write_summary(sim, None), &path, ctx("/summary"))?;
+            }
+        }
+        h5(self.file.flush(), &path, ctx("(flushing) the data"))?;
+
+        // Status last: 1 on disk implies the data above are complete.
         let new_status = if r.error.is_some() {
             STATUS_FAILED
         } else {
             STATUS_DONE
         };
-
-        // Dipoles: the result's, or NaN for a failure (over anything an
-        // interrupted attempt left).
-        if let Some(ds) = &self.dipole {
-            let mut buf = vec![f64::NAN; t_n * n_times];
-            for (c, d) in ds.iter().enumerate() {
-                if let (None, Some(dip)) = (&r.error, &r.dipoles) {
-                    for (t, comps) in dip.iter().enumerate() {
-                        buf[t * n_times..(t + 1) * n_times].copy_from_slice(&comps[c]);
-                    }
-                }
-                let view = ArrayView2::from_shape((t_n, n_times), &buf[..]).expect("shape");
-                h5(d.write_slice(view, s![sim, .., ..]), &path, ctx("/dipole"))?;
-            }
-        }
-        let nan = vec![f64::NAN; t_n];
-        for (i, d) in self.summary.iter().enumerate() {
-            let row = if r.error.is_none() {
-                &r.summary[i]
-            } else {
-                &nan
-            };
-            h5(
-                d.write_slice(ArrayView1::from(&row[..]), s![sim, ..]),
-                &path,
-                ctx("/summary"),
-            )?;
-        }
-        if let (Some(sp), None) = (self.spikes.as_mut(), &r.error) {
-            h5(sp.append(sim, &r.spikes), &path, ctx("spikes"))?;
-        }
-        if r.error.is_some() || self.status[sim] == STATUS_FAILED {
-            let msg = error_text(r.error.as_deref().unwrap_or(""));
-            h5(
-                self.ds_errors
-                    .write_slice(ArrayView1::from(&[msg][..]), s![sim..sim + 1]),
-                &path,
-                ctx("/errors"),
-            )?;
-        }
-        h5(self.file.flush(), &path, ctx("(flushing) the data"))?;
-
-        // Status last: 1 on disk implies the data above are complete.
         h5(
-            self.ds_status
-                .write_slice(ArrayView1::from(&[new_status][..]), s![sim..sim + 1])
+            self.write_status(sim, new_status)
                 .and_then(|_| self.file.flush()),
             &path,
             ctx("/status"),
         )?;
-        self.status[sim] = new_status;
+        if retry && r.error.is_none() {
+            // the old message goes once the status says done
+            h5(
+                self.write_error(sim, "").and_then(|_| self.file.flush()),
+                &path,
+                ctx("/errors"),
+            )?;
+        }
         Ok(())
+    }
+
+    /// Restores what an interrupted `write` may have left: simulations not
+    /// done whose data are not NaN (their `/summary` row, or without
+    /// statistics their first dipole sample) get NaN again, pending ones
+    /// lose a message, done ones lose a leftover message. Returns how many
+    /// simulations it touched.
+    #[allow(clippy::needless_range_loop)] // several arrays by simulation
+    fn scrub(&mut self) -> hdf5::Result<usize> {
+        let first = match self.summary.first() {
+            Some(d) => Some(d.read_2d::<f64>()?),
+            None => None,
+        };
+        let errors = self.ds_errors.read_raw::<ErrorText>()?;
+        let mut touched = 0;
+        for sim in 0..self.n_sims {
+            let st = self.status[sim];
+            let stale_data = st != STATUS_DONE
+                && match (&first, &self.dipole) {
+                    (Some(a), _) => a.row(sim).iter().any(|x| !x.is_nan()),
+                    (None, Some(ds)) if self.n_times > 0 => {
+                        !ds[0].read_slice_1d::<f64, _>(s![sim, 0, 0..1])?[0].is_nan()
+                    }
+                    _ => false,
+                };
+            let stale_error = st != STATUS_FAILED && !errors[sim].is_empty();
+            if stale_data {
+                self.write_summary(sim, None)?;
+                self.write_dipoles(sim, None)?;
+            }
+            if stale_error {
+                self.write_error(sim, "")?;
+            }
+            touched += usize::from(stale_data || stale_error);
+        }
+        if touched > 0 {
+            self.file.flush()?;
+        }
+        Ok(touched)
     }
 
     /// Finalises the file: builds the spike CSR (simulations not done get
@@ -861,5 +946,21 @@ impl OutputFile {
     /// until the next.
     pub fn spikes_csr_complete(&self) -> Option<bool> {
         self.spikes.as_ref().map(|s| s.is_complete())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_cuts_long_messages_at_a_character() {
+        assert_eq!(error_text("diverged").as_str(), "diverged");
+        assert_eq!(error_text("a\0b").as_str(), "a\u{FFFD}b");
+        let long = "é".repeat(400); // 800 bytes
+        let t = error_text(&long);
+        assert!(t.as_str().len() <= ERROR_LEN);
+        assert!(t.as_str().ends_with("é..."));
+        assert_eq!(error_text(&"x".repeat(ERROR_LEN)).as_str().len(), ERROR_LEN);
     }
 }

@@ -1,5 +1,6 @@
 //! The sweep's output: one HDF5 file per sweep (SPEC §3), written
-//! incrementally by rank 0 as simulations finish, in any order.
+//! incrementally by rank 0 as simulations finish, in any order, so that a
+//! killed run loses nothing it had finished.
 //!
 //! # Use
 //!
@@ -10,76 +11,97 @@
 //! for r in &results {
 //!     out.write(r)?; // any order; returns once the simulation is durable
 //! }
-//! out.close()?; // builds the final spike CSR, removes the work area
+//! out.close()?; // builds the spike CSR
 //! # Ok(()) }
 //! ```
 //!
-//! `OutputFile::resume(path, &spec)` reopens an interrupted file and returns
-//! the `/status` vector (0 pending, 1 done, 2 failed): the caller runs what
-//! it needs (status 0; also status 2 if it wants to retry) and writes them.
+//! [`OutputFile::resume`] reopens an interrupted (or finished) file and
+//! returns `/status` (0 pending, 1 done, 2 failed): the caller runs what it
+//! needs (status 0; also 2 to retry failures) and writes them.
+//! [`open_for_reading`] opens a file that is being written, or whose writer
+//! was killed, for reading.
 //!
 //! # Layout (`format = "hnn-mpi/1"`)
 //!
 //! | path | type, shape | notes |
 //! | --- | --- | --- |
-//! | `/` attributes | | `format`, `version`, `git_commit`, `config`, `definition_hash`, `created`, `hostname` (UTF-8 variable-length strings); `n_sims`, `n_trials`, `n_times`, `mpi_ranks` (i64); `tstop`, `dt` (f64); then `extra_attrs` (strings); `resumed` (string, time of the last `--resume`) |
+//! | `/` attributes | | `format`, `version`, `git_commit`, `config`, `definition_hash`, `created` (RFC 3339 UTC), `hostname` (UTF-8 variable-length strings); `n_sims`, `n_trials`, `n_times`, `mpi_ranks` (i64); `tstop`, `dt` (f64, ms); then `extra_attrs` (strings) |
 //! | `/times` | f64 `[n_times]` | `units = "ms"` |
 //! | `/params/<name>` | f64 `[n_sims]` | written at creation (the whole plan is known) |
-//! | `/dipole/{agg,L2,L5}` | f64 `[n_sims, n_trials, n_times]` | NaN until written; chunks `(1, k, n_times)` with `k` trials (chunk ≤ 1 MiB), shuffle + deflate level 4; attributes `units = "nAm"`, `smoothed = "no"`, `scaled = "no"`, `description`. Only when dipoles are saved. |
-//! | `/summary/<stat>` | f64 `[n_sims, n_trials]` | NaN until written (and for failed simulations); `units`: `"nAm"` for `dipole_*`, `"Hz"` for `rate_*`, `""` otherwise ([`stat_units`]) |
-//! | `/spikes/times`, `/spikes/gids` | f64, i64 `[n_spikes]` | CSR values: the spikes of (sim 0, trial 0), (0, 1), …, (1, 0), …; within one (sim, trial) in the order given by the simulation. Chunked (65536), shuffle + deflate 4. Only when spikes are saved. |
-//! | `/spikes/offsets` | i64 `[n_sims*n_trials+1]` | spikes of (sim `i`, trial `t`) are `times[offsets[i*n_trials+t] : offsets[i*n_trials+t+1]]` |
-//! | `/cells/gid_ranges` | compound `{name: str, start: i64, stop: i64}` `[n_cell_types]` | one record per cell type (and per drive), gids `start <= gid < stop`, in gid order |
+//! | `/dipole/{agg,L2,L5}` | f64 `[n_sims, n_trials, n_times]` | NaN until written (and for failures). Chunks `(1, k, n_times)` holding `k` trials (≤ 1 MiB), byte-shuffle + deflate level 4; maximum shape unlimited in the first two dimensions (see Crash safety); attributes `units = "nAm"`, `smoothed = "no"`, `scaled = "no"`, `description`. Only when dipoles are saved. |
+//! | `/summary/<stat>` | f64 `[n_sims, n_trials]` | NaN until written (and for failures); `units`: `"nAm"` for `dipole_*`, `"Hz"` for `rate_*`, `""` otherwise ([`stat_units`]) |
+//! | `/spikes/times`, `/spikes/gids` | f64, i64 `[n_spikes]` | CSR values: the spikes of (sim 0, trial 0), (0, 1), …, (1, 0), …, each in the order the simulation gave them; `times` has `units = "ms"`. Chunks of 65536, shuffle + deflate 4. Only when spikes are saved. |
+//! | `/spikes/offsets` | i64 `[n_sims*n_trials+1]` | spikes of (sim `i`, trial `t`) are `times[offsets[i*n_trials+t] : offsets[i*n_trials+t+1]]`. Built by `close`; until then (and from the next write after a resume) `offsets[-1] == -1` |
+//! | `/spikes/_pending/{times,gids}` | f64, i64 `[m, 1]` | the work area: each simulation's spikes as written, in arrival order, each from a fresh chunk (of 4096 by default); `/spikes/_pending/index` i64 `[n_sims*n_trials, 2]` = (start, count), -1 when not written. The CSR is built from it; it is kept (see below). |
+//! | `/cells/gid_ranges` | compound `{name: str, start: i64, stop: i64}` `[n_types]` | one record per cell type (and drive), gids `start <= gid < stop` |
 //! | `/status` | u8 `[n_sims]` | 0 pending, 1 done, 2 failed |
-//! | `/errors` | variable-length UTF-8 string `[n_sims]` | the failure message of simulation `i`; empty when none |
+//! | `/errors` | fixed-length UTF-8 string, [`ERROR_LEN`] (512) bytes, NUL-padded, `[n_sims]` | failure message of simulation `i` (cut to 512 bytes), empty otherwise. h5py returns `bytes`: `f["errors"][i].decode()` or `f["errors"].asstr()[i]` |
 //!
 //! `/cells/gid_ranges` is one compound dataset, so the one path of SPEC §3
 //! holds the names with their ranges (h5py: a structured array with fields
 //! `name`, `start`, `stop`; MATLAB `h5read`: a struct of arrays).
-//! `/errors` is indexed like `/status` (`f["errors"][i]`), and a failed
-//! simulation's dipoles and summaries stay NaN, its spikes empty.
 //!
-//! Compression: the system HDF5's deflate (zlib) filter, level 4, after the
-//! byte-shuffle filter, on the dipoles and spikes; if the library lacks
-//! deflate ([`hdf5::filters::deflate_available`]) those datasets are stored
-//! chunked but uncompressed (a warning is logged). Other datasets are small
-//! and contiguous, allocated in full at creation.
-//!
-//! # Writing out of order, crash safety
+//! # Crash safety
 //!
 //! [`OutputFile::write`] writes a simulation's data, flushes, then sets its
 //! `/status` entry and flushes again: a status of 1 on disk implies that the
-//! simulation's data are complete. Killing the process (`kill -9`, a SLURM
-//! time limit) leaves every completed simulation intact; what was written
-//! after the last flush is ignored on `--resume`. (HDF5 1.10 has no
-//! journal: a kill during the few milliseconds of a flush itself can still
-//! damage the file's metadata. A machine crash may also lose what the
-//! operating system had not yet written to disk.)
+//! simulation's data are complete. For the file itself to survive a
+//! `kill -9` at any moment — also in the middle of a write — it is written
+//! so that nothing already on disk is ever left half-updated:
 //!
-//! Spikes arrive out of order but the CSR is in simulation order. The file
-//! keeps a *committed prefix*: `/spikes/times`, `/spikes/gids` and
-//! `/spikes/offsets[..=committed*n_trials]` hold simulations
-//! `0..committed` (attribute `/spikes` `committed_sims`). Spikes of a
-//! later simulation go to a work area, `/spikes/_pending/b<k>` (datasets
-//! `times`, `gids` in arrival order and `index` `[block_sims*n_trials, 2]`
-//! of (start, count)), one group per block of `block_sims` (attribute,
-//! default 64) simulations. When every simulation of the block at the
-//! prefix is done or failed, its spikes are appended to the CSR in
-//! simulation order, the prefix attribute is advanced, and the block's group
-//! is deleted (its file space is reused by later writes). So, with the
-//! usual dynamic scheduling, the CSR grows during the run, the work area
-//! stays a few blocks small and memory holds at most one simulation's
-//! spikes. [`OutputFile::close`] commits the remaining blocks (simulations
-//! still pending get empty entries) and deletes `/spikes/_pending`. Entries
-//! of `/spikes/offsets` past the prefix are -1 while the sweep runs.
-//! Writing a pending or failed simulation below the prefix (a resumed,
-//! already closed file) moves the blocks from that simulation's block on
-//! back to the work area first.
+//! - **SWMR-write mode.** Every object is created with the file; after that
+//!   the file is in HDF5's single-writer/multiple-reader mode, in which the
+//!   library orders its metadata writes so that the file on disk is
+//!   consistent at every moment. Only dataset contents and extents change.
+//! - **Paged file space (4096-byte pages).** A process killed inside a
+//!   `write` system call may leave it done page by page; metadata blocks
+//!   smaller than a page never straddle one, and the chunk indexes written
+//!   during the run are version-2 B-trees of 512-byte nodes (HDF5 picks
+//!   them for datasets with two unlimited dimensions: hence the dipoles'
+//!   maximum shape and the `[m, 1]` work area).
+//! - **Nothing rewritten.** Each simulation's dipoles are their own chunks,
+//!   its spikes start a fresh chunk of the work area, and `/status`,
+//!   `/summary`, `/errors` and the work-area index are contiguous, allocated
+//!   at creation and written in place.
+//! - **The CSR is rebuildable.** `close` builds it from the work area, which
+//!   is therefore kept, and writes `offsets[-1]` last.
 //!
-//! Each step is ordered so that an interruption anywhere leaves a file that
-//! `resume` repairs: CSR data past `offsets[committed*n_trials]` are
-//! truncated, blocks below the prefix are deleted, complete blocks are
-//! committed.
+//! Creation happens under a temporary name (`.NAME.creating-PID`, renamed
+//! once complete and in SWMR mode; a kill before leaves that file behind).
+//! A file left by a killed writer still says "open for writing" (and may
+//! end short of its last page): plain HDF5 opens refuse it. `resume`
+//! recovers it as `h5clear -s --increment=0` would; [`open_for_reading`]
+//! (or h5py with `swmr=True`, or `h5clear -s FILE`) reads it. While a run
+//! writes the file, readers need SWMR mode too (h5py: `h5py.File(path, "r",
+//! libver="latest", swmr=True)`).
+//!
+//! The simulation being written when the writer was killed may hold partial
+//! data with status 0. `write` orders its steps so that `resume` recognises
+//! this: a success writes its `/summary` rows first, a failure its message
+//! first, and a retried failure clears its old message only after its
+//! status says done; `resume` then resets such data to NaN (and stale
+//! messages to empty), so that, again, exactly the simulations with status
+//! 1 have data.
+//!
+//! A stress test kills a writer at random points (mostly inside writes)
+//! tens of thousands of times; every simulation reported written survives.
+//! Not covered: a machine crash or power loss (data the operating system
+//! had not yet written; the file is not `fsync`ed), and a file system
+//! without file locking (`HDF5_USE_FILE_LOCKING=FALSE`), where `resume`
+//! cannot tell a killed writer from a running one.
+//!
+//! # Costs of these choices
+//!
+//! - The file needs HDF5 ≥ 1.10 to read (superblock version 3): h5py
+//!   (any recent wheel) reads it, as does MATLAB when built on HDF5 ≥ 1.10.
+//! - The spike work area stays in the file: spikes take about twice their
+//!   compressed size. Deleting it from a finished file (h5py:
+//!   `del f["spikes/_pending"]`) and then `h5repack` reclaims the space;
+//!   the file can then no longer be resumed.
+//! - Paged space costs up to a page per allocation; negligible for sweeps of
+//!   any size, noticeable (≈ 150 KiB) for tiny files.
+//! - Unwritten `/errors` space is a hole in the file (sparse), as the
+//!   dataset is allocated, not written, at creation.
 
 mod hdf5_file;
 mod spikes;

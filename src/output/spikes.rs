@@ -24,10 +24,9 @@ use super::STATUS_DONE;
 pub(crate) const DEFAULT_WORK_CHUNK: usize = 4096;
 /// Chunk length (elements) of the CSR datasets.
 const CSR_CHUNK: usize = 65_536;
-/// Spikes read or written at a time while building the CSR (a multiple of
-/// `CSR_CHUNK`).
+/// Spikes written at a time while building the CSR.
 const COPY_PIECE: usize = 16 * CSR_CHUNK;
-/// (sim, trial) entries handled at a time while building the CSR.
+/// (sim, trial) index entries read at a time while building the CSR.
 const ENTRY_PIECE: usize = 1 << 16;
 
 const WORK: &str = "_pending";
@@ -157,62 +156,6 @@ fn write_one_i64(ds: &Dataset, at: usize, v: i64) -> hdf5::Result<()> {
     ds.write_slice(ArrayView1::from(&[v][..]), s![at..at + 1])
 }
 
-/// Reads spans of the work area through a window of at least `COPY_PIECE`
-/// elements: it is mostly read in order.
-struct Window<'a> {
-    times: &'a Column,
-    gids: &'a Column,
-    len: usize,
-    start: usize,
-    tv: Vec<f64>,
-    gv: Vec<i64>,
-}
-
-impl<'a> Window<'a> {
-    fn new(times: &'a Column, gids: &'a Column) -> Self {
-        let len = times.len().min(gids.len());
-        Window {
-            times,
-            gids,
-            len,
-            start: 0,
-            tv: Vec::new(),
-            gv: Vec::new(),
-        }
-    }
-
-    fn copy(
-        &mut self,
-        first: usize,
-        count: usize,
-        out_t: &mut Vec<f64>,
-        out_g: &mut Vec<i64>,
-    ) -> hdf5::Result<()> {
-        if count == 0 {
-            return Ok(());
-        }
-        if first + count > self.len {
-            return Err(format!(
-                "spike span {first}..{} lies past the end ({}) of {}",
-                first + count,
-                self.len,
-                self.times.ds.name()
-            )
-            .into());
-        }
-        if first < self.start || first + count > self.start + self.tv.len() {
-            let end = (first + count.max(COPY_PIECE)).min(self.len);
-            self.tv = self.times.read::<f64>(first, end)?;
-            self.gv = self.gids.read::<i64>(first, end)?;
-            self.start = first;
-        }
-        let a = first - self.start;
-        out_t.extend_from_slice(&self.tv[a..a + count]);
-        out_g.extend_from_slice(&self.gv[a..a + count]);
-        Ok(())
-    }
-}
-
 impl SpikeStore {
     /// Creates `/spikes` in `root` (before SWMR mode starts).
     pub(crate) fn create(
@@ -336,36 +279,64 @@ impl SpikeStore {
 
     /// Builds the CSR of every simulation with status 1 (others get empty
     /// entries) from the work area, in place; `offsets[-1]` last.
+    #[allow(clippy::needless_range_loop)] // status and index by simulation
     pub(crate) fn finish(&mut self, file: &hdf5::File, status: &[u8]) -> hdf5::Result<()> {
         if self.csr_valid {
             return Ok(());
         }
         let t_n = self.n_trials;
         let n_e = self.n_sims * t_n;
-        let mut win = Window::new(&self.work_times, &self.work_gids);
+        let work_len = self.work_times.len().min(self.work_gids.len());
         let mut buf_t: Vec<f64> = Vec::new();
         let mut buf_g: Vec<i64> = Vec::new();
         let mut written = 0usize;
-        let mut e0 = 0;
-        while e0 < n_e {
-            let e1 = (e0 + ENTRY_PIECE).min(n_e);
+        let sims_per_piece = (ENTRY_PIECE / t_n).max(1);
+        let mut s0 = 0;
+        while s0 < self.n_sims {
+            let s1 = (s0 + sims_per_piece).min(self.n_sims);
+            let (e0, e1) = (s0 * t_n, s1 * t_n);
             let idx = self.work_index.read_slice_2d::<i64, _>(s![e0..e1, ..])?;
             let mut offs = Vec::with_capacity(e1 - e0);
-            for e in e0..e1 {
-                let sim = e / t_n;
+            for sim in s0..s1 {
                 if status[sim] == STATUS_DONE {
-                    let (a, c) = (idx[[e - e0, 0]], idx[[e - e0, 1]]);
-                    if a < 0 || c < 0 {
-                        return Err(format!(
-                            "the spikes of simulation {sim}, trial {} are missing \
-                             although its status is 1",
-                            e % t_n
-                        )
-                        .into());
+                    // a simulation's trials lie together in the work area:
+                    // read them at once
+                    let rows = (sim - s0) * t_n..(sim - s0 + 1) * t_n;
+                    let mut lo = usize::MAX;
+                    let mut hi = 0;
+                    for r in rows.clone() {
+                        let (a, c) = (idx[[r, 0]], idx[[r, 1]]);
+                        if a < 0 || c < 0 || (a + c) as usize > work_len {
+                            return Err(format!(
+                                "the spikes of simulation {sim}, trial {} are missing \
+                                 from the work area although its status is 1",
+                                r % t_n
+                            )
+                            .into());
+                        }
+                        if c > 0 {
+                            lo = lo.min(a as usize);
+                            hi = hi.max((a + c) as usize);
+                        }
                     }
-                    win.copy(a as usize, c as usize, &mut buf_t, &mut buf_g)?;
+                    if hi > lo {
+                        let tv = self.work_times.read::<f64>(lo, hi)?;
+                        let gv = self.work_gids.read::<i64>(lo, hi)?;
+                        for r in rows {
+                            let a = idx[[r, 0]] as usize - lo;
+                            let c = idx[[r, 1]] as usize;
+                            if c > 0 {
+                                buf_t.extend_from_slice(&tv[a..a + c]);
+                                buf_g.extend_from_slice(&gv[a..a + c]);
+                            }
+                            offs.push((written + buf_t.len()) as i64);
+                        }
+                    } else {
+                        offs.extend(std::iter::repeat_n((written + buf_t.len()) as i64, t_n));
+                    }
+                } else {
+                    offs.extend(std::iter::repeat_n((written + buf_t.len()) as i64, t_n));
                 }
-                offs.push((written + buf_t.len()) as i64);
                 if buf_t.len() >= COPY_PIECE {
                     self.times.write_at(written, &buf_t)?;
                     self.gids.write_at(written, &buf_g)?;
@@ -384,7 +355,7 @@ impl SpikeStore {
                 self.offsets
                     .write_slice(ArrayView1::from(&offs[..n]), s![e0 + 1..e0 + 1 + n])?;
             }
-            e0 = e1;
+            s0 = s1;
         }
         self.times.write_at(written, &buf_t)?;
         self.gids.write_at(written, &buf_g)?;

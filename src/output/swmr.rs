@@ -86,59 +86,81 @@ pub(crate) enum OpenRw {
     Recovered(File),
 }
 
-/// Opens a file for writing (latest format). A file whose last writer was
-/// killed is recovered as `h5clear -s --increment=0` would.
-pub(crate) fn open_rw(path: &Path) -> hdf5::Result<OpenRw> {
-    let first = File::with_options().with_fapl(fapl_latest).open_rw(path);
-    let err = match first {
-        Ok(f) => return Ok(OpenRw::Clean(f)),
-        Err(e) => e,
-    };
-    // A live writer holds the file's lock; only a killed one leaves the
-    // superblock flag behind with the lock free.
+/// Whether an open failed because the file's last writer did not close it
+/// (its open-for-writing flag is set, or its end lies short of the
+/// allocated space: the tail of the last page was never written).
+fn left_open(err: &hdf5::Error) -> bool {
     let msg = err.to_string();
-    if !(msg.contains("already open for write") || msg.contains("h5clear")) {
-        return Err(err);
-    }
+    msg.contains("already open for write")
+        || msg.contains("h5clear")
+        || msg.contains("truncated file")
+}
+
+/// Opens with raw flags and the private properties `h5clear` uses.
+fn open_raw(
+    path: &Path,
+    flags: c_uint,
+    clear_flags: bool,
+    skip_eof_check: bool,
+) -> hdf5::Result<File> {
     let name = c_path(path)?;
-    let fapl = fapl_latest(&mut hdf5::plist::FileAccess::build()).finish()?;
-    let prop = CString::new("clear_status_flags").unwrap();
+    let mut fapl = hdf5::plist::FileAccess::build();
+    fapl_latest(&mut fapl);
+    if flags & H5F_ACC_SWMR_READ != 0 {
+        // a reader of a live writer may meet a block being written: retry
+        // a few times (not HDF5's 100, which hang on a damaged block)
+        fapl.metadata_read_attempts(10);
+    }
+    let fapl = fapl.finish()?;
     let yes = [1u8; 8]; // hbool_t, whatever its width
     hdf5::sync::sync(|| -> hdf5::Result<File> {
         unsafe {
-            hdf5::h5check(H5Pset(fapl.id(), prop.as_ptr(), yes.as_ptr().cast()))?;
-            let id = hdf5::h5check(H5Fopen(name.as_ptr(), H5F_ACC_RDWR, fapl.id()))?;
-            let file = hdf5::from_id::<File>(id)?;
-            // End-of-allocation := max(EOA, end of file): covers everything
-            // that was allocated and written before the kill.
-            hdf5::h5check(H5Fincrement_filesize(file.id(), 0))?;
-            Ok(file)
+            for (set, prop) in [
+                (clear_flags, "clear_status_flags"),
+                (skip_eof_check, "skip_eof_check"),
+            ] {
+                if set {
+                    let prop = CString::new(prop).unwrap();
+                    hdf5::h5check(H5Pset(fapl.id(), prop.as_ptr(), yes.as_ptr().cast()))?;
+                }
+            }
+            let id = hdf5::h5check(H5Fopen(name.as_ptr(), flags, fapl.id()))?;
+            hdf5::from_id::<File>(id)
         }
     })
-    .map(OpenRw::Recovered)
+}
+
+/// Opens a file for writing (latest format). A file whose last writer was
+/// killed is recovered as `h5clear -s --increment=0` would: flag cleared,
+/// end-of-allocation set past everything in the file.
+pub(crate) fn open_rw(path: &Path) -> hdf5::Result<OpenRw> {
+    let err = match File::with_options().with_fapl(fapl_latest).open_rw(path) {
+        Ok(f) => return Ok(OpenRw::Clean(f)),
+        Err(e) => e,
+    };
+    // A live writer holds the file's lock (the error is then about it);
+    // only a killed one leaves these behind with the lock free.
+    if !left_open(&err) {
+        return Err(err);
+    }
+    let file = open_raw(path, H5F_ACC_RDWR, true, true)?;
+    hdf5::sync::sync(|| hdf5::h5check(unsafe { H5Fincrement_filesize(file.id(), 0) }))?;
+    Ok(OpenRw::Recovered(file))
 }
 
 /// Opens an hnn-mpi output file read-only, also while it is being written
-/// or after its writer was killed (then in SWMR-read mode: what a writer
-/// has flushed is visible and consistent).
+/// or after its writer was killed: then in SWMR-read mode (what the writer
+/// flushed is visible and consistent), or, if the writer was killed outside
+/// SWMR mode, ignoring its open-for-writing flag. The file is not modified.
 pub fn open_for_reading(path: impl AsRef<Path>) -> hdf5::Result<File> {
     let path = path.as_ref();
     let err = match File::open(path) {
         Ok(f) => return Ok(f),
         Err(e) => e,
     };
-    let msg = err.to_string();
-    if !(msg.contains("already open for write") || msg.contains("h5clear")) {
+    if !left_open(&err) {
         return Err(err);
     }
-    let name = c_path(path)?;
-    let fapl = fapl_latest(&mut hdf5::plist::FileAccess::build()).finish()?;
-    hdf5::sync::sync(|| unsafe {
-        let id = hdf5::h5check(H5Fopen(
-            name.as_ptr(),
-            H5F_ACC_RDONLY | H5F_ACC_SWMR_READ,
-            fapl.id(),
-        ))?;
-        hdf5::from_id::<File>(id)
-    })
+    open_raw(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, false, false)
+        .or_else(|_| open_raw(path, H5F_ACC_RDONLY, true, true))
 }
