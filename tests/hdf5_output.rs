@@ -341,11 +341,11 @@ fn check_file(path: &Path, s: &OutputSpec, failed: &[usize], pending: &[usize]) 
         assert_eq!(gv.len(), total);
         assert_eq!(ov[0], 0);
         assert_eq!(ov[n * nt] as usize, total);
-        for sim in 0..n {
+        for (sim, &st) in status.iter().enumerate().take(n) {
             for t in 0..nt {
                 let e = sim * nt + t;
                 let (a, b) = (ov[e] as usize, ov[e + 1] as usize);
-                if status[sim] == 1 {
+                if st == 1 {
                     let (et, eg) = spikes(sim, t);
                     assert_eq!(&tv[a..b], &et[..], "spike times of ({sim}, {t})");
                     assert_eq!(&gv[a..b], &eg[..], "spike gids of ({sim}, {t})");
@@ -1053,7 +1053,7 @@ fn kill_9_during_writes_then_resume() {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
         let kill_after = 1 + (x >> 33) as usize % 4;
         let delay_us = (x >> 20) % 3000;
-        let kill_in_close = (x >> 45) % 3 != 0 && rounds < 100;
+        let kill_in_close = !(x >> 45).is_multiple_of(3) && rounds < 100;
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut seen = 0;
         let mut closed = false;
