@@ -1,9 +1,8 @@
 //! kca.mod: calcium-dependent potassium channel.
 
 use super::ca_ion::CaIon;
-use super::{cnexp_row, current_and_jacobian, tadj, Scratch};
+use super::{cnexp_row, gated_potassium_current, tadj, Scratch};
 use crate::engine::layout::DensityMechanism;
-use crate::engine::units::DEFAULT_EK_MV;
 
 const RA: f64 = 0.01;
 const RB: f64 = 0.02;
@@ -50,18 +49,7 @@ impl Kca {
     }
 
     pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
-        for (i, &node) in self.nodes.iter().enumerate() {
-            let gbar = self.gbar[i];
-            for c in 0..nc {
-                let n = self.n[i * nc + c];
-                let (g, ik) = current_and_jacobian(v[node * nc + c], |v| {
-                    let gk = self.tadj * gbar * n;
-                    0.0 + (1e-4) * gk * (v - DEFAULT_EK_MV)
-                });
-                rhs[node * nc + c] -= ik;
-                d[node * nc + c] += g;
-            }
-        }
+        gated_potassium_current(&self.nodes, &self.gbar, &self.n, self.tadj, v, rhs, d, nc);
     }
 
     pub fn state(&mut self, ion: &CaIon, nc: usize, dt: f64, scratch: &mut Scratch) {

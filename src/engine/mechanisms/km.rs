@@ -1,9 +1,9 @@
 //! km.mod: slow non-inactivating (muscarinic) potassium channel.
 
-use super::{cnexp_row, current_and_jacobian, tadj, Scratch};
+use super::{cnexp_row, gated_potassium_current, tadj, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
-use crate::engine::units::{hoc_exp, DEFAULT_EK_MV};
+use crate::engine::units::hoc_exp;
 
 const THA: f64 = -30.0;
 const QA: f64 = 9.0;
@@ -53,18 +53,7 @@ impl Km {
     }
 
     pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
-        for (i, &node) in self.nodes.iter().enumerate() {
-            let gbar = self.gbar[i];
-            for c in 0..nc {
-                let n = self.n[i * nc + c];
-                let (g, ik) = current_and_jacobian(v[node * nc + c], |v| {
-                    let gk = self.tadj * gbar * n;
-                    0.0 + (1e-4) * gk * (v - DEFAULT_EK_MV)
-                });
-                rhs[node * nc + c] -= ik;
-                d[node * nc + c] += g;
-            }
-        }
+        gated_potassium_current(&self.nodes, &self.gbar, &self.n, self.tadj, v, rhs, d, nc);
     }
 
     pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {

@@ -33,6 +33,33 @@ pub fn current_and_jacobian(v: f64, f: impl Fn(f64) -> f64) -> (f64, f64) {
     ((g - rhs) / 0.001, rhs)
 }
 
+/// The potassium current of km.mod and kca.mod, `ik = 1e-4 * tadj * gbar *
+/// n * (v - ek)` (pS/µm² to S/cm²), with its numerical conductance.
+#[allow(clippy::too_many_arguments)]
+pub fn gated_potassium_current(
+    nodes: &[usize],
+    gbar: &[f64],
+    n: &[f64],
+    tadj: f64,
+    v: &[f64],
+    rhs: &mut [f64],
+    d: &mut [f64],
+    nc: usize,
+) {
+    for (i, &node) in nodes.iter().enumerate() {
+        let gbar = gbar[i];
+        for c in 0..nc {
+            let n = n[i * nc + c];
+            let (g, ik) = current_and_jacobian(v[node * nc + c], |v| {
+                let gk = tadj * gbar * n;
+                0.0 + (1e-4) * gk * (v - super::units::DEFAULT_EK_MV)
+            });
+            rhs[node * nc + c] -= ik;
+            d[node * nc + c] += g;
+        }
+    }
+}
+
 /// Temperature factor `q10^((celsius - temp - tshift) / 10)` of the
 /// Mainen-style channels (km.mod, ca.mod, kca.mod).
 pub fn tadj(q10: f64, celsius: f64, temp: f64, tshift: f64) -> f64 {
