@@ -102,25 +102,9 @@ pub fn run(cli: &Cli) -> u8 {
     let plan = plan.expect("checked");
     // [parallel] ranks_per_sim (or --ranks-per-sim): groups of k ranks
     // share each simulation, its cells split by gid.
-    let k = cli
-        .ranks_per_sim
-        .map(|k| k as usize)
-        .unwrap_or(plan.config.parallel.ranks_per_sim);
-    if k == 0 || !(size as usize).is_multiple_of(k) {
-        if rank == 0 {
-            let message =
-                format!("ranks_per_sim = {k} must divide the number of MPI ranks ({size})");
-            let err = if cli.ranks_per_sim.is_some() {
-                format!("--ranks-per-sim: {message}")
-            } else {
-                plan.config
-                    .error_at("parallel.ranks_per_sim", message)
-                    .to_string()
-            };
-            eprintln!("hnn-mpi: error: {err}");
-        }
+    let Some(k) = ranks_per_sim(cli, &plan, size as usize, rank == 0) else {
         return exit_code::BAD_CONFIG;
-    }
+    };
     let group = world.split_by_color(Color::with_value(rank / k as i32));
     let group = group.filter(|_| k > 1);
     let code = if rank == 0 {
@@ -176,12 +160,25 @@ fn run_single(cli: &Cli) -> u8 {
             return exit_code::BAD_CONFIG;
         }
     };
+    if ranks_per_sim(cli, &plan, 1, true).is_none() {
+        return exit_code::BAD_CONFIG;
+    }
+    crate::parallel::run_root(cli, &plan, None, None)
+}
+
+/// `--ranks-per-sim` or `[parallel] ranks_per_sim`, if it divides the number
+/// of ranks; else `None` after `report`ing the error (on rank 0).
+fn ranks_per_sim(cli: &Cli, plan: &SweepPlan, n_ranks: usize, report: bool) -> Option<usize> {
     let k = cli
         .ranks_per_sim
         .map(|k| k as usize)
         .unwrap_or(plan.config.parallel.ranks_per_sim);
-    if k != 1 {
-        let message = format!("ranks_per_sim = {k} must divide the number of MPI ranks (1)");
+    if k > 0 && n_ranks.is_multiple_of(k) {
+        return Some(k);
+    }
+    if report {
+        let message =
+            format!("ranks_per_sim = {k} must divide the number of MPI ranks ({n_ranks})");
         let err = if cli.ranks_per_sim.is_some() {
             format!("--ranks-per-sim: {message}")
         } else {
@@ -190,9 +187,8 @@ fn run_single(cli: &Cli) -> u8 {
                 .to_string()
         };
         eprintln!("hnn-mpi: error: {err}");
-        return exit_code::BAD_CONFIG;
     }
-    crate::parallel::run_root(cli, &plan, None, None)
+    None
 }
 
 /// Parse and check the config text and plan the sweep.
