@@ -30,7 +30,14 @@ pub fn definition_hash(config: &Config) -> String {
         config.summary,
         config.output.save
     );
-    format!("fnv1a64:{:016x}", fnv1a(text.as_bytes()))
+    let mut bytes = text.into_bytes();
+    // A parameter file defines the network as much as the config does.
+    if let Some(p) = &config.network.params_file {
+        if let Ok(content) = std::fs::read(config.input_path(p)) {
+            bytes.extend(content);
+        }
+    }
+    format!("fnv1a64:{:016x}", fnv1a(&bytes))
 }
 
 /// The output path: `--output`, else `[output] path`.
