@@ -153,7 +153,8 @@ pub fn exp_slice(x: &[f64], out: &mut [f64]) {
 /// `x[i] = hoc_Exp(x[i])` in place: 0 below -700 (NEURON's `hoc_Exp`),
 /// else bit-identical to the system `exp`, vectorised.
 pub fn hoc_exp_in_place(x: &mut [f64]) {
-    if fast_path_ok() && x.iter().all(|&v| in_main_range(v)) {
+    // `fold`, not the short-circuiting `all`, so the range test vectorises.
+    if fast_path_ok() && x.iter().fold(true, |ok, &v| ok & in_main_range(v)) {
         for v in x.iter_mut() {
             *v = exp_core(*v);
         }
