@@ -146,7 +146,7 @@ impl ModelParams {
     /// `get_params_default()`'s values, where every connection weight is 0.
     /// Cell parameters are not applied (hnn-core 0.6.1's model functions
     /// ignore them): the returned notes name those that differ from the
-    /// defaults. `file` names the file in errors.
+    /// defaults. `shown` names the file in errors.
     pub fn from_file(
         file: &BTreeMap<String, ParamValue>,
         shown: &str,
