@@ -105,7 +105,7 @@ fn exp_main(x: f64) -> f64 {
 /// glibc's main path without the range test, so loops over it vectorise;
 /// callers redo out-of-range arguments with the system `exp`.
 #[inline(always)]
-fn exp_core(x: f64) -> f64 {
+pub(crate) fn exp_core(x: f64) -> f64 {
     let kd = x.mul_add(INV_LN2_N, SHIFT);
     let ki = kd.to_bits();
     let kd = kd - SHIFT;
@@ -123,7 +123,7 @@ fn exp_core(x: f64) -> f64 {
 }
 
 #[inline(always)]
-fn in_main_range(x: f64) -> bool {
+pub(crate) fn in_main_range(x: f64) -> bool {
     ((x.to_bits() >> 52) & 0x7ff).wrapping_sub(0x3c9) <= 0x3e
 }
 
@@ -165,7 +165,7 @@ pub fn hoc_exp_in_place(x: &mut [f64]) {
     }
 }
 
-fn fast_path_ok() -> bool {
+pub(crate) fn fast_path_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(self_check)
 }
