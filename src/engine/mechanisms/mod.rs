@@ -145,13 +145,11 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
     }
 }
 
-/// Elements per chunk in [`table_gates`]: K table rows of this many values
-/// stay in L1 between the lookup and the gate updates.
-const GATE_CHUNK: usize = 256;
-
 /// The `SOLVE states METHOD cnexp` of a tabulated channel: the table at
 /// each (instance, cell)'s voltage, then every gate `(state, inf row, tau
-/// row)` advanced by [`cnexp_row`], a chunk at a time.
+/// row)` advanced by [`cnexp_row`]. One instance at a time: its cells'
+/// voltages are contiguous in `v` (no gather copy) and its K table rows stay
+/// in L1 between the lookup and the gate updates.
 pub fn table_gates<const K: usize>(
     table: &Table<K>,
     v: &[f64],
@@ -161,17 +159,15 @@ pub fn table_gates<const K: usize>(
     scratch: &mut Scratch,
     gates: &mut [(&mut [f64], usize, usize)],
 ) {
-    let (vg, tab, arg, e) = scratch.gather(v, nodes, nc);
-    let n = vg.len();
-    for start in (0..n).step_by(GATE_CHUNK) {
-        let m = GATE_CHUNK.min(n - start);
-        let rows = &mut tab[..K * m];
-        table.lookup_rows(&vg[start..start + m], rows);
+    let rows = &mut scratch.tab[..K * nc];
+    let (arg, e) = (&mut scratch.arg[..nc], &mut scratch.e[..nc]);
+    for (i, &node) in nodes.iter().enumerate() {
+        table.lookup_rows(&v[node * nc..(node + 1) * nc], rows);
         for (x, k_inf, k_tau) in gates.iter_mut() {
             cnexp_row(
-                &mut x[start..start + m],
-                &rows[*k_inf * m..(*k_inf + 1) * m],
-                &rows[*k_tau * m..(*k_tau + 1) * m],
+                &mut x[i * nc..(i + 1) * nc],
+                &rows[*k_inf * nc..(*k_inf + 1) * nc],
+                &rows[*k_tau * nc..(*k_tau + 1) * nc],
                 dt,
                 arg,
                 e,
