@@ -11,7 +11,8 @@ set -euo pipefail
 # (scripts/plot_sweep.py, tests/h5py_check.py, run by the tests).
 # slurm-wlm (slurmctld + slurmd + client commands) and munge (its
 # authentication daemon) run the jobs/ scripts on a throwaway single-node
-# SLURM in scripts/slurm_test.sh.
+# SLURM in scripts/slurm_test.sh. `time` (GNU time, for peak memory) is
+# used by scripts/bench/memory.sh.
 PACKAGES=(
   build-essential pkg-config
   libopenmpi-dev openmpi-bin
@@ -19,6 +20,7 @@ PACKAGES=(
   libclang-dev clang
   python3-venv python3-h5py python3-matplotlib
   slurm-wlm munge
+  time
 )
 
 log() { echo "setup: $*" >&2; }
