@@ -6,6 +6,7 @@ pub mod cells_default;
 pub mod description;
 pub mod drives;
 pub mod from_config;
+pub mod hnn_json;
 pub mod jones_2009;
 pub mod numpy_random;
 pub mod params_default;
