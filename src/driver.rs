@@ -21,7 +21,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// Hash of what defines the simulations (not where they are written, nor
 /// how many ranks run them): `--resume` refuses a file with another.
 pub fn definition_hash(config: &Config) -> String {
-    let text = format!(
+    let mut text = format!(
         "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         config.simulation,
         config.network,
@@ -30,6 +30,12 @@ pub fn definition_hash(config: &Config) -> String {
         config.summary,
         config.output.save
     );
+    // A network file defines the network as much as the config does.
+    if let crate::config::ModelSource::HnnJson(p) = &config.network.model {
+        if let Ok(bytes) = std::fs::read(config.input_path(p)) {
+            text.push_str(&format!("|hnn_json:{:016x}", fnv1a(&bytes)));
+        }
+    }
     format!("fnv1a64:{:016x}", fnv1a(text.as_bytes()))
 }
 
@@ -72,6 +78,7 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
         save_dipole: plan.config.output.save.contains(&SaveItem::Dipole),
         save_spikes: plan.config.output.save.contains(&SaveItem::Spikes),
         gid_ranges: plan.first_network().gid_ranges(),
+        vsec: plan.vsec.iter().map(|v| v.1.clone()).collect(),
         extra_attrs: Vec::new(),
     }
 }

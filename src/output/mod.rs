@@ -152,6 +152,9 @@ pub struct OutputSpec {
     pub save_spikes: bool,
     /// `/cells/gid_ranges`: (name, start, stop), gids `start..stop`.
     pub gid_ranges: Vec<(String, usize, usize)>,
+    /// Recorded voltages (`save = ["vsec_soma"]`, `["vsec_all"]`): one
+    /// `/vsec/<name>` dataset each.
+    pub vsec: Vec<VsecSpec>,
     /// More root attributes (strings).
     pub extra_attrs: Vec<(String, String)>,
 }
@@ -226,10 +229,43 @@ impl OutputSpec {
         if let Some(w) = extra.windows(2).find(|w| w[0] == w[1]) {
             return bad(format!("extra attribute `{}` given twice", w[0]));
         }
+        for v in &self.vsec {
+            if v.gids.len() != v.sections.len() {
+                return bad(format!(
+                    "vsec `{}` has {} gids but {} section names",
+                    v.name,
+                    v.gids.len(),
+                    v.sections.len()
+                ));
+            }
+        }
+        check_names(
+            "voltage recording",
+            &self.vsec.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
+        )?;
         if self.config_text.contains('\0') || self.definition_hash.contains('\0') {
             return bad("config text or definition hash contains a NUL character".into());
         }
         Ok(())
+    }
+}
+
+/// One voltage recording of the file: `/vsec/<name>` f32 `[n_sims,
+/// n_trials, n_traces, n_times]` (mV), with `/vsec/<name>_gids` and
+/// `/vsec/<name>_sections` naming each trace.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VsecSpec {
+    /// `soma` or `all`.
+    pub name: String,
+    /// Cell gid of each trace.
+    pub gids: Vec<usize>,
+    /// Section of each trace.
+    pub sections: Vec<String>,
+}
+
+impl VsecSpec {
+    pub fn n_traces(&self) -> usize {
+        self.gids.len()
     }
 }
 
@@ -281,6 +317,10 @@ pub struct SimResult {
     /// Per trial: spike times (ms) and gids. Required (one entry per trial)
     /// when the file saves spikes (ignored otherwise).
     pub spikes: Vec<(Vec<f64>, Vec<i64>)>,
+    /// Recorded voltages, mV: `vsec[k][trial]` holds the traces of the
+    /// spec's `vsec[k]`, trace after trace (`n_traces * n_times` values).
+    /// Required when the file saves them (ignored otherwise).
+    pub vsec: Vec<Vec<Vec<f32>>>,
     /// `Some(message)`: the simulation failed (status 2, message in
     /// `/errors`); the other fields are then ignored.
     pub error: Option<String>,
