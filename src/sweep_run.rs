@@ -107,7 +107,11 @@ impl SweepPlan {
         let save_spikes = cfg.output.save.contains(&SaveItem::Spikes);
         // Record every section if any recording needs them; the somata are
         // then a subset.
-        let record = self.vsec.iter().map(|v| v.0).max_by_key(|m| *m == VsecMode::All);
+        let record = self
+            .vsec
+            .iter()
+            .map(|v| v.0)
+            .max_by_key(|m| *m == VsecMode::All);
         let mut vsec: Vec<Vec<Vec<f32>>> = vec![Vec::with_capacity(s.n_trials); self.vsec.len()];
         let mut dipoles = Vec::with_capacity(s.n_trials);
         let mut spikes = Vec::with_capacity(s.n_trials);

@@ -119,11 +119,7 @@ fn hnn_json_network_with_somatic_voltages_end_to_end() {
         .unwrap()
         .read_raw::<i64>()
         .unwrap();
-    let spike_gids = f
-        .dataset("spikes/gids")
-        .unwrap()
-        .read_raw::<i64>()
-        .unwrap();
+    let spike_gids = f.dataset("spikes/gids").unwrap().read_raw::<i64>().unwrap();
     let ranges: Vec<(String, i64, i64)> = f
         .dataset("cells/gid_ranges")
         .unwrap()
@@ -150,10 +146,9 @@ fn hnn_json_network_with_somatic_voltages_end_to_end() {
     for (trial, reference) in golden["trials"].as_array().unwrap().iter().enumerate() {
         let ours = &agg[trial * n_times..(trial + 1) * n_times];
         let r = f64s(&reference["dipole"]["agg"]);
-        let (se, sr) = r
-            .iter()
-            .zip(ours)
-            .fold((0.0, 0.0), |(se, sr), (r, o)| (se + (o - r) * (o - r), sr + r * r));
+        let (se, sr) = r.iter().zip(ours).fold((0.0, 0.0), |(se, sr), (r, o)| {
+            (se + (o - r) * (o - r), sr + r * r)
+        });
         let nrmse = (se / sr).sqrt();
         assert!(nrmse <= 1e-4, "trial {trial}: NRMSE {nrmse}");
 
@@ -189,6 +184,35 @@ fn hnn_json_network_with_somatic_voltages_end_to_end() {
         assert!(worst <= 1e-3, "trial {trial}: voltages off by {worst} mV");
     }
     drop(f);
+
+    // What a Python user sees: tests/h5py_check.py (Debian's python3 with
+    // h5py, installed by scripts/setup.sh) checks the layout, /vsec included.
+    let out = Command::new("/usr/bin/python3")
+        .args([
+            "tests/h5py_check.py",
+            h5.to_str().unwrap(),
+            "--n-trials",
+            "2",
+            "--n-times",
+            &n_times.to_string(),
+            "--dipole",
+            "--spikes",
+            "--vsec",
+            "soma",
+            "--cell-types",
+            "L2_basket,L2_pyramidal,L5_basket,L5_pyramidal,evprox1,evdist1,poisson,bursty",
+            "--all-done",
+            "--simulated",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("python3 starts (scripts/setup.sh installs it)");
+    assert!(
+        out.status.success(),
+        "h5py_check.py: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -237,7 +261,11 @@ fn toml_drives_follow_the_files_and_vsec_all_lists_sections() {
     assert_eq!(last.start, ranges[ranges.len() - 2].stop);
     assert!(!f.link_exists("dipole"));
     let v = f.dataset("vsec/all").unwrap();
-    let gids = f.dataset("vsec/all_gids").unwrap().read_raw::<i64>().unwrap();
+    let gids = f
+        .dataset("vsec/all_gids")
+        .unwrap()
+        .read_raw::<i64>()
+        .unwrap();
     let secs: Vec<String> = f
         .dataset("vsec/all_sections")
         .unwrap()
@@ -284,7 +312,11 @@ fn hnn_json_config_errors() {
         (
             "broken",
             format!("hnn_json = {:?}", data("broken/unknown_mechanism.json")),
-            vec!["network.hnn_json", "unknown_mechanism.json", "mechanism `hh3`"],
+            vec![
+                "network.hnn_json",
+                "unknown_mechanism.json",
+                "mechanism `hh3`",
+            ],
         ),
         (
             "params",
@@ -292,7 +324,11 @@ fn hnn_json_config_errors() {
                 "hnn_json = {:?}\n[network.params]\ngbar_L2Pyr_L2Pyr_ampa = 0.1",
                 data("mixed_3x3.json")
             ),
-            vec!["params.toml:3", "network.params", "not allowed with `hnn_json`"],
+            vec![
+                "params.toml:3",
+                "network.params",
+                "not allowed with `hnn_json`",
+            ],
         ),
         (
             "celsius",

@@ -202,7 +202,11 @@ fn open_handles(file: &File, path: &Path, spec: &OutputSpec) -> Result<Handles, 
     };
     let mut vsec = Vec::new();
     for v in &spec.vsec {
-        let d = h5(file.dataset(&format!("vsec/{}", v.name)), path, ctx("/vsec"))?;
+        let d = h5(
+            file.dataset(&format!("vsec/{}", v.name)),
+            path,
+            ctx("/vsec"),
+        )?;
         if d.shape() != [n_sims, n_trials, v.n_traces(), n_times] {
             return Err(mismatch(format!(
                 "/vsec/{} has shape {:?}",
@@ -847,7 +851,10 @@ impl OutputFile {
                         self.n_trials
                     ));
                 }
-                if let Some(t) = trials.iter().position(|v| v.len() != n_traces * self.n_times) {
+                if let Some(t) = trials
+                    .iter()
+                    .position(|v| v.len() != n_traces * self.n_times)
+                {
                     return bad(format!(
                         "voltage recording {k}, trial {t}: {} values, expected {n_traces} traces \
                          of {} samples",
@@ -920,8 +927,7 @@ impl OutputFile {
                         &nan[..]
                     }
                 };
-                let view =
-                    ArrayView2::from_shape((*n_traces, self.n_times), data).expect("shape");
+                let view = ArrayView2::from_shape((*n_traces, self.n_times), data).expect("shape");
                 d.write_slice(view, s![sim, t, .., ..])?;
             }
         }
