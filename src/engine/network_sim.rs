@@ -441,7 +441,6 @@ impl<'a> NetworkSimulation<'a> {
                     cells.extend(gids.iter().enumerate().map(|(c, &g)| (g, b, c)));
                 }
                 cells.sort_unstable();
-                let mut vsec = vsec;
                 for (gid, b, c) in cells {
                     let n = rec[b].len();
                     for (k, (name, _)) in rec[b].iter().enumerate() {

@@ -780,7 +780,7 @@ fn check_tree(tree: &[TreeEdge], sections: &[SectionSpec], n: Node) -> Res<()> {
 fn parse_section(name: &str, s: Node, synapses: &[SynapseSpec]) -> Res<SectionSpec> {
     s.only_keys(SECTION_KEYS)?;
     let l_um = s.get("L")?.node().f64()?;
-    if !(l_um > 0.0) {
+    if l_um.is_nan() || l_um <= 0.0 {
         return Err(s
             .get("L")?
             .node()

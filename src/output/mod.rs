@@ -33,6 +33,8 @@
 //! | `/spikes/times`, `/spikes/gids` | f64, i64 `[n_spikes]` | CSR values: the spikes of (sim 0, trial 0), (0, 1), …, (1, 0), …, each in the order the simulation gave them; `times` has `units = "ms"`. Chunks of 65536, shuffle + deflate 4. Only when spikes are saved. |
 //! | `/spikes/offsets` | i64 `[n_sims*n_trials+1]` | spikes of (sim `i`, trial `t`) are `times[offsets[i*n_trials+t] : offsets[i*n_trials+t+1]]`. Built by `close`; until then (and from the next write after a resume) `offsets[-1] == -1` |
 //! | `/spikes/_pending/{times,gids}` | f64, i64 `[m, 1]` | the work area: each simulation's spikes as written, in arrival order, each from a fresh chunk (of 4096 by default); `/spikes/_pending/index` i64 `[n_sims*n_trials, 2]` = (start, count), -1 when not written. The CSR is built from it; it is kept (see below). |
+//! | `/vsec/<name>` | f32 `[n_sims, n_trials, n_traces, n_times]` | recorded voltages, mV (`units = "mV"`), `<name>` = `soma` (`save = ["vsec_soma"]`) or `all` (`"vsec_all"`): the middle (`sec(0.5)`) of the soma / every section of every cell at every sample of `/times`, as hnn-core's `record_vsec`. NaN until written (and for failures). Chunks `(1, 1, k, n_times)` (≤ 1 MiB), shuffle + deflate 4; maximum shape unlimited in the first two dimensions, as `/dipole`. Only when saved. |
+//! | `/vsec/<name>_gids`, `/vsec/<name>_sections` | i64, variable-length UTF-8 string `[n_traces]` | trace `k` is section `sections[k]` of cell `gids[k]`: cells in gid order, sections in the cell type's order; written at creation |
 //! | `/cells/gid_ranges` | compound `{name: str, start: i64, stop: i64}` `[n_types]` | one record per cell type (and drive), gids `start <= gid < stop` |
 //! | `/status` | u8 `[n_sims]` | 0 pending, 1 done, 2 failed |
 //! | `/errors` | fixed-length UTF-8 string, [`ERROR_LEN`] (512) bytes, NUL-padded, `[n_sims]` | failure message of simulation `i` (cut to 512 bytes), empty otherwise. h5py returns `bytes`: `f["errors"][i].decode()` or `f["errors"].asstr()[i]` |
@@ -59,7 +61,8 @@
 //!   during the run are version-2 B-trees of 512-byte nodes (HDF5 picks
 //!   them for datasets with two unlimited dimensions: hence the dipoles'
 //!   maximum shape and the `[m, 1]` work area).
-//! - **Nothing rewritten.** Each simulation's dipoles are their own chunks,
+//! - **Nothing rewritten.** Each simulation's dipoles (and voltages, one
+//!   trial per chunk row) are their own chunks,
 //!   its spikes start a fresh chunk of the work area, and `/status`,
 //!   `/summary`, `/errors` and the work-area index are contiguous, allocated
 //!   at creation and written in place.
