@@ -296,3 +296,74 @@ fn missing_file_is_named() {
         "{err}"
     );
 }
+
+/// The unmodified cell types of a file equal hnn-mpi's own Jones 2009
+/// templates (hnn-core's `cells_default`): geometry, tree, locations,
+/// synapses, and every mechanism parameter segment by segment (the file
+/// holds hnn-core's evaluated distance rules, the templates the rules).
+#[test]
+fn default_cells_read_as_the_builtin_templates() {
+    use hnn_mpi::network::cells_default::default_template;
+    let net = read_network(&Path::new(DIR).join("mixed_3x3.json"), 100.0).unwrap();
+    for pop in &net.populations {
+        let ours = &pop.template;
+        let builtin = default_template(&pop.name).unwrap();
+        assert_eq!(ours.tree, builtin.tree, "{}", pop.name);
+        assert_eq!(ours.sect_loc, builtin.sect_loc, "{}", pop.name);
+        assert_eq!(ours.synapses, builtin.synapses, "{}", pop.name);
+        assert_eq!(ours.dipole_axis_section, builtin.dipole_axis_section);
+        let names = |t: &hnn_mpi::network::cell_template::CellTemplate| {
+            t.sections.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(names(ours), names(&builtin), "{}", pop.name);
+        let mut n_values = 0;
+        for (i, (a, b)) in ours.sections.iter().zip(&builtin.sections).enumerate() {
+            let what = format!("{} {}", pop.name, a.name);
+            assert_eq!(
+                (a.l_um, a.diam_um, a.ra_ohm_cm, a.cm_uf_per_cm2, a.v0_mv, a.nseg),
+                (b.l_um, b.diam_um, b.ra_ohm_cm, b.cm_uf_per_cm2, b.v0_mv, b.nseg),
+                "{what}"
+            );
+            // hnn-core's Network moves the pyramidal end points (soma at
+            // the origin), so compare their direction (what the dipole
+            // uses); the reader keeps the file's points.
+            let dir = |p: [[f64; 3]; 2]| {
+                let d = [p[1][0] - p[0][0], p[1][1] - p[0][1], p[1][2] - p[0][2]];
+                let n = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+                d.map(|x| x / n)
+            };
+            let (da, db) = (dir(a.end_pts), dir(b.end_pts));
+            assert!(
+                da.iter().zip(&db).all(|(x, y)| (x - y).abs() < 1e-12),
+                "{what}: direction {da:?} vs {db:?}"
+            );
+            assert_eq!(a.receptors, b.receptors, "{what}");
+            let mech_names = |s: &hnn_mpi::network::cell_template::SectionSpec| {
+                s.mechanisms.iter().map(|m| m.name.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(mech_names(a), mech_names(b), "{what}");
+            for (ma, mb) in a.mechanisms.iter().zip(&b.mechanisms) {
+                assert_eq!(
+                    ma.params.keys().collect::<Vec<_>>(),
+                    mb.params.keys().collect::<Vec<_>>(),
+                    "{what} {}",
+                    ma.name
+                );
+                for (k, da) in &ma.params {
+                    let va = ours.segment_values(i, da);
+                    let vb = builtin.segment_values(i, &mb.params[k]);
+                    // Same distance rule, evaluated by numpy (file) and
+                    // here: equal to rounding.
+                    for (x, y) in va.iter().zip(&vb) {
+                        assert!(
+                            (x - y).abs() <= 1e-15 * y.abs(),
+                            "{what} {k}: {x} vs {y}"
+                        );
+                    }
+                    n_values += va.len();
+                }
+            }
+        }
+        println!("{}: {n_values} mechanism values as the built-in template", pop.name);
+    }
+}
