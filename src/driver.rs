@@ -21,7 +21,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// Hash of what defines the simulations (not where they are written, nor
 /// how many ranks run them): `--resume` refuses a file with another.
 pub fn definition_hash(config: &Config) -> String {
-    let mut text = format!(
+    let text = format!(
         "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         config.simulation,
         config.network,
@@ -30,13 +30,22 @@ pub fn definition_hash(config: &Config) -> String {
         config.summary,
         config.output.save
     );
-    // A network file defines the network as much as the config does.
-    if let crate::config::ModelSource::HnnJson(p) = &config.network.model {
-        if let Ok(bytes) = std::fs::read(config.input_path(p)) {
-            text.push_str(&format!("|hnn_json:{:016x}", fnv1a(&bytes)));
+    let mut bytes = text.into_bytes();
+    // A parameter file or network file defines the network as much as the
+    // config does.
+    let files = [
+        config.network.params_file.as_ref(),
+        match &config.network.model {
+            crate::config::ModelSource::HnnJson(p) => Some(p),
+            _ => None,
+        },
+    ];
+    for p in files.into_iter().flatten() {
+        if let Ok(content) = std::fs::read(config.input_path(p)) {
+            bytes.extend(content);
         }
     }
-    format!("fnv1a64:{:016x}", fnv1a(text.as_bytes()))
+    format!("fnv1a64:{:016x}", fnv1a(&bytes))
 }
 
 /// The output path: `--output`, else `[output] path`.

@@ -210,3 +210,25 @@ fn a_location_the_cell_lacks_names_the_key_and_line() {
     );
     assert!(!std::path::Path::new("/tmp/never-written.h5").exists());
 }
+
+/// Bad `[network.params]` keys and parameter files (tests/data/models/bad_*.toml)
+/// exit 2 with the config file and line, before any output is written.
+#[test]
+fn bad_network_params_exit_two() {
+    let out_path = std::env::temp_dir().join(format!("hnn-mpi-params-{}.h5", std::process::id()));
+    let mut n = 0;
+    for entry in std::fs::read_dir("tests/data/models").unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("bad_") && name.ends_with(".toml")) {
+            continue;
+        }
+        let rel = format!("tests/data/models/{name}");
+        let out = hnn_mpi(&[&rel, "-o", out_path.to_str().unwrap()]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(&format!("{rel}:")), "{name}: {err}");
+        assert!(!out_path.exists(), "{name}: an output file was written");
+        n += 1;
+    }
+    assert!(n >= 6, "only {n} files");
+}

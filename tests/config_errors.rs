@@ -844,3 +844,71 @@ fn shipped_configs_load() {
     assert_eq!(s.drives[0].event_seed, 274);
     assert_eq!(s.drives[2].weights_ampa["L2_pyramidal"], 1.438840);
 }
+
+/// Errors only the network builder finds, about `[network.params]` and
+/// `params_file` (tests/data/models/bad_*.toml, marked like the files
+/// above): the key, its line, and for parameter files the file's path.
+#[test]
+fn network_params_errors_name_key_line_and_file() {
+    use hnn_mpi::network::from_config::build_network;
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/models");
+    let cases: &[(&str, &str, usize, &[&str])] = &[
+        (
+            "bad_params_unknown_key.toml",
+            "network.params.gbar_L2Pyr_L5Pry",
+            7,
+            &["unknown HNN parameter; did you mean gbar_L2Pyr_L5Pyr?"],
+        ),
+        (
+            "bad_params_drive_key.toml",
+            "network.params.t_evprox_1",
+            6,
+            &["a drive parameter", "[[drives]]"],
+        ),
+        (
+            "bad_params_fixed_in_model.toml",
+            "network.params.L5Pyr_gabab_tau1",
+            7,
+            &["has no effect in model 'law_2021'", "45 ms"],
+        ),
+        (
+            "bad_params_file_param.toml",
+            "network.params_file",
+            4,
+            &["malformed.param: line 3: expected `name: value`"],
+        ),
+        (
+            "bad_params_file_json.toml",
+            "network.params_file",
+            4,
+            &["malformed.json: not valid JSON"],
+        ),
+        (
+            "bad_params_file_celsius.toml",
+            "network.params_file",
+            4,
+            &["celsius = 36", "set [simulation] celsius = 36"],
+        ),
+    ];
+    for &(file, key, line, fragments) in cases {
+        let path = models.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# BAD: "), "{file}");
+        assert!(
+            text.lines().nth(line - 1).unwrap().contains("<--"),
+            "{file}: line {line} is not marked"
+        );
+        let cfg = Config::from_file(&path).unwrap();
+        let resolved = cfg.resolve(&cfg.sweep_points().unwrap()[0]).unwrap();
+        let e = build_network(&resolved, &cfg).unwrap_err();
+        assert_eq!((e.key.as_str(), e.line), (key, Some(line)), "{file}: {e}");
+        for f in fragments {
+            assert!(e.message.contains(f), "{file}: {e}");
+        }
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}:{line}: ", path.display())),
+            "{e}"
+        );
+    }
+}

@@ -313,15 +313,32 @@ fn default_cells_read_as_the_builtin_templates() {
         assert_eq!(ours.synapses, builtin.synapses, "{}", pop.name);
         assert_eq!(ours.dipole_axis_section, builtin.dipole_axis_section);
         let names = |t: &hnn_mpi::network::cell_template::CellTemplate| {
-            t.sections.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+            t.sections
+                .iter()
+                .map(|s| s.name.clone())
+                .collect::<Vec<_>>()
         };
         assert_eq!(names(ours), names(&builtin), "{}", pop.name);
         let mut n_values = 0;
         for (i, (a, b)) in ours.sections.iter().zip(&builtin.sections).enumerate() {
             let what = format!("{} {}", pop.name, a.name);
             assert_eq!(
-                (a.l_um, a.diam_um, a.ra_ohm_cm, a.cm_uf_per_cm2, a.v0_mv, a.nseg),
-                (b.l_um, b.diam_um, b.ra_ohm_cm, b.cm_uf_per_cm2, b.v0_mv, b.nseg),
+                (
+                    a.l_um,
+                    a.diam_um,
+                    a.ra_ohm_cm,
+                    a.cm_uf_per_cm2,
+                    a.v0_mv,
+                    a.nseg
+                ),
+                (
+                    b.l_um,
+                    b.diam_um,
+                    b.ra_ohm_cm,
+                    b.cm_uf_per_cm2,
+                    b.v0_mv,
+                    b.nseg
+                ),
                 "{what}"
             );
             // hnn-core's Network moves the pyramidal end points (soma at
@@ -339,7 +356,10 @@ fn default_cells_read_as_the_builtin_templates() {
             );
             assert_eq!(a.receptors, b.receptors, "{what}");
             let mech_names = |s: &hnn_mpi::network::cell_template::SectionSpec| {
-                s.mechanisms.iter().map(|m| m.name.clone()).collect::<Vec<_>>()
+                s.mechanisms
+                    .iter()
+                    .map(|m| m.name.clone())
+                    .collect::<Vec<_>>()
             };
             assert_eq!(mech_names(a), mech_names(b), "{what}");
             for (ma, mb) in a.mechanisms.iter().zip(&b.mechanisms) {
@@ -355,15 +375,15 @@ fn default_cells_read_as_the_builtin_templates() {
                     // Same distance rule, evaluated by numpy (file) and
                     // here: equal to rounding.
                     for (x, y) in va.iter().zip(&vb) {
-                        assert!(
-                            (x - y).abs() <= 1e-15 * y.abs(),
-                            "{what} {k}: {x} vs {y}"
-                        );
+                        assert!((x - y).abs() <= 1e-15 * y.abs(), "{what} {k}: {x} vs {y}");
                     }
                     n_values += va.len();
                 }
             }
         }
-        println!("{}: {n_values} mechanism values as the built-in template", pop.name);
+        println!(
+            "{}: {n_values} mechanism values as the built-in template",
+            pop.name
+        );
     }
 }

@@ -105,7 +105,7 @@ fn exp_main(x: f64) -> f64 {
 /// glibc's main path without the range test, so loops over it vectorise;
 /// callers redo out-of-range arguments with the system `exp`.
 #[inline(always)]
-fn exp_core(x: f64) -> f64 {
+pub(crate) fn exp_core(x: f64) -> f64 {
     let kd = x.mul_add(INV_LN2_N, SHIFT);
     let ki = kd.to_bits();
     let kd = kd - SHIFT;
@@ -123,7 +123,7 @@ fn exp_core(x: f64) -> f64 {
 }
 
 #[inline(always)]
-fn in_main_range(x: f64) -> bool {
+pub(crate) fn in_main_range(x: f64) -> bool {
     ((x.to_bits() >> 52) & 0x7ff).wrapping_sub(0x3c9) <= 0x3e
 }
 
@@ -153,7 +153,8 @@ pub fn exp_slice(x: &[f64], out: &mut [f64]) {
 /// `x[i] = hoc_Exp(x[i])` in place: 0 below -700 (NEURON's `hoc_Exp`),
 /// else bit-identical to the system `exp`, vectorised.
 pub fn hoc_exp_in_place(x: &mut [f64]) {
-    if fast_path_ok() && x.iter().all(|&v| in_main_range(v)) {
+    // `fold`, not the short-circuiting `all`, so the range test vectorises.
+    if fast_path_ok() && x.iter().fold(true, |ok, &v| ok & in_main_range(v)) {
         for v in x.iter_mut() {
             *v = exp_core(*v);
         }
@@ -164,7 +165,7 @@ pub fn hoc_exp_in_place(x: &mut [f64]) {
     }
 }
 
-fn fast_path_ok() -> bool {
+pub(crate) fn fast_path_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(self_check)
 }

@@ -18,7 +18,7 @@ impl Simulator {
     pub fn new(batches: Vec<CellBatch>, dt_ms: f64) -> Self {
         Simulator {
             batches,
-            events: EventQueue::default(),
+            events: EventQueue::new(dt_ms),
             dt_ms,
             t_ms: 0.0,
         }

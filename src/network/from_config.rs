@@ -4,18 +4,18 @@
 //! global gains and tonic biases. Errors that need the network (a location a
 //! cell type lacks, an unknown cell type) name the config key and its line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
-use super::cell_template::CellTemplate;
-use super::cells_default::{basket, l2_pyramidal, l5_pyramidal};
 use super::description::{Connection, ConnectionParams, NetworkDescription, TonicBias};
 use super::drives::{attach_drive, DriveDynamics, DriveSpec, PoissonRate};
-use super::jones_2009::{add_erp_drives, default_connection_weights, jones_2009};
+use super::hnn_params::{read_params_file, KeyError, ModelParams};
+use super::jones_2009::add_erp_drives;
+use super::models::{build_model, fixed_params};
 use super::numpy_random;
-use super::params_default::{l2pyr_params, l5pyr_params};
 use crate::config::{
-    edit_distance, Config, ConfigError, DriveKind, ModelName, ModelSource, NDriveCells,
-    PerCellType, ResolvedConfig,
+    Config, ConfigError, DriveKind, ModelName, ModelSource, NDriveCells, PerCellType,
+    ResolvedConfig,
 };
 
 /// Build the network of one simulation. `config` places the errors.
@@ -31,53 +31,23 @@ pub fn build_network(
             return add_config_extras(net, cfg, config);
         }
     };
-    if !matches!(model, ModelName::Jones2009 | ModelName::Neymotin2020) {
-        return Err(config.error_at(
-            "network.model",
-            format!(
-                "model '{}' is not supported yet in this version (available: jones_2009, neymotin_2020)",
-                model.as_str()
-            ),
-        ));
-    }
-    if net_cfg.params_file.is_some() {
-        return Err(config.error_at(
-            "network.params_file",
-            "legacy HNN parameter files are not supported yet in this version",
-        ));
-    }
-    // [network.params]: local connection weights and cell parameters by
-    // their HNN names (hnn-core's `params` argument).
-    let mut weights = default_connection_weights();
-    let mut l2 = l2pyr_params();
-    let mut l5 = l5pyr_params();
-    for (key, &value) in &net_cfg.params {
-        let slot = if let Some(w) = weights.get_mut(key) {
-            w
-        } else if let Some(p) = l2.get_mut(key) {
-            p
-        } else if let Some(p) = l5.get_mut(key) {
-            p
-        } else {
-            let known: Vec<&String> = weights.keys().chain(l2.keys()).chain(l5.keys()).collect();
-            return Err(config.error_at(
-                &format!("network.params.{key}"),
-                format!("unknown HNN parameter{}", close_matches(key, &known)),
-            ));
-        };
-        *slot = value;
-    }
+    let params = model_params(cfg, config, model)?;
     let [nx, ny] = net_cfg.mesh_shape;
-    let mut net =
-        jones_2009((nx, ny), &weights).map_err(|e| config.error_at("network.mesh_shape", e))?;
+    let mut net = build_model(model, (nx, ny), &params)
+        .map_err(|e| config.error_at("network.mesh_shape", e))?;
     net.celsius = cfg.simulation.celsius;
-    for pop in &mut net.populations {
-        let template: CellTemplate = match pop.name.as_str() {
-            "L2_pyramidal" => l2_pyramidal(&l2),
-            "L5_pyramidal" => l5_pyramidal(&l5),
-            other => basket(other),
-        };
-        pop.template = template;
+    // NetworkBuilder sets h.celsius = params['celsius']: a file's value
+    // must agree with the one temperature hnn-mpi simulates at.
+    if let Some(c) = params.celsius {
+        if c != net.celsius {
+            return Err(config.error_at(
+                "network.params_file",
+                format!(
+                    "the parameter file sets celsius = {c}, but [simulation] celsius is {}; hnn-core simulates at the file's temperature: set [simulation] celsius = {c}",
+                    net.celsius
+                ),
+            ));
+        }
     }
     add_config_extras(net, cfg, config)
 }
@@ -144,25 +114,57 @@ fn add_config_extras(
     Ok(net)
 }
 
-fn close_matches(key: &str, known: &[&String]) -> String {
-    let mut scored: Vec<(usize, &String)> = known
-        .iter()
-        .map(|k| (edit_distance(key, k), *k))
-        .filter(|(d, _)| *d <= 3)
-        .collect();
-    scored.sort();
-    if scored.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; did you mean {}?",
-            scored
-                .iter()
-                .take(3)
-                .map(|(_, k)| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+/// hnn-core's `params` for this network: the model defaults
+/// (`param/default.json`), or the parameter file read as `read_params`
+/// reads it; then `[network.params]`.
+fn model_params(
+    cfg: &ResolvedConfig,
+    config: &Config,
+    model: ModelName,
+) -> Result<ModelParams, ConfigError> {
+    let mut p = match &cfg.network.params_file {
+        None => ModelParams::defaults(),
+        Some(path) => {
+            let full = config.input_path(path);
+            let map =
+                read_params_file(&full).map_err(|e| config.error_at("network.params_file", e))?;
+            let (p, notes) = ModelParams::from_file(&map, &full.display().to_string())
+                .map_err(|e| config.error_at("network.params_file", e))?;
+            warn_once(&notes);
+            p
+        }
+    };
+    let fixed = fixed_params(model);
+    for (key, &value) in &cfg.network.params {
+        let at = format!("network.params.{key}");
+        if let Some((_, why)) = fixed.iter().find(|(k, _)| k == key) {
+            return Err(config.error_at(
+                &at,
+                format!("has no effect in model '{}': {why}", model.as_str()),
+            ));
+        }
+        p.set(key, value).map_err(|e| match e {
+            KeyError::NotUsed(why) => {
+                config.error_at(&at, format!("not used when building the network: {why}"))
+            }
+            KeyError::Unknown(m) if m.is_empty() => config.error_at(&at, "unknown HNN parameter"),
+            KeyError::Unknown(m) => config.error_at(
+                &at,
+                format!("unknown HNN parameter; did you mean {}?", m.join(", ")),
+            ),
+        })?;
+    }
+    Ok(p)
+}
+
+/// Log each note once per process (networks are built once per simulation).
+fn warn_once(notes: &[String]) {
+    static SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    for n in notes {
+        if seen.insert(n.clone()) {
+            log::warn!("{n}");
+        }
     }
 }
 

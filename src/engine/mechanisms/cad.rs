@@ -41,6 +41,11 @@ impl Cad {
     pub fn state(&mut self, ion: &mut CaIon, nc: usize, dt: f64) {
         for (i, &ii) in self.ion.iter().enumerate() {
             let taur = self.taur[i];
+            // Loop-invariant parts of nocmodl's cnexp expression, hoisted
+            // (same operations, same bits): one exp per instance, not per cell.
+            let rate = -1.0 / taur;
+            let decay = 1. - hoc_exp(dt * rate);
+            let cainf_rate = CAINF / taur;
             for c in 0..nc {
                 let s = i * nc + c;
                 let ica = ion.ica[ii * nc + c];
@@ -49,9 +54,7 @@ impl Cad {
                     drive_channel = 0.;
                 }
                 let ca = self.ca[s];
-                self.ca[s] = ca
-                    + (1. - hoc_exp(dt * (-1.0 / taur)))
-                        * (-(drive_channel + CAINF / taur) / (-1.0 / taur) - ca);
+                self.ca[s] = ca + decay * (-(drive_channel + cainf_rate) / rate - ca);
                 ion.cai[ii * nc + c] = self.ca[s];
             }
         }

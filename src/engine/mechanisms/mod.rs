@@ -14,7 +14,7 @@ pub mod hh2;
 pub mod kca;
 pub mod km;
 
-use super::fast_exp::hoc_exp_in_place;
+use super::fast_exp::{self, hoc_exp_in_place};
 use super::units::hoc_exp;
 
 /// nocmodl's `cnexp` update of `x' = (xinf - x) / tau` over `dt` (the exact
@@ -104,14 +104,33 @@ impl Scratch {
     }
 }
 
-/// [`cnexp`] over a row of cells, the exponentials computed together so
-/// they vectorise. `x`, `inf` and `tau` have one entry per cell.
+/// [`cnexp`] over a row of cells. `x`, `inf` and `tau` have one entry per
+/// cell; `arg` and `e` are scratch of at least the same length.
+///
+/// One fused loop, so the divisions (divider-bound) and the exponential
+/// (FMA- and gather-bound) of neighbouring cells overlap; the new values go
+/// to scratch first because an exp argument outside the fast path's range
+/// (rare) sends the whole row through the plain expression instead.
 #[inline]
 pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f64], e: &mut [f64]) {
     let n = x.len();
     let (arg, e) = (&mut arg[..n], &mut e[..n]);
-    // One division for -1/tau, used twice; `e` holds the step's target
-    // difference while `arg` becomes exp(dt * rate).
+    let (inf, tau) = (&inf[..n], &tau[..n]);
+    if fast_exp::fast_path_ok() {
+        let mut in_range = true;
+        for c in 0..n {
+            // One division for -1/tau, used twice, as before.
+            let rate = -1.0 / tau[c];
+            let a = dt * rate;
+            in_range &= fast_exp::in_main_range(a);
+            let decay = fast_exp::exp_core(a);
+            arg[c] = x[c] + (1. - decay) * (-(inf[c] / tau[c]) / rate - x[c]);
+        }
+        if in_range {
+            x.copy_from_slice(arg);
+            return;
+        }
+    }
     for c in 0..n {
         let rate = -1.0 / tau[c];
         arg[c] = dt * rate;
