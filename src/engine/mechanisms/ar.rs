@@ -1,6 +1,6 @@
 //! ar.mod: anomalous rectifier (h-like) current (Traub 2003).
 
-use super::{cnexp_row, current_and_jacobian, Scratch};
+use super::{current_and_jacobian, table_gates, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -53,9 +53,7 @@ impl Ar {
     }
 
     pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
-        let (vg, tab, arg, e) = scratch.gather(v, &self.nodes, nc);
-        let n = vg.len();
-        self.table.lookup_rows(vg, tab);
-        cnexp_row(&mut self.m, &tab[..n], &tab[n..2 * n], dt, arg, e);
+        let gates = &mut [(&mut self.m[..], 0, 1)];
+        table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }
 }

@@ -1,7 +1,7 @@
 //! ca.mod: high-voltage-activated calcium current (fixed eca from ca_ion).
 
 use super::ca_ion::CaIon;
-use super::{cnexp_row, current_and_jacobian, tadj, Scratch};
+use super::{current_and_jacobian, table_gates, tadj, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -84,11 +84,7 @@ impl Ca {
     pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
         // VSHIFT is 0 in hnn-core, and v + 0.0 == v.
         debug_assert_eq!(VSHIFT, 0.0);
-        let (vg, tab, arg, e) = scratch.gather(v, &self.nodes, nc);
-        let n = vg.len();
-        self.table.lookup_rows(vg, tab);
-        let row = |k: usize| &tab[k * n..(k + 1) * n];
-        cnexp_row(&mut self.m, row(0), row(2), dt, arg, e);
-        cnexp_row(&mut self.h, row(1), row(3), dt, arg, e);
+        let gates = &mut [(&mut self.m[..], 0, 2), (&mut self.h[..], 1, 3)];
+        table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }
 }

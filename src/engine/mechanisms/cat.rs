@@ -1,7 +1,7 @@
 //! cat.mod: low-threshold T-type calcium current (Traub 2003); a nonspecific
 //! current with a fixed 125 mV reversal, so it does not feed cai.
 
-use super::{cnexp_row, current_and_jacobian, Scratch};
+use super::{current_and_jacobian, table_gates, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -67,11 +67,7 @@ impl Cat {
     }
 
     pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
-        let (vg, tab, arg, e) = scratch.gather(v, &self.nodes, nc);
-        let n = vg.len();
-        self.table.lookup_rows(vg, tab);
-        let row = |k: usize| &tab[k * n..(k + 1) * n];
-        cnexp_row(&mut self.m, row(0), row(1), dt, arg, e);
-        cnexp_row(&mut self.h, row(2), row(3), dt, arg, e);
+        let gates = &mut [(&mut self.m[..], 0, 1), (&mut self.h[..], 2, 3)];
+        table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }
 }

@@ -1,6 +1,6 @@
 //! hh2.mod: Hodgkin-Huxley sodium, potassium and leak channels (shifted).
 
-use super::{cnexp_row, current_and_jacobian, Scratch};
+use super::{current_and_jacobian, table_gates, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::{hoc_exp, DEFAULT_EK_MV, DEFAULT_ENA_MV};
@@ -103,12 +103,11 @@ impl Hh2 {
     }
 
     pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
-        let (vg, tab, arg, e) = scratch.gather(v, &self.nodes, nc);
-        let n = vg.len();
-        self.table.lookup_rows(vg, tab);
-        let row = |k: usize| &tab[k * n..(k + 1) * n];
-        cnexp_row(&mut self.m, row(0), row(1), dt, arg, e);
-        cnexp_row(&mut self.h, row(2), row(3), dt, arg, e);
-        cnexp_row(&mut self.n, row(4), row(5), dt, arg, e);
+        let gates = &mut [
+            (&mut self.m[..], 0, 1),
+            (&mut self.h[..], 2, 3),
+            (&mut self.n[..], 4, 5),
+        ];
+        table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }
 }

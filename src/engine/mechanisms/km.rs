@@ -1,6 +1,6 @@
 //! km.mod: slow non-inactivating (muscarinic) potassium channel.
 
-use super::{cnexp_row, gated_potassium_current, tadj, Scratch};
+use super::{gated_potassium_current, table_gates, tadj, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -57,9 +57,7 @@ impl Km {
     }
 
     pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
-        let (vg, tab, arg, e) = scratch.gather(v, &self.nodes, nc);
-        let n = vg.len();
-        self.table.lookup_rows(vg, tab);
-        cnexp_row(&mut self.n, &tab[..n], &tab[n..2 * n], dt, arg, e);
+        let gates = &mut [(&mut self.n[..], 0, 1)];
+        table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }
 }

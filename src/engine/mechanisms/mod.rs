@@ -15,6 +15,7 @@ pub mod kca;
 pub mod km;
 
 use super::fast_exp::{self, hoc_exp_in_place};
+use super::table::Table;
 use super::units::hoc_exp;
 
 /// nocmodl's `cnexp` update of `x' = (xinf - x) / tau` over `dt` (the exact
@@ -108,8 +109,8 @@ impl Scratch {
 /// cell; `arg` and `e` are scratch of at least the same length.
 ///
 /// One fused loop, so the divisions (divider-bound) and the exponential
-/// (FMA- and gather-bound) of neighbouring cells overlap; the new values go
-/// to scratch first because an exp argument outside the fast path's range
+/// (FMA- and gather-bound) of neighbouring cells overlap. The old values
+/// are kept in `e` because an exp argument outside the fast path's range
 /// (rare) sends the whole row through the plain expression instead.
 #[inline]
 pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f64], e: &mut [f64]) {
@@ -124,12 +125,14 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
             let a = dt * rate;
             in_range &= fast_exp::in_main_range(a);
             let decay = fast_exp::exp_core(a);
-            arg[c] = x[c] + (1. - decay) * (-(inf[c] / tau[c]) / rate - x[c]);
+            let old = x[c];
+            e[c] = old;
+            x[c] = old + (1. - decay) * (-(inf[c] / tau[c]) / rate - old);
         }
         if in_range {
-            x.copy_from_slice(arg);
             return;
         }
+        x.copy_from_slice(e);
     }
     for c in 0..n {
         let rate = -1.0 / tau[c];
@@ -139,5 +142,36 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
     hoc_exp_in_place(arg);
     for c in 0..n {
         x[c] += (1. - arg[c]) * e[c];
+    }
+}
+
+/// The `SOLVE states METHOD cnexp` of a tabulated channel: the table at
+/// each (instance, cell)'s voltage, then every gate `(state, inf row, tau
+/// row)` advanced by [`cnexp_row`]. One instance at a time: its cells'
+/// voltages are contiguous in `v` (no gather copy) and its K table rows stay
+/// in L1 between the lookup and the gate updates.
+pub fn table_gates<const K: usize>(
+    table: &Table<K>,
+    v: &[f64],
+    nodes: &[usize],
+    nc: usize,
+    dt: f64,
+    scratch: &mut Scratch,
+    gates: &mut [(&mut [f64], usize, usize)],
+) {
+    let rows = &mut scratch.tab[..K * nc];
+    let (arg, e) = (&mut scratch.arg[..nc], &mut scratch.e[..nc]);
+    for (i, &node) in nodes.iter().enumerate() {
+        table.lookup_rows(&v[node * nc..(node + 1) * nc], rows);
+        for (x, k_inf, k_tau) in gates.iter_mut() {
+            cnexp_row(
+                &mut x[i * nc..(i + 1) * nc],
+                &rows[*k_inf * nc..(*k_inf + 1) * nc],
+                &rows[*k_tau * nc..(*k_tau + 1) * nc],
+                dt,
+                arg,
+                e,
+            );
+        }
     }
 }
