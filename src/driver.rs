@@ -31,8 +31,16 @@ pub fn definition_hash(config: &Config) -> String {
         config.output.save
     );
     let mut bytes = text.into_bytes();
-    // A parameter file defines the network as much as the config does.
-    if let Some(p) = &config.network.params_file {
+    // A parameter file or network file defines the network as much as the
+    // config does.
+    let files = [
+        config.network.params_file.as_ref(),
+        match &config.network.model {
+            crate::config::ModelSource::HnnJson(p) => Some(p),
+            _ => None,
+        },
+    ];
+    for p in files.into_iter().flatten() {
         if let Ok(content) = std::fs::read(config.input_path(p)) {
             bytes.extend(content);
         }
@@ -79,6 +87,7 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
         save_dipole: plan.config.output.save.contains(&SaveItem::Dipole),
         save_spikes: plan.config.output.save.contains(&SaveItem::Spikes),
         gid_ranges: plan.first_network().gid_ranges(),
+        vsec: plan.vsec.iter().map(|v| v.1.clone()).collect(),
         extra_attrs: Vec::new(),
     }
 }

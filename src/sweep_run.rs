@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use crate::analysis::dipole::{renormalize_to_nam, smooth};
 use crate::analysis::stats::{self, ReferenceDipole};
 use crate::config::{Config, ConfigError, ResolvedConfig, SaveItem, Stat};
-use crate::engine::network_sim::{NetworkSimulation, SimGroup};
+use crate::engine::network_sim::{NetworkSimulation, SimGroup, VsecMode};
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
-use crate::output::SimResult;
+use crate::output::{SimResult, VsecSpec};
 
 /// Everything every simulation of a sweep shares.
 pub struct SweepPlan {
@@ -20,6 +20,9 @@ pub struct SweepPlan {
     pub points: Vec<BTreeMap<String, f64>>,
     pub stat_names: Vec<String>,
     pub reference: Option<ReferenceDipole>,
+    /// The voltage recordings `[output] save` asks for (`/vsec/soma`, then
+    /// `/vsec/all`), with their traces in the first point's network.
+    pub vsec: Vec<(VsecMode, VsecSpec)>,
 }
 
 impl SweepPlan {
@@ -27,23 +30,26 @@ impl SweepPlan {
     /// and build the first network, so that config errors surface before
     /// anything is written.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
-        for item in &config.output.save {
-            if matches!(item, SaveItem::VsecSoma | SaveItem::VsecAll) {
-                return Err(config.error_at(
-                    "output.save",
-                    format!(
-                        "'{}' (voltage recordings) is not supported yet in this version",
-                        item.as_str()
-                    ),
-                ));
-            }
-        }
         let points = config.sweep_points()?;
         for p in &points {
             config.resolve(p)?;
         }
         let first = config.resolve(&points[0])?;
-        build_network(&first, &config)?;
+        let first_net = build_network(&first, &config)?;
+        let vsec = vsec_modes(&config.output.save)
+            .into_iter()
+            .map(|(mode, name)| {
+                let (gids, sections) = vsec_index(&first_net, mode).into_iter().unzip();
+                (
+                    mode,
+                    VsecSpec {
+                        name: name.to_string(),
+                        gids,
+                        sections,
+                    },
+                )
+            })
+            .collect();
         let reference = match &config.summary.reference {
             Some(p) => Some(
                 ReferenceDipole::read(&config.input_path(p))
@@ -57,6 +63,7 @@ impl SweepPlan {
             points,
             stat_names,
             reference,
+            vsec,
         })
     }
 
@@ -98,13 +105,52 @@ impl SweepPlan {
         let s = &cfg.simulation;
         let n_pyr = net.mesh_shape.0 * net.mesh_shape.1;
         let save_spikes = cfg.output.save.contains(&SaveItem::Spikes);
+        // Record every section if any recording needs them; the somata are
+        // then a subset.
+        let record = self
+            .vsec
+            .iter()
+            .map(|v| v.0)
+            .max_by_key(|m| *m == VsecMode::All);
+        let mut vsec: Vec<Vec<Vec<f32>>> = vec![Vec::with_capacity(s.n_trials); self.vsec.len()];
         let mut dipoles = Vec::with_capacity(s.n_trials);
         let mut spikes = Vec::with_capacity(s.n_trials);
         let mut summary = vec![Vec::with_capacity(s.n_trials); self.stat_names.len()];
         for trial in 0..s.n_trials {
-            let result = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group).run();
+            let mut result = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group)
+                .record_vsec(record)
+                .run();
             if !leader {
                 continue;
+            }
+            // Voltages to single precision as soon as the trial ends (a
+            // trial of vsec_all on a large network is large).
+            let traces = std::mem::take(&mut result.vsec);
+            for (k, (mode, spec)) in self.vsec.iter().enumerate() {
+                let mut flat = Vec::with_capacity(spec.n_traces() * result.times.len());
+                let mut n = 0;
+                for t in traces
+                    .iter()
+                    .filter(|t| *mode == VsecMode::All || t.section == "soma")
+                {
+                    if spec.gids.get(n) != Some(&t.gid) || spec.sections[n] != t.section {
+                        return Err(format!(
+                            "the recorded voltages (cell {} {}) do not match the output file's \
+                             /vsec/{} layout (from the first simulation's network)",
+                            t.gid, t.section, spec.name
+                        ));
+                    }
+                    flat.extend(t.v_mv.iter().map(|&v| v as f32));
+                    n += 1;
+                }
+                if n != spec.n_traces() {
+                    return Err(format!(
+                        "{n} voltage traces, the output file's /vsec/{} has {}",
+                        spec.name,
+                        spec.n_traces()
+                    ));
+                }
+                vsec[k].push(flat);
             }
             let layer = |name: &str| {
                 result
@@ -169,9 +215,41 @@ impl SweepPlan {
             dipoles: Some(dipoles),
             summary,
             spikes,
+            vsec,
             error: None,
         })
     }
+}
+
+/// The voltage recordings of `[output] save`, in the file's order, with
+/// their dataset names.
+pub fn vsec_modes(save: &[SaveItem]) -> Vec<(VsecMode, &'static str)> {
+    let mut out = Vec::new();
+    if save.contains(&SaveItem::VsecSoma) {
+        out.push((VsecMode::Soma, "soma"));
+    }
+    if save.contains(&SaveItem::VsecAll) {
+        out.push((VsecMode::All, "all"));
+    }
+    out
+}
+
+/// (gid, section) of every voltage trace of a recording, in the order the
+/// engine returns them: cells (drive cells have none) in gid order, the
+/// sections of each in its cell type's section order.
+pub fn vsec_index(net: &NetworkDescription, mode: VsecMode) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for p in &net.populations {
+        for gid in p.gid_start..p.gid_start + p.positions.len() {
+            for sec in &p.template.sections {
+                if mode == VsecMode::All || sec.name == "soma" {
+                    out.push((gid, sec.name.clone()));
+                }
+            }
+        }
+    }
+    out.sort_by_key(|x| x.0); // stable: section order within a cell
+    out
 }
 
 /// NEURON's recorded sample times for `tstop`/`dt`: t accumulated in half

@@ -21,6 +21,12 @@ impl Writer {
             self.0.extend_from_slice(&v.to_le_bytes());
         }
     }
+    fn f32s(&mut self, x: &[f32]) {
+        self.u64(x.len() as u64);
+        for v in x {
+            self.0.extend_from_slice(&v.to_le_bytes());
+        }
+    }
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -41,6 +47,14 @@ impl Reader<'_> {
     fn i64s(&mut self) -> Vec<i64> {
         let n = self.u64() as usize;
         (0..n).map(|_| i64::from_le_bytes(self.take8())).collect()
+    }
+    fn f32s(&mut self) -> Vec<f32> {
+        let n = self.u64() as usize;
+        let (head, rest) = self.0.split_at(4 * n);
+        self.0 = rest;
+        head.chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect()
     }
 }
 
@@ -72,6 +86,13 @@ pub fn encode(r: &SimResult) -> Vec<u8> {
         w.f64s(t);
         w.i64s(g);
     }
+    w.u64(r.vsec.len() as u64);
+    for rec in &r.vsec {
+        w.u64(rec.len() as u64);
+        for trial in rec {
+            w.f32s(trial);
+        }
+    }
     w.0
 }
 
@@ -95,11 +116,19 @@ pub fn decode(bytes: &[u8]) -> SimResult {
     let summary = (0..n_stats).map(|_| r.f64s()).collect();
     let n_spikes = r.u64() as usize;
     let spikes = (0..n_spikes).map(|_| (r.f64s(), r.i64s())).collect();
+    let n_vsec = r.u64() as usize;
+    let vsec = (0..n_vsec)
+        .map(|_| {
+            let n = r.u64() as usize;
+            (0..n).map(|_| r.f32s()).collect()
+        })
+        .collect();
     SimResult {
         sim,
         dipoles: has_dipoles.then_some(dipoles),
         summary,
         spikes,
+        vsec,
         error,
     }
 }
@@ -115,12 +144,17 @@ mod tests {
             dipoles: Some(vec![[vec![1.0, -2.5], vec![0.5, f64::NAN], vec![3.0, 4.0]]]),
             summary: vec![vec![1.5], vec![-0.25]],
             spikes: vec![(vec![1.0, 2.0], vec![3, 4])],
+            vsec: vec![vec![vec![-65.5, 1.25], vec![f32::NAN, 3.0]]],
             error: None,
         };
         let back = decode(&encode(&r));
         assert_eq!(back.sim, 7);
         assert_eq!(back.summary, r.summary);
         assert_eq!(back.spikes, r.spikes);
+        let bits = |v: &Vec<Vec<Vec<f32>>>| -> Vec<u32> {
+            v.iter().flatten().flatten().map(|x| x.to_bits()).collect()
+        };
+        assert_eq!(bits(&back.vsec), bits(&r.vsec));
         let (a, b) = (&back.dipoles.unwrap()[0], &r.dipoles.unwrap()[0]);
         assert!(a
             .iter()

@@ -14,6 +14,7 @@ between datasets. Expectations (optional) pin what the caller knows:
     --stats a,b          exactly these /summary/<stat>
     --dipole | --no-dipole      /dipole/{agg,L2,L5} present | absent
     --spikes | --no-spikes      /spikes/{times,gids,offsets} present | absent
+    --vsec soma,all      exactly these voltage recordings /vsec/<name> ("" = none)
     --cell-types a,b     these names, in gid order, in /cells/gid_ranges
     --all-done           every /status is 1 (done) and the file is closed
                          (the spike CSR is built: /spikes/offsets[-1] != -1)
@@ -28,7 +29,11 @@ Data checks: /times starts at 0 with step dt up to tstop; done simulations
 (dipole_min <= dipole_max); pending and failed ones have NaN dipoles and
 summaries, and failed ones a message in /errors; the spike CSR is
 non-decreasing from 0 to len(times) (*with gids inside /cells/gid_ranges and
-times in [0, tstop]).
+times in [0, tstop]); each voltage recording /vsec/<name> is float32
+[n_sims, n_trials, n_traces, n_times] in mV with /vsec/<name>_gids (int64) and
+/vsec/<name>_sections (strings) of n_traces, gids inside /cells/gid_ranges in
+non-decreasing order; done simulations have finite voltages (*within
+[-150, 100] mV), the others NaN.
 
 A file whose writer is still running, or was killed, is read in SWMR mode
 (and fails --all-done).
@@ -316,6 +321,46 @@ def check_file(path, a):
                         c.expect(gg.min() >= 0 and gg.max() < n_gids,
                                  f"spike gids outside [0, {n_gids})")
 
+        # ---------------------------------------------------- /vsec
+        recs = []
+        if "vsec" in f:
+            recs = sorted(k for k in f["vsec"] if not k.endswith(("_gids", "_sections")))
+            c.expect(recs, "/vsec has no recording")
+        if a.vsec is not None:
+            c.expect(recs == sorted(a.vsec), f"/vsec recordings are {recs}, expected {sorted(a.vsec)}")
+        ranges = list(gid_table(f).values())
+        for name in recs:
+            gd = c.dataset(f, f"vsec/{name}_gids", "i", None)
+            sd = c.dataset(f, f"vsec/{name}_sections", None, None)
+            if gd is None or sd is None or n_times is None:
+                continue
+            gids = gd[()]
+            n_traces = len(gids)
+            c.expect(sd.shape == (n_traces,), f"/vsec/{name}_sections has shape {sd.shape}, expected ({n_traces},)")
+            c.expect(h5py.check_string_dtype(sd.dtype) is not None, f"/vsec/{name}_sections is not strings")
+            c.expect((np.diff(gids) >= 0).all(), f"/vsec/{name}_gids are not in gid order")
+            if ranges and len(gids):
+                inside = np.zeros(len(gids), bool)
+                for s0, s1 in ranges:
+                    inside |= (gids >= s0) & (gids < s1)
+                c.expect(inside.all(), f"/vsec/{name}_gids has gids outside /cells/gid_ranges")
+            if name == "soma":
+                secs = [x.decode() if isinstance(x, bytes) else x for x in sd[()]]
+                c.expect(all(x == "soma" for x in secs), "/vsec/soma_sections are not all 'soma'")
+            d = c.dataset(f, f"vsec/{name}", None, (n_sims, n_trials, n_traces, n_times))
+            if d is None:
+                continue
+            c.expect(d.dtype == np.dtype("<f4"), f"/vsec/{name} has type {d.dtype}, expected float32")
+            c.expect(attr_str(d.attrs.get("units")) == "mV", f"/vsec/{name} units = {d.attrs.get('units')!r}")
+            for i in range(n_sims):  # one simulation at a time: can be large
+                v = d[i]
+                if done[i]:
+                    if c.expect(np.isfinite(v).all(), f"/vsec/{name}[{i}] (done) has NaN/inf") and a.simulated:
+                        c.expect(v.min() >= -150 and v.max() <= 100,
+                                 f"/vsec/{name}[{i}] outside [-150, 100] mV")
+                else:
+                    c.expect(np.isnan(v).all(), f"/vsec/{name}[{i}] (status {st[i]}) is not NaN")
+
         # ------------------------------- summaries recomputed with numpy
         if a.smooth_window is not None and c.expect(
             "dipole/agg" in f and n_times is not None,
@@ -327,7 +372,8 @@ def check_file(path, a):
             f"{n_sims} sims x {n_trials} trials x {n_times} times; "
             f"status done {int(done.sum())}, failed {int(failed.sum())}, pending "
             f"{int((st == 0).sum())}; params {names}; stats {stats}; "
-            f"dipole {'yes' if has_dipole else 'no'}; spikes {'yes' if has_spikes else 'no'}"
+            f"dipole {'yes' if has_dipole else 'no'}; spikes {'yes' if has_spikes else 'no'}; "
+            f"vsec {','.join(recs) or 'no'}"
             + ("; not closed by its writer (read in SWMR mode)" if unclosed else "")
         )
     return c, summary
@@ -412,6 +458,7 @@ def main(argv=None):
     g = p.add_mutually_exclusive_group()
     g.add_argument("--spikes", dest="spikes", action="store_true", default=None)
     g.add_argument("--no-spikes", dest="spikes", action="store_false")
+    p.add_argument("--vsec", type=csv, help="comma-separated recordings (soma, all); '' for none")
     p.add_argument("--all-done", action="store_true")
     p.add_argument(
         "--smooth-window",

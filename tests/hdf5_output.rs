@@ -12,7 +12,7 @@ use hdf5::filters::Filter;
 use hdf5::types::{FixedUnicode, VarLenUnicode};
 use hnn_mpi::output::{
     open_for_reading, GidRangeRecord, OutputError, OutputFile, OutputOptions, OutputSpec,
-    SimResult, ERROR_LEN, FORMAT,
+    SimResult, VsecSpec, ERROR_LEN, FORMAT,
 };
 
 // ---------------------------------------------------------------- fixtures
@@ -74,7 +74,33 @@ fn spec(n_sims: usize, n_trials: usize, n_times: usize) -> OutputSpec {
             .map(|(n, a, b)| (n.to_string(), *a, *b))
             .collect(),
         extra_attrs: vec![("smooth_window_ms".into(), "30".into())],
+        // somatic voltages of three cells (`save = ["vsec_soma"]`)
+        vsec: vec![VsecSpec {
+            name: "soma".into(),
+            gids: vec![0, 5, 170],
+            sections: vec!["soma".into(); 3],
+        }],
     }
+}
+
+fn vsec_value(sim: usize, t: usize, trace: usize, i: usize) -> f32 {
+    -65.0 + sim as f32 * 0.5 + t as f32 * 0.25 + trace as f32 * 2.0 + i as f32 * 0.125
+}
+
+/// `SimResult::vsec` of a simulation under spec `s`.
+fn vsec_of(s: &OutputSpec, sim: usize) -> Vec<Vec<Vec<f32>>> {
+    s.vsec
+        .iter()
+        .map(|v| {
+            (0..s.n_trials)
+                .map(|t| {
+                    (0..v.n_traces())
+                        .flat_map(|k| (0..s.n_times).map(move |i| vsec_value(sim, t, k, i)))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn opts(work_chunk: usize) -> OutputOptions {
@@ -122,6 +148,7 @@ fn result(s: &OutputSpec, sim: usize) -> SimResult {
             .map(|k| (0..s.n_trials).map(|t| summary_value(sim, k, t)).collect())
             .collect(),
         spikes: (0..s.n_trials).map(|t| spikes(sim, t)).collect(),
+        vsec: vsec_of(s, sim),
         error: None,
     }
 }
@@ -283,6 +310,47 @@ fn check_file(path: &Path, s: &OutputSpec, failed: &[usize], pending: &[usize]) 
         assert!(!f.link_exists("dipole"));
     }
 
+    // /vsec
+    if s.vsec.is_empty() {
+        assert!(!f.link_exists("vsec"));
+    }
+    for v in &s.vsec {
+        let d = f.dataset(&format!("vsec/{}", v.name)).unwrap();
+        let nc = v.n_traces();
+        assert_eq!(d.shape(), [n, nt, nc, nx]);
+        assert_eq!(dtype(&d), "float32");
+        assert_eq!(attr_str(&d, "units"), "mV");
+        assert!(attr_str(&d, "description").contains("sec(0.5)"));
+        let chunk = d.chunk().expect("chunked");
+        assert_eq!((chunk[0], chunk[1], chunk[3]), (1, 1, nx));
+        let gids = f.dataset(&format!("vsec/{}_gids", v.name)).unwrap();
+        let want: Vec<i64> = v.gids.iter().map(|&g| g as i64).collect();
+        assert_eq!(gids.read_raw::<i64>().unwrap(), want);
+        let secs = f.dataset(&format!("vsec/{}_sections", v.name)).unwrap();
+        let secs: Vec<String> = secs
+            .read_raw::<VarLenUnicode>()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().to_string())
+            .collect();
+        assert_eq!(secs, v.sections);
+        let vals = d.read_raw::<f32>().unwrap();
+        for sim in 0..n {
+            for t in 0..nt {
+                for k in 0..nc {
+                    for i in 0..nx {
+                        let got = vals[((sim * nt + t) * nc + k) * nx + i];
+                        if status[sim] == 1 {
+                            assert_eq!(got.to_bits(), vsec_value(sim, t, k, i).to_bits());
+                        } else {
+                            assert!(got.is_nan(), "vsec[{sim},{t},{k},{i}] = {got}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // /summary
     let g = f.group("summary").unwrap();
     assert_eq!(g.member_names().unwrap().len(), s.stat_names.len());
@@ -416,6 +484,24 @@ fn snapshot(path: &Path) -> Vec<(String, Vec<u64>)> {
                 .unwrap()
                 .iter()
                 .map(|x| x.to_bits())
+                .collect(),
+            "float32" => d
+                .read_raw::<f32>()
+                .unwrap()
+                .iter()
+                .map(|x| u64::from(x.to_bits()))
+                .collect(),
+            "unicode (var len)" => d
+                .read_raw::<VarLenUnicode>()
+                .unwrap()
+                .iter()
+                .flat_map(|s| {
+                    s.as_str()
+                        .bytes()
+                        .map(u64::from)
+                        .chain([u64::MAX])
+                        .collect::<Vec<_>>()
+                })
                 .collect(),
             "int64" => d
                 .read_raw::<i64>()
@@ -604,6 +690,15 @@ fn resume_refuses_another_definition_or_layout() {
         OutputFile::resume(&p, &other),
         Err(OutputError::LayoutMismatch { .. })
     ));
+    let mut other = s.clone();
+    other.vsec.clear();
+    let e = OutputFile::resume(&p, &other).err().unwrap();
+    assert!(e.to_string().contains("voltages"), "{e}");
+    let mut other = s.clone();
+    other.vsec[0].gids.push(7);
+    other.vsec[0].sections.push("soma".into());
+    let e = OutputFile::resume(&p, &other).err().unwrap();
+    assert!(e.to_string().contains("/vsec/soma has shape"), "{e}");
 
     // a different config text with the same definition is accepted
     let mut other = s.clone();
@@ -742,6 +837,9 @@ fn write_rejects_bad_results() {
         bad(Box::new(|r| r.summary[0].push(1.0))),
         bad(Box::new(|r| r.spikes.pop().map(|_| ()).unwrap())),
         bad(Box::new(|r| r.spikes[1].1.push(3))),
+        bad(Box::new(|r| r.vsec.clear())),
+        bad(Box::new(|r| r.vsec[0].pop().map(|_| ()).unwrap())),
+        bad(Box::new(|r| r.vsec[0][1].push(0.0))),
     ] {
         let e = out.write(&r).err().unwrap();
         assert!(matches!(e, OutputError::InvalidResult { .. }), "{e}");
@@ -849,6 +947,7 @@ fn large_spike_counts_cross_copy_pieces() {
                 (0..n).map(|k| k as f64 * 1e-3 + sim as f64).collect(),
                 (0..n).map(|k| (k % 540) as i64 + sim as i64).collect(),
             )],
+            vsec: vsec_of(&s, sim),
             error: None,
         }
     };
@@ -1135,6 +1234,7 @@ fn bench_realistic_sweep() {
     let n_times = 6801;
     let mut s = spec(n, 1, n_times);
     s.stat_names = vec!["dipole_min".into(), "dipole_max".into()];
+    s.vsec.clear();
     let p = tmp("bench.h5");
     let t0 = std::time::Instant::now();
     let mut out = OutputFile::create(&p, &s, false).unwrap();
@@ -1171,6 +1271,7 @@ fn bench_realistic_sweep() {
             ]]),
             summary: vec![vec![-1.0], vec![1.0]],
             spikes: vec![(times, gids)],
+            vsec: Vec::new(),
             error: None,
         };
         let w = std::time::Instant::now();

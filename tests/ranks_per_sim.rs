@@ -1,7 +1,8 @@
 //! One simulation split over several ranks (`ranks_per_sim`): a 5x5 ERP
 //! network and a Poisson/bursty-driven network with tonic biases (two
 //! trials) give bit-identical dipoles and spike rasters for 1, 2, 3 and 4
-//! ranks per simulation; a sweep with ranks_per_sim = 2 on 4 ranks equals
+//! ranks per simulation, as do the recorded voltages (`vsec_soma`,
+//! `vsec_all`) of an hnn-core JSON network; a sweep with ranks_per_sim = 2 on 4 ranks equals
 //! the single-rank file; a rank count that k does not divide is a config
 //! error. Needs `mpirun`.
 
@@ -64,6 +65,20 @@ fn datasets(path: &Path) -> Vec<(String, Vec<u64>)> {
         };
         out.push((name.to_string(), bits));
     }
+    // voltages, when recorded: gathered to the group's first rank
+    for name in ["vsec/soma", "vsec/all"] {
+        if f.link_exists(name) {
+            let bits = f
+                .dataset(name)
+                .unwrap()
+                .read_raw::<f32>()
+                .unwrap()
+                .into_iter()
+                .map(|x| u64::from(x.to_bits()))
+                .collect();
+            out.push((name.to_string(), bits));
+        }
+    }
     out
 }
 
@@ -109,6 +124,11 @@ fn erp_5x5_identical_for_one_to_four_ranks_per_simulation() {
 #[test]
 fn poisson_network_identical_for_one_to_four_ranks_per_simulation() {
     check("tests/data/groups/poisson_5x5.toml");
+}
+
+#[test]
+fn json_network_voltages_identical_for_one_to_four_ranks_per_simulation() {
+    check("tests/data/groups/json_vsec_3x3.toml");
 }
 
 #[test]

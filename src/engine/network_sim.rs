@@ -39,6 +39,29 @@ pub struct TrialResult {
     /// Spike times (ms) and gids, in detection order.
     pub spike_times: Vec<f64>,
     pub spike_gids: Vec<usize>,
+    /// Recorded voltages ([`NetworkSimulation::record_vsec`]), by gid, then
+    /// in the cell's section order; empty when not recorded.
+    pub vsec: Vec<VoltageTrace>,
+}
+
+/// Which section voltages to record, as hnn-core's `record_vsec`
+/// (`simulate_dipole(..., record_vsec='soma' | 'all')`, `Cell.record`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VsecMode {
+    /// `'soma'`: the soma of every cell.
+    Soma,
+    /// `'all'`: every section of every cell, in the cell's section order.
+    All,
+}
+
+/// The membrane potential of one section of one cell at its middle
+/// (`sec(0.5)._ref_v`), at every sample of [`TrialResult::times`] (t = 0
+/// included, as NEURON's `Vector.record`). Drive cells have none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoltageTrace {
+    pub gid: usize,
+    pub section: String,
+    pub v_mv: Vec<f64>,
 }
 
 /// A threshold crossing: time (ms), gid, and the step at whose start it
@@ -81,6 +104,9 @@ pub struct NetworkSimulation<'a> {
     unsent: Vec<SpikeRecord>,
     /// Steps between spike exchanges: the shortest cell-to-cell delay.
     exchange_steps: usize,
+    /// Per population: (section name, node of its middle), section order.
+    section_mids: Vec<Vec<(String, usize)>>,
+    vsec: Option<VsecMode>,
 }
 
 impl<'a> NetworkSimulation<'a> {
@@ -138,8 +164,19 @@ impl<'a> NetworkSimulation<'a> {
         let mut layouts: HashMap<String, Arc<CellLayout>> = HashMap::new();
         let mut batches = Vec::new();
         let mut soma_nodes = Vec::new();
+        let mut section_mids = Vec::new();
         for pop in &net.populations {
             let layout = Arc::new(CellLayout::new(&pop.template));
+            section_mids.push(
+                pop.template
+                    .sections
+                    .iter()
+                    .map(|s| {
+                        let node = layout.section(&s.name).expect("section").node_at(0.5);
+                        (s.name.clone(), node)
+                    })
+                    .collect(),
+            );
             let soma = layout.section("soma").expect("soma").node_at(0.5);
             let n_local = local_gids[layouts.len()].len();
             let mut batch = CellBatch::new(layout.clone(), n_local, net.celsius, dt_ms);
@@ -266,6 +303,40 @@ impl<'a> NetworkSimulation<'a> {
             group: group.filter(|g| g.size() > 1),
             unsent: Vec::new(),
             exchange_steps,
+            section_mids,
+            vsec: None,
+        }
+    }
+
+    /// Record section voltages during [`NetworkSimulation::run`] (every rank
+    /// of a group must ask for the same).
+    pub fn record_vsec(mut self, mode: Option<VsecMode>) -> Self {
+        self.vsec = mode;
+        self
+    }
+
+    /// Per population: the (section, node) pairs recorded.
+    fn recorded_sections(&self) -> Vec<Vec<(String, usize)>> {
+        self.section_mids
+            .iter()
+            .map(|mids| match self.vsec {
+                None => Vec::new(),
+                Some(VsecMode::All) => mids.clone(),
+                Some(VsecMode::Soma) => mids.iter().filter(|m| m.0 == "soma").cloned().collect(),
+            })
+            .collect()
+    }
+
+    /// Append the current voltage of every recorded section to `traces`
+    /// (`[population][cell * n_recorded + k]`).
+    fn sample_vsec(&self, rec: &[Vec<(String, usize)>], traces: &mut [Vec<Vec<f64>>]) {
+        for (b, secs) in rec.iter().enumerate() {
+            let batch = &self.sim.batches[b];
+            for cell in 0..batch.n_cells {
+                for (k, (_, node)) in secs.iter().enumerate() {
+                    traces[b][cell * secs.len() + k].push(batch.voltage(*node, cell));
+                }
+            }
         }
     }
 
@@ -297,6 +368,13 @@ impl<'a> NetworkSimulation<'a> {
         let mut cell_q = vec![0.0; max_cells];
         let mut spikes: Vec<(SpikeRecord, bool)> = Vec::new();
         result.times.push(self.sim.t_ms);
+        let rec = self.recorded_sections();
+        let mut vsec: Vec<Vec<Vec<f64>>> = rec
+            .iter()
+            .zip(&self.local_gids)
+            .map(|(secs, gids)| vec![Vec::with_capacity(n_steps + 1); secs.len() * gids.len()])
+            .collect();
+        self.sample_vsec(&rec, &mut vsec);
         for step in 0..n_steps {
             self.detect_spikes(step, &mut spikes);
             if self.group.is_some() && (step % self.exchange_steps == 0 || step + 1 == n_steps) {
@@ -320,6 +398,7 @@ impl<'a> NetworkSimulation<'a> {
             }
             self.sim.step();
             result.times.push(self.sim.t_ms);
+            self.sample_vsec(&rec, &mut vsec);
             for (k, &b) in dipole_pops.iter().enumerate() {
                 let batch = &self.sim.batches[b];
                 batch.dipoles(&mut cell_q);
@@ -357,6 +436,21 @@ impl<'a> NetworkSimulation<'a> {
                     result.spike_times.push(s.time_ms);
                     result.spike_gids.push(s.gid);
                 }
+                let mut cells: Vec<(usize, usize, usize)> = Vec::new();
+                for (b, gids) in self.local_gids.iter().enumerate() {
+                    cells.extend(gids.iter().enumerate().map(|(c, &g)| (g, b, c)));
+                }
+                cells.sort_unstable();
+                for (gid, b, c) in cells {
+                    let n = rec[b].len();
+                    for (k, (name, _)) in rec[b].iter().enumerate() {
+                        result.vsec.push(VoltageTrace {
+                            gid,
+                            section: name.clone(),
+                            v_mv: std::mem::take(&mut vsec[b][c * n + k]),
+                        });
+                    }
+                }
                 result
             }
             Some(group) => {
@@ -381,9 +475,29 @@ impl<'a> NetworkSimulation<'a> {
                 }
                 let all_traces = group.gather_f64(&flat);
                 let all_spikes = group.gather_f64(&flat_spikes);
+                // Voltages: [gid, recorded sections' samples...] per cell.
+                let all_vsec = if self.vsec.is_some() {
+                    let mut flat = Vec::new();
+                    for (b, gids) in self.local_gids.iter().enumerate() {
+                        let n = rec[b].len();
+                        for (c, &gid) in gids.iter().enumerate() {
+                            flat.push(gid as f64);
+                            for trace in &vsec[b][c * n..(c + 1) * n] {
+                                flat.extend_from_slice(trace);
+                            }
+                        }
+                        vsec[b].clear();
+                    }
+                    group.gather_f64(&flat)
+                } else {
+                    None
+                };
                 let (Some(all_traces), Some(all_spikes)) = (all_traces, all_spikes) else {
                     return TrialResult::default();
                 };
+                if let Some(all_vsec) = all_vsec {
+                    result.vsec = self.assemble_vsec(&rec, &all_vsec, n_steps + 1);
+                }
                 let len = n_steps + 1;
                 for (k, &b) in dipole_pops.iter().enumerate() {
                     let mut cells = Vec::new();
@@ -418,6 +532,50 @@ impl<'a> NetworkSimulation<'a> {
                 result
             }
         }
+    }
+
+    /// The group's gathered voltages (`[gid, samples of each recorded
+    /// section...]` per cell, from every rank) in gid order.
+    fn assemble_vsec(
+        &self,
+        rec: &[Vec<(String, usize)>],
+        all: &[Vec<f64>],
+        len: usize,
+    ) -> Vec<VoltageTrace> {
+        let mut cells: Vec<(usize, &[f64])> = Vec::new();
+        for data in all {
+            let mut rest = &data[..];
+            while let Some((&gid, tail)) = rest.split_first() {
+                let gid = gid as usize;
+                let b = self
+                    .net
+                    .populations
+                    .iter()
+                    .position(|p| (p.gid_start..p.gid_start + p.positions.len()).contains(&gid))
+                    .expect("a cell gid");
+                let n = rec[b].len() * len;
+                cells.push((gid, &tail[..n]));
+                rest = &tail[n..];
+            }
+        }
+        cells.sort_unstable_by_key(|c| c.0);
+        let mut out = Vec::new();
+        for (gid, samples) in cells {
+            let b = self
+                .net
+                .populations
+                .iter()
+                .position(|p| (p.gid_start..p.gid_start + p.positions.len()).contains(&gid))
+                .expect("a cell gid");
+            for ((name, _), v) in rec[b].iter().zip(samples.chunks_exact(len)) {
+                out.push(VoltageTrace {
+                    gid,
+                    section: name.clone(),
+                    v_mv: v.to_vec(),
+                });
+            }
+        }
+        out
     }
 
     /// Share this rank's new spikes with the group and queue the events of

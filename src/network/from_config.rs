@@ -26,11 +26,9 @@ pub fn build_network(
     let net_cfg = &cfg.network;
     let model = match &net_cfg.model {
         ModelSource::Builtin(m) => *m,
-        ModelSource::HnnJson(_) => {
-            return Err(config.error_at(
-                "network.hnn_json",
-                "hnn-core JSON networks are not supported yet in this version",
-            ))
+        ModelSource::HnnJson(p) => {
+            let net = super::hnn_json::network_for_config(cfg, config, p)?;
+            return add_config_extras(net, cfg, config);
         }
     };
     let params = model_params(cfg, config, model)?;
@@ -51,6 +49,18 @@ pub fn build_network(
             ));
         }
     }
+    add_config_extras(net, cfg, config)
+}
+
+/// What the config adds to the model's (or network file's) network, in
+/// hnn-core's order: `erp_drives`, `[[drives]]`, `[[network.connections]]`,
+/// global gains, tonic biases.
+fn add_config_extras(
+    mut net: NetworkDescription,
+    cfg: &ResolvedConfig,
+    config: &Config,
+) -> Result<NetworkDescription, ConfigError> {
+    let net_cfg = &cfg.network;
     if let Some(erp) = &net_cfg.erp_drives {
         add_erp_drives(&mut net, erp.tstart)
             .map_err(|e| config.error_at("network.erp_drives", e.to_string()))?;

@@ -7,6 +7,7 @@ pub mod cells_default;
 pub mod description;
 pub mod drives;
 pub mod from_config;
+pub mod hnn_json;
 pub mod hnn_params;
 pub mod jones_2009;
 pub mod law_2021;

@@ -59,6 +59,8 @@ pub struct OutputFile {
     ds_errors: Dataset,
     /// agg, L2, L5
     dipole: Option<[Dataset; 3]>,
+    /// `/vsec/<name>` and its trace count, in the spec's order.
+    vsec: Vec<(Dataset, usize)>,
     /// In the order of the spec's `stat_names`.
     summary: Vec<Dataset>,
     spikes: Option<SpikeStore>,
@@ -91,6 +93,9 @@ pub const DIPOLE_NAMES: [&str; 3] = ["agg", "L2", "L5"];
 
 /// Largest chunk of a dipole dataset, in elements (1 MiB of f64).
 const DIPOLE_CHUNK_ELEMS: usize = 1 << 17;
+
+/// Largest chunk of a `/vsec` dataset, in elements (1 MiB of f32).
+const VSEC_CHUNK_ELEMS: usize = 1 << 18;
 
 fn h5<T>(
     r: hdf5::Result<T>,
@@ -147,6 +152,7 @@ struct Handles {
     ds_status: Dataset,
     ds_errors: Dataset,
     dipole: Option<[Dataset; 3]>,
+    vsec: Vec<(Dataset, usize)>,
     summary: Vec<Dataset>,
     spikes: Option<SpikeStore>,
     status: Vec<u8>,
@@ -194,6 +200,22 @@ fn open_handles(file: &File, path: &Path, spec: &OutputSpec) -> Result<Handles, 
     } else {
         None
     };
+    let mut vsec = Vec::new();
+    for v in &spec.vsec {
+        let d = h5(
+            file.dataset(&format!("vsec/{}", v.name)),
+            path,
+            ctx("/vsec"),
+        )?;
+        if d.shape() != [n_sims, n_trials, v.n_traces(), n_times] {
+            return Err(mismatch(format!(
+                "/vsec/{} has shape {:?}",
+                v.name,
+                d.shape()
+            )));
+        }
+        vsec.push((d, v.n_traces()));
+    }
     let ds_status = h5(file.dataset("status"), path, ctx("/status"))?;
     let ds_errors = h5(file.dataset("errors"), path, ctx("/errors"))?;
     if ds_status.shape() != [n_sims] || ds_errors.shape() != [n_sims] {
@@ -215,6 +237,7 @@ fn open_handles(file: &File, path: &Path, spec: &OutputSpec) -> Result<Handles, 
         ds_status,
         ds_errors,
         dipole,
+        vsec,
         summary,
         spikes,
         status,
@@ -315,6 +338,7 @@ impl OutputFile {
             ds_status: h.ds_status,
             ds_errors: h.ds_errors,
             dipole: h.dipole,
+            vsec: h.vsec,
             summary: h.summary,
             spikes: h.spikes,
             file,
@@ -443,6 +467,62 @@ impl OutputFile {
                 })(),
                 path,
                 || "creating /dipole".into(),
+            )?;
+        }
+
+        // /vsec
+        if !spec.vsec.is_empty() {
+            h5(
+                (|| {
+                    let g = file.create_group("vsec")?;
+                    for v in &spec.vsec {
+                        let n_traces = v.n_traces();
+                        let ct = n_times.clamp(1, VSEC_CHUNK_ELEMS);
+                        let kc = (VSEC_CHUNK_ELEMS / ct).clamp(1, n_traces.max(1));
+                        let b = g.new_dataset::<f32>().chunk((1, 1, kc, ct));
+                        let b = match deflate {
+                            Some(level) => b.shuffle().deflate(level),
+                            None => b,
+                        };
+                        // As /dipole: two unlimited dimensions for a
+                        // version-2 B-tree chunk index (see Crash safety).
+                        let d = b
+                            .fill_value(f32::NAN)
+                            .shape(SimpleExtents::from_vec(vec![
+                                Extent::resizable(n_sims),
+                                Extent::resizable(n_trials),
+                                Extent::fixed(n_traces),
+                                Extent::fixed(n_times),
+                            ]))
+                            .create(v.name.as_str())?;
+                        set_attr_str(&d, "units", "mV")?;
+                        set_attr_str(
+                            &d,
+                            "description",
+                            &format!(
+                                "membrane potential at the middle of each section (sec(0.5)), \
+                                 [sim, trial, trace, time], mV, single precision, at every \
+                                 sample of /times, as hnn-core's record_vsec={:?}; trace i is \
+                                 section {name}_sections[i] of cell {name}_gids[i]; NaN where \
+                                 not simulated",
+                                v.name,
+                                name = v.name
+                            ),
+                        )?;
+                        let gids: Vec<i64> = v.gids.iter().map(|&g| g as i64).collect();
+                        g.new_dataset_builder()
+                            .with_data(&gids[..])
+                            .create(format!("{}_gids", v.name).as_str())?;
+                        let names: Vec<VarLenUnicode> =
+                            v.sections.iter().map(|n| vlen(n)).collect();
+                        g.new_dataset_builder()
+                            .with_data(&names[..])
+                            .create(format!("{}_sections", v.name).as_str())?;
+                    }
+                    Ok(())
+                })(),
+                path,
+                || "creating /vsec".into(),
             )?;
         }
 
@@ -670,6 +750,7 @@ impl OutputFile {
         for (what, saved, group) in [
             ("dipoles", spec.save_dipole, "dipole"),
             ("spikes", spec.save_spikes, "spikes"),
+            ("voltages", !spec.vsec.is_empty(), "vsec"),
         ] {
             if file.link_exists(group) != saved {
                 return Err(mismatch(format!(
@@ -754,6 +835,35 @@ impl OutputFile {
                 }
             }
         }
+        if !self.vsec.is_empty() {
+            if r.vsec.len() != self.vsec.len() {
+                return bad(format!(
+                    "{} voltage recordings, the file has {}",
+                    r.vsec.len(),
+                    self.vsec.len()
+                ));
+            }
+            for (k, ((_, n_traces), trials)) in self.vsec.iter().zip(&r.vsec).enumerate() {
+                if trials.len() != self.n_trials {
+                    return bad(format!(
+                        "voltage recording {k} has {} trials, n_trials is {}",
+                        trials.len(),
+                        self.n_trials
+                    ));
+                }
+                if let Some(t) = trials
+                    .iter()
+                    .position(|v| v.len() != n_traces * self.n_times)
+                {
+                    return bad(format!(
+                        "voltage recording {k}, trial {t}: {} values, expected {n_traces} traces \
+                         of {} samples",
+                        trials[t].len(),
+                        self.n_times
+                    ));
+                }
+            }
+        }
         if self.spikes.is_some() {
             if r.spikes.len() != self.n_trials {
                 return bad(format!(
@@ -804,6 +914,26 @@ impl OutputFile {
         Ok(())
     }
 
+    /// `/vsec/*` of `sim`: per recording and trial the traces, or NaN;
+    /// one trial at a time (a trial of `vsec_all` can be large).
+    fn write_vsec(&self, sim: usize, vsec: Option<&Vec<Vec<Vec<f32>>>>) -> hdf5::Result<()> {
+        for (k, (d, n_traces)) in self.vsec.iter().enumerate() {
+            for t in 0..self.n_trials {
+                let nan;
+                let data = match vsec {
+                    Some(v) => &v[k][t][..],
+                    None => {
+                        nan = vec![f32::NAN; n_traces * self.n_times];
+                        &nan[..]
+                    }
+                };
+                let view = ArrayView2::from_shape((*n_traces, self.n_times), data).expect("shape");
+                d.write_slice(view, s![sim, t, .., ..])?;
+            }
+        }
+        Ok(())
+    }
+
     fn write_error(&self, sim: usize, msg: &str) -> hdf5::Result<()> {
         let msg = error_text(msg);
         self.ds_errors
@@ -842,6 +972,7 @@ impl OutputFile {
                     &path,
                     ctx("/dipole"),
                 )?;
+                h5(self.write_vsec(sim, Some(&r.vsec)), &path, ctx("/vsec"))?;
                 if let Some(sp) = self.spikes.as_mut() {
                     h5(sp.append(sim, &r.spikes), &path, ctx("spikes"))?;
                 }
@@ -850,6 +981,7 @@ impl OutputFile {
                 // NaN over anything an interrupted attempt left
                 h5(self.write_error(sim, msg), &path, ctx("/errors"))?;
                 h5(self.write_dipoles(sim, None), &path, ctx("/dipole"))?;
+                h5(self.write_vsec(sim, None), &path, ctx("/vsec"))?;
                 h5(self.write_summary(sim, None), &path, ctx("/summary"))?;
             }
         }
@@ -899,12 +1031,19 @@ impl OutputFile {
                     (None, Some(ds)) if self.n_times > 0 => {
                         !ds[0].read_slice_1d::<f64, _>(s![sim, 0, 0..1])?[0].is_nan()
                     }
+                    (None, None) if self.n_times > 0 => match self.vsec.first() {
+                        Some((d, n)) if *n > 0 => {
+                            !d.read_slice_1d::<f32, _>(s![sim, 0, 0, 0..1])?[0].is_nan()
+                        }
+                        _ => false,
+                    },
                     _ => false,
                 };
             let stale_error = st != STATUS_FAILED && !errors[sim].is_empty();
             if stale_data {
                 self.write_summary(sim, None)?;
                 self.write_dipoles(sim, None)?;
+                self.write_vsec(sim, None)?;
             }
             if stale_error {
                 self.write_error(sim, "")?;
@@ -933,11 +1072,12 @@ impl OutputFile {
             ds_status,
             ds_errors,
             dipole,
+            vsec,
             summary,
             spikes,
             ..
         } = self;
-        drop((ds_status, ds_errors, dipole, summary, spikes));
+        drop((ds_status, ds_errors, dipole, vsec, summary, spikes));
         h5(file.close(), &path, || "closing the file".into())
     }
 

@@ -33,6 +33,8 @@
 //! | `/spikes/times`, `/spikes/gids` | f64, i64 `[n_spikes]` | CSR values: the spikes of (sim 0, trial 0), (0, 1), …, (1, 0), …, each in the order the simulation gave them; `times` has `units = "ms"`. Chunks of 65536, shuffle + deflate 4. Only when spikes are saved. |
 //! | `/spikes/offsets` | i64 `[n_sims*n_trials+1]` | spikes of (sim `i`, trial `t`) are `times[offsets[i*n_trials+t] : offsets[i*n_trials+t+1]]`. Built by `close`; until then (and from the next write after a resume) `offsets[-1] == -1` |
 //! | `/spikes/_pending/{times,gids}` | f64, i64 `[m, 1]` | the work area: each simulation's spikes as written, in arrival order, each from a fresh chunk (of 4096 by default); `/spikes/_pending/index` i64 `[n_sims*n_trials, 2]` = (start, count), -1 when not written. The CSR is built from it; it is kept (see below). |
+//! | `/vsec/<name>` | f32 `[n_sims, n_trials, n_traces, n_times]` | recorded voltages, mV (`units = "mV"`), `<name>` = `soma` (`save = ["vsec_soma"]`) or `all` (`"vsec_all"`): the middle (`sec(0.5)`) of the soma / every section of every cell at every sample of `/times`, as hnn-core's `record_vsec`. NaN until written (and for failures). Chunks `(1, 1, k, n_times)` (≤ 1 MiB), shuffle + deflate 4; maximum shape unlimited in the first two dimensions, as `/dipole`. Only when saved. |
+//! | `/vsec/<name>_gids`, `/vsec/<name>_sections` | i64, variable-length UTF-8 string `[n_traces]` | trace `k` is section `sections[k]` of cell `gids[k]`: cells in gid order, sections in the cell type's order; written at creation |
 //! | `/cells/gid_ranges` | compound `{name: str, start: i64, stop: i64}` `[n_types]` | one record per cell type (and drive), gids `start <= gid < stop` |
 //! | `/status` | u8 `[n_sims]` | 0 pending, 1 done, 2 failed |
 //! | `/errors` | fixed-length UTF-8 string, [`ERROR_LEN`] (512) bytes, NUL-padded, `[n_sims]` | failure message of simulation `i` (cut to 512 bytes), empty otherwise. h5py returns `bytes`: `f["errors"][i].decode()` or `f["errors"].asstr()[i]` |
@@ -59,7 +61,8 @@
 //!   during the run are version-2 B-trees of 512-byte nodes (HDF5 picks
 //!   them for datasets with two unlimited dimensions: hence the dipoles'
 //!   maximum shape and the `[m, 1]` work area).
-//! - **Nothing rewritten.** Each simulation's dipoles are their own chunks,
+//! - **Nothing rewritten.** Each simulation's dipoles (and voltages, one
+//!   trial per chunk row) are their own chunks,
 //!   its spikes start a fresh chunk of the work area, and `/status`,
 //!   `/summary`, `/errors` and the work-area index are contiguous, allocated
 //!   at creation and written in place.
@@ -152,6 +155,9 @@ pub struct OutputSpec {
     pub save_spikes: bool,
     /// `/cells/gid_ranges`: (name, start, stop), gids `start..stop`.
     pub gid_ranges: Vec<(String, usize, usize)>,
+    /// Recorded voltages (`save = ["vsec_soma"]`, `["vsec_all"]`): one
+    /// `/vsec/<name>` dataset each.
+    pub vsec: Vec<VsecSpec>,
     /// More root attributes (strings).
     pub extra_attrs: Vec<(String, String)>,
 }
@@ -226,10 +232,43 @@ impl OutputSpec {
         if let Some(w) = extra.windows(2).find(|w| w[0] == w[1]) {
             return bad(format!("extra attribute `{}` given twice", w[0]));
         }
+        for v in &self.vsec {
+            if v.gids.len() != v.sections.len() {
+                return bad(format!(
+                    "vsec `{}` has {} gids but {} section names",
+                    v.name,
+                    v.gids.len(),
+                    v.sections.len()
+                ));
+            }
+        }
+        check_names(
+            "voltage recording",
+            &self.vsec.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
+        )?;
         if self.config_text.contains('\0') || self.definition_hash.contains('\0') {
             return bad("config text or definition hash contains a NUL character".into());
         }
         Ok(())
+    }
+}
+
+/// One voltage recording of the file: `/vsec/<name>` f32 `[n_sims,
+/// n_trials, n_traces, n_times]` (mV), with `/vsec/<name>_gids` and
+/// `/vsec/<name>_sections` naming each trace.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VsecSpec {
+    /// `soma` or `all`.
+    pub name: String,
+    /// Cell gid of each trace.
+    pub gids: Vec<usize>,
+    /// Section of each trace.
+    pub sections: Vec<String>,
+}
+
+impl VsecSpec {
+    pub fn n_traces(&self) -> usize {
+        self.gids.len()
     }
 }
 
@@ -281,6 +320,10 @@ pub struct SimResult {
     /// Per trial: spike times (ms) and gids. Required (one entry per trial)
     /// when the file saves spikes (ignored otherwise).
     pub spikes: Vec<(Vec<f64>, Vec<i64>)>,
+    /// Recorded voltages, mV: `vsec[k][trial]` holds the traces of the
+    /// spec's `vsec[k]`, trace after trace (`n_traces * n_times` values).
+    /// Required when the file saves them (ignored otherwise).
+    pub vsec: Vec<Vec<Vec<f32>>>,
     /// `Some(message)`: the simulation failed (status 2, message in
     /// `/errors`); the other fields are then ignored.
     pub error: Option<String>,
