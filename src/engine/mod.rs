@@ -13,6 +13,7 @@
 pub mod cell_batch;
 pub mod events;
 pub mod fast_exp;
+pub mod fast_log;
 pub mod hines;
 pub mod layout;
 pub mod mechanisms;

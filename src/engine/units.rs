@@ -28,6 +28,12 @@ pub fn hoc_exp(x: f64) -> f64 {
     }
 }
 
+/// RT/F in mV at `celsius`, as NEURON's `ktf` (eion.cpp), same operation
+/// order.
+fn ktf_mv(celsius: f64) -> f64 {
+    1000. * GAS_CONSTANT_EION * (celsius + 273.15) / FARADAY_EION
+}
+
 /// Nernst potential (mV) as NEURON's `nrn_nernst` computes it.
 pub fn nernst_mv(ci_mm: f64, co_mm: f64, charge: f64, celsius: f64) -> f64 {
     if ci_mm <= 0.0 {
@@ -36,6 +42,55 @@ pub fn nernst_mv(ci_mm: f64, co_mm: f64, charge: f64, celsius: f64) -> f64 {
     if co_mm <= 0.0 {
         return -1e6;
     }
-    let ktf = 1000. * GAS_CONSTANT_EION * (celsius + 273.15) / FARADAY_EION;
-    ktf / charge * (co_mm / ci_mm).ln()
+    ktf_mv(celsius) / charge * (co_mm / ci_mm).ln()
+}
+
+/// `out_mv[i] = nernst_mv(ci_mm[i], co_mm, charge, celsius)`, bit for bit,
+/// with the logarithms vectorised ([`super::fast_log`] reproduces glibc's
+/// `log`, which `nrn_nernst` calls).
+pub fn nernst_mv_slice(ci_mm: &[f64], co_mm: f64, charge: f64, celsius: f64, out_mv: &mut [f64]) {
+    assert_eq!(ci_mm.len(), out_mv.len());
+    // The concentration ratios, then their logarithms in place.
+    for (o, &ci) in out_mv.iter_mut().zip(ci_mm) {
+        *o = co_mm / ci;
+    }
+    super::fast_log::ln_in_place(out_mv);
+    // `ktf / charge * log(co / ci)`, as in nernst_mv.
+    let ktf_per_charge = ktf_mv(celsius) / charge;
+    for (o, &ci) in out_mv.iter_mut().zip(ci_mm) {
+        *o = if ci <= 0.0 {
+            1e6
+        } else if co_mm <= 0.0 {
+            -1e6
+        } else {
+            ktf_per_charge * *o
+        };
+    }
+}
+
+#[cfg(test)]
+mod nernst_tests {
+    use super::*;
+
+    #[test]
+    fn slice_nernst_matches_scalar() {
+        let mut ci_mm: Vec<f64> = (0..20_000).map(|i| 1e-6 * 1.0008f64.powi(i)).collect();
+        ci_mm.extend([0.0, -1e-4, 2.0, 1.999, f64::NAN, f64::INFINITY, 1e-310]);
+        for (co_mm, charge, celsius) in [
+            (2.0, 2.0, 37.0),
+            (2.0, 2.0, 6.3),
+            (140.0, 1.0, 20.0),
+            (0.0, 2.0, 37.0),
+        ] {
+            let mut out_mv = vec![0.0; ci_mm.len()];
+            nernst_mv_slice(&ci_mm, co_mm, charge, celsius, &mut out_mv);
+            for (&ci, &e) in ci_mm.iter().zip(&out_mv) {
+                let want = nernst_mv(ci, co_mm, charge, celsius);
+                assert!(
+                    want.to_bits() == e.to_bits() || (want.is_nan() && e.is_nan()),
+                    "ci = {ci:e} mM, co = {co_mm} mM: {e} != {want}"
+                );
+            }
+        }
+    }
 }

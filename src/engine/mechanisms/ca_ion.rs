@@ -2,7 +2,7 @@
 //! `eca` from the Nernst equation at every step (ion_cur in eion.cpp) and
 //! sums the channels' `ica`.
 
-use crate::engine::units::{nernst_mv, DEFAULT_CAI_MM, DEFAULT_CAO_MM};
+use crate::engine::units::{nernst_mv, nernst_mv_slice, DEFAULT_CAI_MM, DEFAULT_CAO_MM};
 
 pub struct CaIon {
     pub nodes: Vec<usize>,
@@ -46,9 +46,8 @@ impl CaIon {
     /// `ion_cur`, first in every current evaluation: eca from the present
     /// cai, currents zeroed for the channels to sum into.
     pub fn begin_currents(&mut self) {
-        for k in 0..self.cai.len() {
-            self.eca[k] = nernst_mv(self.cai[k], DEFAULT_CAO_MM, 2.0, self.celsius);
-            self.ica[k] = 0.0;
-        }
+        // All instances at once, so the logarithms vectorise.
+        nernst_mv_slice(&self.cai, DEFAULT_CAO_MM, 2.0, self.celsius, &mut self.eca);
+        self.ica.fill(0.0);
     }
 }
