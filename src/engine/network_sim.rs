@@ -353,13 +353,26 @@ impl<'a> NetworkSimulation<'a> {
             times: Vec::with_capacity(n_steps + 1),
             ..Default::default()
         };
-        // Per local cell of each dipole population: its dipole at every
-        // sample (t = 0: NEURON records Qtotal just after BEFORE BREAKPOINT
-        // zeroed it).
+        // One rank with its cells in gid order sums each sample over the
+        // cells as it goes: the same additions, in the same order, as the
+        // per-type sum at the end (NEURON's Vector.add), without keeping a
+        // trace per cell.
+        let sum_as_we_go = self.group.is_none()
+            && dipole_pops
+                .iter()
+                .all(|&b| self.local_gids[b].windows(2).all(|w| w[0] < w[1]));
+        // Per local cell of each dipole population (or one running sum):
+        // its dipole at every sample (t = 0: NEURON records Qtotal just
+        // after BEFORE BREAKPOINT zeroed it).
         let mut traces: Vec<Vec<Vec<f64>>> = dipole_pops
             .iter()
             .map(|&b| {
-                let mut v = vec![Vec::with_capacity(n_steps + 1); self.local_gids[b].len()];
+                let n_traces = if sum_as_we_go {
+                    1
+                } else {
+                    self.local_gids[b].len()
+                };
+                let mut v = vec![Vec::with_capacity(n_steps + 1); n_traces];
                 v.iter_mut().for_each(|t| t.push(0.0));
                 v
             })
@@ -402,8 +415,16 @@ impl<'a> NetworkSimulation<'a> {
             for (k, &b) in dipole_pops.iter().enumerate() {
                 let batch = &self.sim.batches[b];
                 batch.dipoles(&mut cell_q);
-                for (trace, &q) in traces[k].iter_mut().zip(&cell_q[..batch.n_cells]) {
-                    trace.push(q);
+                if sum_as_we_go {
+                    let mut total = 0.0;
+                    for &q in &cell_q[..batch.n_cells] {
+                        total += q;
+                    }
+                    traces[k][0].push(total);
+                } else {
+                    for (trace, &q) in traces[k].iter_mut().zip(&cell_q[..batch.n_cells]) {
+                        trace.push(q);
+                    }
                 }
             }
         }
@@ -422,15 +443,19 @@ impl<'a> NetworkSimulation<'a> {
         match self.group {
             None => {
                 for (k, &b) in dipole_pops.iter().enumerate() {
-                    let cells = self.local_gids[b]
-                        .iter()
-                        .copied()
-                        .zip(traces[k].iter().map(Vec::as_slice))
-                        .collect();
-                    result.raw_dipoles_fam.push((
-                        self.net.populations[b].name.clone(),
-                        sum_in_gid_order(cells),
-                    ));
+                    let total = if sum_as_we_go {
+                        std::mem::take(&mut traces[k][0])
+                    } else {
+                        let cells = self.local_gids[b]
+                            .iter()
+                            .copied()
+                            .zip(traces[k].iter().map(Vec::as_slice))
+                            .collect();
+                        sum_in_gid_order(cells)
+                    };
+                    result
+                        .raw_dipoles_fam
+                        .push((self.net.populations[b].name.clone(), total));
                 }
                 for (s, _) in spikes {
                     result.spike_times.push(s.time_ms);
