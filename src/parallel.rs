@@ -30,18 +30,20 @@ const TAG_WORK: i32 = 3;
 const STOP: u64 = u64::MAX;
 
 /// Run simulation `sim` as a group's first rank: the others are told which
-/// and compute it together (`ranks_per_sim`).
+/// and compute it together (`ranks_per_sim`). `poll` is called every few
+/// milliseconds of the simulation.
 fn simulate(
     plan: &SweepPlan,
     sim: usize,
     group: Option<&SimpleCommunicator>,
+    poll: &mut dyn FnMut(),
 ) -> crate::output::SimResult {
     match group {
-        None => plan.simulate(sim),
+        None => plan.simulate_polling(sim, None, poll),
         Some(g) => {
             let mut s = sim as u64;
             g.process_at_rank(0).broadcast_into(&mut s);
-            plan.simulate_in_group(sim, Some(&MpiGroup(g)))
+            plan.simulate_polling(sim, Some(&MpiGroup(g)), poll)
         }
     }
 }
@@ -111,67 +113,37 @@ fn run_root_inner(
         n_ranks / size,
         path.display()
     );
-    let mut queue: VecDeque<usize> = pending.iter().copied().collect();
-    let mut interrupted: Option<&str> = None;
-    let mut progress = Progress::new(pending.len());
-    let mut active_workers = size - 1;
-    let mut write_error: Option<String> = None;
-    let mut handle =
-        |bytes: &[u8], progress: &mut Progress, file: &mut crate::output::OutputFile| {
-            if bytes.is_empty() {
-                return;
-            }
-            let result = transport::decode(bytes);
-            progress.record(&result);
-            if let Err(e) = file.write(&result) {
-                write_error.get_or_insert(e.to_string());
-            }
-        };
+    let mut root = RootState {
+        world,
+        size,
+        queue: pending.iter().copied().collect(),
+        interrupted: None,
+        progress: Progress::new(pending.len()),
+        active_workers: size - 1,
+        write_error: None,
+        file: &mut file,
+    };
     loop {
         // Serve every waiting message; when rank 0 has nothing left to run,
         // block until the workers are done.
-        while let Some(world) = world {
-            let probe = if queue.is_empty() && active_workers > 0 {
-                Some(world.any_process().matched_probe())
-            } else {
-                world.any_process().immediate_matched_probe()
-            };
-            let Some(probe) = probe else { break };
-            let (bytes, status) = probe.matched_receive_vec::<u8>();
-            handle(&bytes, &mut progress, &mut file);
-            if status.tag() == TAG_REQUEST {
-                let chunk = if interrupted.is_some() {
-                    Vec::new()
-                } else {
-                    next_chunk(&mut queue, size)
-                };
-                if chunk.is_empty() {
-                    active_workers -= 1;
-                }
-                world
-                    .process_at_rank(status.source_rank())
-                    .send_with_tag(&chunk[..], TAG_WORK);
-            }
-            if queue.is_empty() && active_workers == 0 {
-                break;
-            }
-        }
-        if interrupted.is_none() {
-            if let Some(sig) = crate::signals::received() {
-                interrupted = Some(sig);
-                info!("{sig} received: finishing the simulations under way, then closing the file");
-                queue.clear();
-            }
-        }
-        match queue.pop_front() {
+        root.serve(true);
+        match root.queue.pop_front() {
             Some(sim) => {
-                let result = simulate(plan, sim, group);
-                handle(&transport::encode(&result), &mut progress, &mut file);
+                // Requests and results are served during rank 0's own
+                // simulations too: a worker never waits for one to end.
+                let result = simulate(plan, sim, group, &mut || root.serve(false));
+                root.handle(&transport::encode(&result));
             }
-            None if active_workers == 0 => break,
+            None if root.active_workers == 0 => break,
             None => {}
         }
     }
+    let RootState {
+        interrupted,
+        progress,
+        write_error,
+        ..
+    } = root;
     if let Some(e) = write_error {
         error!("writing {}: {e}", path.display());
         return exit_code::IO_FAILURE;
@@ -192,6 +164,73 @@ fn run_root_inner(
     }
     info!("results in {}", path.display());
     final_code(progress.failed())
+}
+
+/// Rank 0's scheduling and writing state.
+struct RootState<'a> {
+    world: Option<&'a SimpleCommunicator>,
+    /// Number of groups (ranks / ranks_per_sim).
+    size: usize,
+    queue: VecDeque<usize>,
+    interrupted: Option<&'static str>,
+    progress: Progress,
+    /// Workers not yet told to stop.
+    active_workers: usize,
+    write_error: Option<String>,
+    file: &'a mut crate::output::OutputFile,
+}
+
+impl RootState<'_> {
+    /// Record and write one encoded result (empty: none).
+    fn handle(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let result = transport::decode(bytes);
+        self.progress.record(&result);
+        if let Err(e) = self.file.write(&result) {
+            self.write_error.get_or_insert(e.to_string());
+        }
+    }
+
+    /// Serve every waiting message (results, work requests). With `block`
+    /// and nothing left for rank 0 to run, wait until the workers are done.
+    /// Then look for SIGTERM/SIGINT: stop scheduling.
+    fn serve(&mut self, block: bool) {
+        while let Some(world) = self.world {
+            let probe = if block && self.queue.is_empty() && self.active_workers > 0 {
+                Some(world.any_process().matched_probe())
+            } else {
+                world.any_process().immediate_matched_probe()
+            };
+            let Some(probe) = probe else { break };
+            let (bytes, status) = probe.matched_receive_vec::<u8>();
+            self.handle(&bytes);
+            if status.tag() == TAG_REQUEST {
+                let chunk = if self.interrupted.is_some() {
+                    Vec::new()
+                } else {
+                    next_chunk(&mut self.queue, self.size)
+                };
+                if chunk.is_empty() {
+                    self.active_workers -= 1;
+                }
+                world
+                    .process_at_rank(status.source_rank())
+                    .send_with_tag(&chunk[..], TAG_WORK);
+            }
+            if self.queue.is_empty() && self.active_workers == 0 {
+                break;
+            }
+        }
+        if self.interrupted.is_none() {
+            if let Some(sig) = crate::signals::received() {
+                self.interrupted = Some(sig);
+                info!("{sig} received: finishing the simulations under way, then closing the file");
+                self.queue.clear();
+            }
+        }
+    }
 }
 
 /// Guided self-scheduling: a share of what remains, at least one.
@@ -241,7 +280,7 @@ fn run_worker_inner(
             return exit_code::SUCCESS;
         };
         for &sim in rest {
-            let bytes = transport::encode(&simulate(plan, sim as usize, group));
+            let bytes = transport::encode(&simulate(plan, sim as usize, group, &mut || {}));
             root.send_with_tag(&bytes[..], TAG_RESULT);
             if crate::signals::received().is_some() {
                 // Hand the rest back: rank 0 stops scheduling.
@@ -251,7 +290,7 @@ fn run_worker_inner(
         last_result = if crate::signals::received().is_some() {
             Vec::new()
         } else {
-            transport::encode(&simulate(plan, *last as usize, group))
+            transport::encode(&simulate(plan, *last as usize, group, &mut || {}))
         };
     }
 }

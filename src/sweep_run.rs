@@ -86,16 +86,35 @@ impl SweepPlan {
         self.simulate_in_group(sim, None)
     }
 
-    /// Run simulation `sim` with a group of ranks sharing it (every rank of
-    /// the group calls this); the group's first rank gets the result.
-    pub fn simulate_in_group(&self, sim: usize, group: Option<&dyn SimGroup>) -> SimResult {
-        match self.try_simulate(sim, group) {
+    /// [`Self::simulate_in_group`], calling `poll` every few hundred
+    /// microseconds to milliseconds of simulation work.
+    pub fn simulate_polling(
+        &self,
+        sim: usize,
+        group: Option<&dyn SimGroup>,
+        poll: &mut dyn FnMut(),
+    ) -> SimResult {
+        match self.try_simulate(sim, group, poll) {
             Ok(r) => r,
             Err(message) => SimResult::failed(sim, message),
         }
     }
 
-    fn try_simulate(&self, sim: usize, group: Option<&dyn SimGroup>) -> Result<SimResult, String> {
+    /// Run simulation `sim` with a group of ranks sharing it (every rank of
+    /// the group calls this); the group's first rank gets the result.
+    pub fn simulate_in_group(&self, sim: usize, group: Option<&dyn SimGroup>) -> SimResult {
+        match self.try_simulate(sim, group, &mut || {}) {
+            Ok(r) => r,
+            Err(message) => SimResult::failed(sim, message),
+        }
+    }
+
+    fn try_simulate(
+        &self,
+        sim: usize,
+        group: Option<&dyn SimGroup>,
+        poll: &mut dyn FnMut(),
+    ) -> Result<SimResult, String> {
         let leader = group.is_none_or(|g| g.rank() == 0);
         let cfg: ResolvedConfig = self
             .config
@@ -119,7 +138,7 @@ impl SweepPlan {
         for trial in 0..s.n_trials {
             let mut result = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group)
                 .record_vsec(record)
-                .run();
+                .run_polling(poll);
             if !leader {
                 continue;
             }

@@ -18,6 +18,10 @@ use crate::network::description::{gaussian_connection, NetworkDescription};
 /// (`ConditionEvent::check(nt, t, 1e-10)`, netcvode.cpp).
 const THRESHOLD_TIME_EPS_MS: f64 = 1e-10;
 
+/// Steps between two calls of the poll hook of
+/// [`NetworkSimulation::run_polling`] (a few ms of wall time on a 3x3 mesh).
+pub const POLL_STEPS: usize = 64;
+
 /// One outgoing NetCon of a spike source.
 #[derive(Debug, Clone, Copy)]
 struct NetCon {
@@ -343,7 +347,13 @@ impl<'a> NetworkSimulation<'a> {
     /// Initialise and integrate to tstop; record dipoles and spikes. In a
     /// group, the group's first rank returns the whole result (the others
     /// an empty one), equal bit for bit to a single rank's.
-    pub fn run(mut self) -> TrialResult {
+    pub fn run(self) -> TrialResult {
+        self.run_polling(&mut || {})
+    }
+
+    /// [`Self::run`], calling `poll` every [`POLL_STEPS`] steps: the sweep's
+    /// rank 0 answers the other ranks' requests while it simulates.
+    pub fn run_polling(mut self, poll: &mut dyn FnMut()) -> TrialResult {
         self.sim.initialize();
         let n_steps = (self.tstop_ms / self.sim.dt_ms).round() as usize;
         let dipole_pops: Vec<usize> = (0..self.net.populations.len())
@@ -389,6 +399,9 @@ impl<'a> NetworkSimulation<'a> {
             .collect();
         self.sample_vsec(&rec, &mut vsec);
         for step in 0..n_steps {
+            if step % POLL_STEPS == 0 {
+                poll();
+            }
             self.detect_spikes(step, &mut spikes);
             if self.group.is_some() && (step % self.exchange_steps == 0 || step + 1 == n_steps) {
                 self.exchange_spikes();
