@@ -217,9 +217,11 @@ impl CellBatch {
         let nc = self.n_cells;
         out[..nc].fill(0.0);
         for site in &self.layout.dipole {
-            for (c, q) in out[..nc].iter_mut().enumerate() {
-                let ia =
-                    (self.v[site.pv_node * nc + c] - self.v[site.node * nc + c]) / site.ri_mohm;
+            // Slices of exactly nc, so the loop over cells vectorises.
+            let v_parent = &self.v[site.pv_node * nc..(site.pv_node + 1) * nc];
+            let v_node = &self.v[site.node * nc..(site.node + 1) * nc];
+            for ((q, &vp), &vn) in out[..nc].iter_mut().zip(v_parent).zip(v_node) {
+                let ia = (vp - vn) / site.ri_mohm;
                 *q += ia * site.ztan_um;
             }
         }
