@@ -153,13 +153,18 @@ impl CellBatch {
         }
         // Axial currents (nrn_rhs), then capacitance and axial terms of the
         // diagonal (nrn_lhs).
+        // Parents precede children (p < i), so the two rows split apart and
+        // the loops over cells vectorise.
         for i in 1..lay.n_nodes {
             let p = lay.parent[i];
             let (a, b) = (lay.a[i], lay.b[i]);
+            let (lo, hi) = rhs.split_at_mut(i * nc);
+            let (rhs_p, rhs_i) = (&mut lo[p * nc..(p + 1) * nc], &mut hi[..nc]);
+            let (v_p, v_i) = (&v[p * nc..(p + 1) * nc], &v[i * nc..(i + 1) * nc]);
             for c in 0..nc {
-                let dv = v[p * nc + c] - v[i * nc + c];
-                rhs[i * nc + c] -= b * dv;
-                rhs[p * nc + c] += a * dv;
+                let dv = v_p[c] - v_i[c];
+                rhs_i[c] -= b * dv;
+                rhs_p[c] += a * dv;
             }
         }
         for i in 0..lay.n_nodes {
@@ -173,9 +178,12 @@ impl CellBatch {
         for i in 1..lay.n_nodes {
             let p = lay.parent[i];
             let (a, b) = (lay.a[i], lay.b[i]);
-            for c in 0..nc {
-                d[i * nc + c] -= b;
-                d[p * nc + c] -= a;
+            let (lo, hi) = d.split_at_mut(i * nc);
+            for x in &mut hi[..nc] {
+                *x -= b;
+            }
+            for x in &mut lo[p * nc..(p + 1) * nc] {
+                *x -= a;
             }
         }
         hines::solve(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
