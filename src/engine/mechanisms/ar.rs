@@ -1,6 +1,6 @@
 //! ar.mod: anomalous rectifier (h-like) current (Traub 2003).
 
-use super::{current_and_jacobian, table_gates, Scratch};
+use super::{current_and_jacobian, node_rows, table_gates, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -41,13 +41,13 @@ impl Ar {
 
     pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
+            let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
             for c in 0..nc {
                 let m = self.m[i * nc + c];
-                let (g, cur) =
-                    current_and_jacobian(v[node * nc + c], |v| 0.0 + gbar * m * (v - EREV));
-                rhs[node * nc + c] -= cur;
-                d[node * nc + c] += g;
+                let (g, cur) = current_and_jacobian(v[c], |v| 0.0 + gbar * m * (v - EREV));
+                rhs[c] -= cur;
+                d[c] += g;
             }
         }
     }

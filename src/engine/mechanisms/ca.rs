@@ -1,7 +1,7 @@
 //! ca.mod: high-voltage-activated calcium current (fixed eca from ca_ion).
 
 use super::ca_ion::CaIon;
-use super::{current_and_jacobian, table_gates, tadj, Scratch};
+use super::{current_and_jacobian, node_rows, table_gates, tadj, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -64,19 +64,20 @@ impl Ca {
 
     pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], ion: &mut CaIon, nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
+            let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
             let ii = self.ion[i];
             for c in 0..nc {
                 let s = i * nc + c;
                 let (m, h) = (self.m[s], self.h[s]);
                 let eca = ion.eca[ii * nc + c];
-                let (g, ica) = current_and_jacobian(v[node * nc + c], |v| {
+                let (g, ica) = current_and_jacobian(v[c], |v| {
                     let gca = self.tadj * gbar * m * m * h;
                     0.0 + (1e-4) * gca * (v - eca)
                 });
                 ion.ica[ii * nc + c] += ica;
-                rhs[node * nc + c] -= ica;
-                d[node * nc + c] += g;
+                rhs[c] -= ica;
+                d[c] += g;
             }
         }
     }

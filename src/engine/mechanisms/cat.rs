@@ -1,7 +1,7 @@
 //! cat.mod: low-threshold T-type calcium current (Traub 2003); a nonspecific
 //! current with a fixed 125 mV reversal, so it does not feed cai.
 
-use super::{current_and_jacobian, table_gates, Scratch};
+use super::{current_and_jacobian, node_rows, table_gates, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
@@ -53,15 +53,14 @@ impl Cat {
 
     pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
+            let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
             for c in 0..nc {
                 let s = i * nc + c;
                 let (m, h) = (self.m[s], self.h[s]);
-                let (g, cur) = current_and_jacobian(v[node * nc + c], |v| {
-                    0.0 + gbar * m * m * h * (v - 125.0)
-                });
-                rhs[node * nc + c] -= cur;
-                d[node * nc + c] += g;
+                let (g, cur) = current_and_jacobian(v[c], |v| 0.0 + gbar * m * m * h * (v - 125.0));
+                rhs[c] -= cur;
+                d[c] += g;
             }
         }
     }

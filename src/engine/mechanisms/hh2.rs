@@ -1,6 +1,6 @@
 //! hh2.mod: Hodgkin-Huxley sodium, potassium and leak channels (shifted).
 
-use super::{current_and_jacobian, table_gates, Scratch};
+use super::{current_and_jacobian, node_rows, table_gates, Scratch};
 use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::{hoc_exp, DEFAULT_EK_MV, DEFAULT_ENA_MV};
@@ -84,11 +84,12 @@ impl Hh2 {
 
     pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
+            let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let (gnabar, gkbar, gl, el) = (self.gnabar[i], self.gkbar[i], self.gl[i], self.el[i]);
             for c in 0..nc {
                 let s = i * nc + c;
                 let (m, h, n) = (self.m[s], self.h[s], self.n[s]);
-                let (g, i_cur) = current_and_jacobian(v[node * nc + c], |v| {
+                let (g, i_cur) = current_and_jacobian(v[c], |v| {
                     let gna = gnabar * m * m * m * h;
                     let ina = gna * (v - DEFAULT_ENA_MV);
                     let gk = gkbar * n * n * n * n;
@@ -96,8 +97,8 @@ impl Hh2 {
                     let il = gl * (v - el);
                     0.0 + ina + ik + il
                 });
-                rhs[node * nc + c] -= i_cur;
-                d[node * nc + c] += g;
+                rhs[c] -= i_cur;
+                d[c] += g;
             }
         }
     }

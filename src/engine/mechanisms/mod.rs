@@ -34,6 +34,21 @@ pub fn current_and_jacobian(v: f64, f: impl Fn(f64) -> f64) -> (f64, f64) {
     ((g - rhs) / 0.001, rhs)
 }
 
+/// The rows of one mechanism instance at `node`: voltage, right-hand side
+/// and diagonal of every cell, each exactly `nc` long (so the loops over
+/// cells need no bounds checks and vectorise).
+#[inline(always)]
+pub fn node_rows<'a>(
+    v: &'a [f64],
+    rhs: &'a mut [f64],
+    d: &'a mut [f64],
+    node: usize,
+    nc: usize,
+) -> (&'a [f64], &'a mut [f64], &'a mut [f64]) {
+    let r = node * nc..(node + 1) * nc;
+    (&v[r.clone()], &mut rhs[r.clone()], &mut d[r])
+}
+
 /// The potassium current of km.mod and kca.mod, `ik = 1e-4 * tadj * gbar *
 /// n * (v - ek)` (pS/µm² to S/cm²), with its numerical conductance.
 #[allow(clippy::too_many_arguments)]
@@ -48,15 +63,16 @@ pub fn gated_potassium_current(
     nc: usize,
 ) {
     for (i, &node) in nodes.iter().enumerate() {
+        let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
         let gbar = gbar[i];
         for c in 0..nc {
             let n = n[i * nc + c];
-            let (g, ik) = current_and_jacobian(v[node * nc + c], |v| {
+            let (g, ik) = current_and_jacobian(v[c], |v| {
                 let gk = tadj * gbar * n;
                 0.0 + (1e-4) * gk * (v - super::units::DEFAULT_EK_MV)
             });
-            rhs[node * nc + c] -= ik;
-            d[node * nc + c] += g;
+            rhs[c] -= ik;
+            d[c] += g;
         }
     }
 }
