@@ -161,11 +161,20 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
     }
 }
 
+/// Below this many cells per batch, [`table_gates`] gathers several
+/// instances into one chunk: per-instance rows would be too short.
+const MIN_ROW_CELLS: usize = 32;
+
+/// Elements per gathered chunk in [`table_gates`] (K table rows of this many
+/// values stay in L1).
+const GATE_CHUNK: usize = 256;
+
 /// The `SOLVE states METHOD cnexp` of a tabulated channel: the table at
 /// each (instance, cell)'s voltage, then every gate `(state, inf row, tau
-/// row)` advanced by [`cnexp_row`]. One instance at a time: its cells'
-/// voltages are contiguous in `v` (no gather copy) and its K table rows stay
-/// in L1 between the lookup and the gate updates.
+/// row)` advanced by [`cnexp_row`]. With many cells, one instance at a
+/// time: its cells' voltages are contiguous in `v` (no gather copy) and its
+/// K table rows stay in L1. With few cells, the voltages of all instances
+/// are gathered and processed in chunks.
 pub fn table_gates<const K: usize>(
     table: &Table<K>,
     v: &[f64],
@@ -175,15 +184,35 @@ pub fn table_gates<const K: usize>(
     scratch: &mut Scratch,
     gates: &mut [(&mut [f64], usize, usize)],
 ) {
-    let rows = &mut scratch.tab[..K * nc];
-    let (arg, e) = (&mut scratch.arg[..nc], &mut scratch.e[..nc]);
-    for (i, &node) in nodes.iter().enumerate() {
-        table.lookup_rows(&v[node * nc..(node + 1) * nc], rows);
+    if nc >= MIN_ROW_CELLS {
+        let rows = &mut scratch.tab[..K * nc];
+        let (arg, e) = (&mut scratch.arg[..nc], &mut scratch.e[..nc]);
+        for (i, &node) in nodes.iter().enumerate() {
+            table.lookup_rows(&v[node * nc..(node + 1) * nc], rows);
+            for (x, k_inf, k_tau) in gates.iter_mut() {
+                cnexp_row(
+                    &mut x[i * nc..(i + 1) * nc],
+                    &rows[*k_inf * nc..(*k_inf + 1) * nc],
+                    &rows[*k_tau * nc..(*k_tau + 1) * nc],
+                    dt,
+                    arg,
+                    e,
+                );
+            }
+        }
+        return;
+    }
+    let (vg, tab, arg, e) = scratch.gather(v, nodes, nc);
+    let n = vg.len();
+    for start in (0..n).step_by(GATE_CHUNK) {
+        let m = GATE_CHUNK.min(n - start);
+        let rows = &mut tab[..K * m];
+        table.lookup_rows(&vg[start..start + m], rows);
         for (x, k_inf, k_tau) in gates.iter_mut() {
             cnexp_row(
-                &mut x[i * nc..(i + 1) * nc],
-                &rows[*k_inf * nc..(*k_inf + 1) * nc],
-                &rows[*k_tau * nc..(*k_tau + 1) * nc],
+                &mut x[start..start + m],
+                &rows[*k_inf * m..(*k_inf + 1) * m],
+                &rows[*k_tau * m..(*k_tau + 1) * m],
                 dt,
                 arg,
                 e,
