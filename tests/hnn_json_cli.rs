@@ -10,6 +10,9 @@ use std::process::{Command, Output};
 use hdf5::types::VarLenUnicode;
 use serde_json::Value;
 
+mod common;
+use common::f64s;
+
 fn hnn_mpi(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
         .args(args)
@@ -34,14 +37,6 @@ fn data(file: &str) -> String {
         .to_str()
         .unwrap()
         .to_string()
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn units(ds: &hdf5::Dataset) -> String {

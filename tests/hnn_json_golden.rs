@@ -14,28 +14,12 @@ use hnn_mpi::engine::network_sim::{NetworkSimulation, VsecMode};
 use hnn_mpi::network::hnn_json::read_network;
 use serde_json::Value;
 
+mod common;
+use common::{compare_spikes, f64s, nrmse, our_spikes, reference_spikes};
+
 const NRMSE_TOL: f64 = 1e-4;
 const VSEC_TOL_MV: f64 = 1e-3;
 const DIR: &str = "tests/data/hnn_json";
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn nrmse(ours: &[f64], reference: &[f64]) -> f64 {
-    assert_eq!(ours.len(), reference.len(), "samples");
-    let (se, sr) = reference
-        .iter()
-        .zip(ours)
-        .fold((0.0, 0.0), |(se, sr), (r, o)| {
-            (se + (o - r) * (o - r), sr + r * r)
-        });
-    (se / sr).sqrt()
-}
 
 fn check_case(name: &str) {
     let golden: Value = serde_json::from_str(
@@ -111,35 +95,9 @@ fn check_case(name: &str) {
         let e_l2 = nrmse(&d.l2, &f64s(&reference["dipole"]["L2"]));
         let e_l5 = nrmse(&d.l5, &f64s(&reference["dipole"]["L5"]));
 
-        let mut ours: Vec<(u64, f64)> = result
-            .spike_gids
-            .iter()
-            .zip(&result.spike_times)
-            .map(|(&g, &t)| (g as u64, t))
-            .collect();
-        let mut refs: Vec<(u64, f64)> = reference["spike_gids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(f64s(&reference["spike_times"]))
-            .map(|(g, t)| (g.as_u64().unwrap(), t))
-            .collect();
-        let count = |spikes: &[(u64, f64)], a: usize, b: usize| {
-            spikes
-                .iter()
-                .filter(|(g, _)| (a as u64..b as u64).contains(g))
-                .count()
-        };
-        for (ty, a, b) in net.gid_ranges() {
-            assert_eq!(
-                count(&ours, a, b),
-                count(&refs, a, b),
-                "{name} trial {trial}: {ty} spike count"
-            );
-        }
-        ours.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        refs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        let matching = ours.iter().zip(&refs).filter(|(a, b)| a == b).count();
+        let ours = our_spikes(&result.spike_gids, &result.spike_times);
+        let refs = reference_spikes(reference);
+        let matching = compare_spikes(&format!("{name} trial {trial}"), &net, &ours, &refs);
 
         // Voltages: the same (gid, section) traces as hnn-core recorded, in
         // gid order then the cell's section order; drive cells have none.

@@ -19,6 +19,9 @@ use hnn_mpi::network::description::NetworkDescription;
 use hnn_mpi::network::from_config::build_network;
 use serde_json::Value;
 
+mod common;
+use common::{compare_spikes, f64s, load_json, nrmse, reference_spikes};
+
 const NRMSE_TOL: f64 = 1e-4;
 
 fn data(name: &str) -> PathBuf {
@@ -28,15 +31,7 @@ fn data(name: &str) -> PathBuf {
 }
 
 fn golden(case: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(data(&format!("{case}.json"))).unwrap()).unwrap()
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    load_json(data(&format!("{case}.json")))
 }
 
 /// The network of sweep point `point` of a config, as the CLI builds it.
@@ -186,50 +181,10 @@ fn check_connectivity(name: &str, net: &NetworkDescription, g: &Value) {
     }
 }
 
-/// NRMSE of `ours` against `reference`.
-fn nrmse(ours: &[f64], reference: &[f64]) -> f64 {
-    assert_eq!(ours.len(), reference.len(), "samples");
-    let (se, sr) = reference
-        .iter()
-        .zip(ours)
-        .fold((0.0, 0.0), |(se, sr), (r, o)| {
-            (se + (o - r) * (o - r), sr + r * r)
-        });
-    (se / sr).sqrt()
-}
-
 /// Spike counts per population equal; prints how many (gid, time) match.
 fn check_spikes(name: &str, net: &NetworkDescription, ours: &[(u64, f64)], g: &Value) -> usize {
-    let trial = &g["trials"][0];
-    let mut refs: Vec<(u64, f64)> = trial["spike_gids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(f64s(&trial["spike_times"]))
-        .map(|(g, t)| (g.as_u64().unwrap(), t))
-        .collect();
-    let mut ours = ours.to_vec();
-    let count = |spikes: &[(u64, f64)], ty: &str| {
-        let (a, b) = net.gid_range(ty).unwrap();
-        spikes
-            .iter()
-            .filter(|(g, _)| (a as u64..b as u64).contains(g))
-            .count()
-    };
-    for p in &net.populations {
-        assert_eq!(
-            count(&ours, &p.name),
-            count(&refs, &p.name),
-            "{name}: {} spike count",
-            p.name
-        );
-    }
-    ours.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    refs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let matching = ours.iter().zip(&refs).filter(|(a, b)| a == b).count();
-    for (a, b) in ours.iter().zip(&refs).filter(|(a, b)| a != b).take(3) {
-        println!("  {name} first differences: ours {a:?} hnn-core {b:?}");
-    }
+    let refs = reference_spikes(&g["trials"][0]);
+    let matching = compare_spikes(name, net, ours, &refs);
     println!(
         "{name}: spikes {} (ours) {} (hnn-core), identical (gid, time): {matching}",
         ours.len(),

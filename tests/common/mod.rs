@@ -1,0 +1,85 @@
+//! Helpers shared by the golden-data tests: reading the reference JSON
+//! files, NRMSE, and comparing spike rasters with hnn-core's.
+#![allow(dead_code)]
+
+use hnn_mpi::network::description::NetworkDescription;
+use serde_json::Value;
+
+/// A JSON array of numbers.
+pub fn f64s(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// A JSON file of reference data.
+pub fn load_json(path: impl AsRef<std::path::Path>) -> Value {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `rms(ours - reference) / rms(reference)` (SPEC §4).
+pub fn nrmse(ours: &[f64], reference: &[f64]) -> f64 {
+    assert_eq!(ours.len(), reference.len(), "samples");
+    let (se, sr) = reference
+        .iter()
+        .zip(ours)
+        .fold((0.0, 0.0), |(se, sr), (r, o)| {
+            (se + (o - r) * (o - r), sr + r * r)
+        });
+    (se / sr).sqrt()
+}
+
+/// (gid, time) pairs of a reference trial's `spike_gids` / `spike_times`.
+pub fn reference_spikes(trial: &Value) -> Vec<(u64, f64)> {
+    trial["spike_gids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(f64s(&trial["spike_times"]))
+        .map(|(g, t)| (g.as_u64().unwrap(), t))
+        .collect()
+}
+
+/// (gid, time) pairs of our spikes.
+pub fn our_spikes(gids: &[usize], times: &[f64]) -> Vec<(u64, f64)> {
+    gids.iter()
+        .zip(times)
+        .map(|(&g, &t)| (g as u64, t))
+        .collect()
+}
+
+/// Asserts equal spike counts per cell type and drive (`label` names the
+/// case in the message); prints the first differences and returns how many
+/// spikes are identical in (gid, time).
+pub fn compare_spikes(
+    label: &str,
+    net: &NetworkDescription,
+    ours: &[(u64, f64)],
+    refs: &[(u64, f64)],
+) -> usize {
+    let count = |spikes: &[(u64, f64)], a: usize, b: usize| {
+        spikes
+            .iter()
+            .filter(|(g, _)| (a as u64..b as u64).contains(g))
+            .count()
+    };
+    for (name, a, b) in net.gid_ranges() {
+        assert_eq!(
+            count(ours, a, b),
+            count(refs, a, b),
+            "{label}: {name} spike count"
+        );
+    }
+    let (mut ours, mut refs) = (ours.to_vec(), refs.to_vec());
+    ours.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    refs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let matching = ours.iter().zip(&refs).filter(|(a, b)| a == b).count();
+    for (a, b) in ours.iter().zip(&refs).filter(|(a, b)| a != b).take(3) {
+        println!("  {label} first differences: ours {a:?} hnn-core {b:?}");
+    }
+    matching
+}
