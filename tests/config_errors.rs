@@ -340,6 +340,18 @@ const BAD: &[(&str, &str, usize, &str)] = &[
         "needs cell_specific = true",
     ),
     (
+        "bad_smooth_window_long.toml",
+        "summary.smooth_window_ms",
+        6,
+        "longer than the simulation (tstop = 20 ms)",
+    ),
+    (
+        "bad_smooth_window_short.toml",
+        "summary.smooth_window_ms",
+        3,
+        "must be at least 1 ms",
+    ),
+    (
         "bad_spike_train_lengths.toml",
         "drives[0].gids",
         7,

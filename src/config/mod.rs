@@ -223,9 +223,11 @@ impl Config {
             point,
             index,
         };
+        let simulation = r.simulation(&self.simulation)?;
+        r.smoothing(&simulation, &self.summary)?;
         Ok(ResolvedConfig {
             point: point.clone(),
-            simulation: r.simulation(&self.simulation)?,
+            simulation,
             network: r.network(&self.network)?,
             drives: self
                 .drives

@@ -165,6 +165,36 @@ impl Resolver<'_> {
         })
     }
 
+    /// `[summary] smooth_window_ms` against the simulation's length, so a
+    /// window hnn-core's `smooth` refuses is a config error, not one failed
+    /// simulation after another. (The exact sample count is re-checked when
+    /// smoothing; a window within a sample of the length is left to that.)
+    pub fn smoothing(&self, s: &Simulation<Resolved>, summary: &Summary) -> Res<()> {
+        let Some(w) = summary.smooth_window_ms else {
+            return Ok(());
+        };
+        let path = "summary.smooth_window_ms";
+        if w < 1.0 {
+            return Err(self.err(
+                path,
+                format!("must be at least 1 ms, as hnn-core's smooth requires (got {w})"),
+            ));
+        }
+        let n_samples = (s.tstop / s.dt).round() + 1.0;
+        let window = crate::analysis::dipole::round_half_even(w / s.dt);
+        if window > n_samples + 1.0 {
+            return Err(self.err(
+                path,
+                format!(
+                    "{w} ms is longer than the simulation (tstop = {} ms): {window} samples \
+                     against {n_samples}",
+                    s.tstop
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn network(&self, n: &Network<Unresolved>) -> Res<Network<Resolved>> {
         let mesh_shape = [
             self.count_ge1("network.mesh_shape[0]", &n.mesh_shape[0])?,
