@@ -24,8 +24,9 @@ use super::STATUS_DONE;
 pub(crate) const DEFAULT_WORK_CHUNK: usize = 4096;
 /// Chunk length (elements) of the CSR datasets.
 const CSR_CHUNK: usize = 65_536;
-/// Spikes written at a time while building the CSR.
-const COPY_PIECE: usize = 16 * CSR_CHUNK;
+/// Spikes written at a time while building the CSR: one chunk, so the
+/// build's buffers (about 1 MB) do not grow with the number of spikes.
+const COPY_PIECE: usize = CSR_CHUNK;
 /// (sim, trial) index entries read at a time while building the CSR.
 const ENTRY_PIECE: usize = 1 << 16;
 
