@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) use error::edit_distance;
 pub use error::ConfigError;
+pub(crate) use parse::{BURSTY_KEYS, EVOKED_KEYS, POISSON_KEYS};
 pub use sweep::{numpy_linspace, numpy_logspace};
 pub use types::*;
 

@@ -999,9 +999,11 @@ const DRIVE_COMMON: &[&str] = &[
     "conn_seed",
 ];
 const DRIVE_CELLS: &[&str] = &["n_drive_cells", "cell_specific", "event_seed"];
-const EVOKED_KEYS: &[&str] = &["mu", "sigma", "numspikes"];
-const POISSON_KEYS: &[&str] = &["tstart", "tstop", "rate_constant"];
-const BURSTY_KEYS: &[&str] = &[
+/// The dynamics of each drive type by hnn-core's keyword names (also the
+/// keys of `dynamics` in hnn-core's network JSON files).
+pub(crate) const EVOKED_KEYS: &[&str] = &["mu", "sigma", "numspikes"];
+pub(crate) const POISSON_KEYS: &[&str] = &["tstart", "tstop", "rate_constant"];
+pub(crate) const BURSTY_KEYS: &[&str] = &[
     "tstart",
     "tstart_std",
     "tstop",

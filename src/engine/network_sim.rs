@@ -585,12 +585,7 @@ impl<'a> NetworkSimulation<'a> {
             let mut rest = &data[..];
             while let Some((&gid, tail)) = rest.split_first() {
                 let gid = gid as usize;
-                let b = self
-                    .net
-                    .populations
-                    .iter()
-                    .position(|p| (p.gid_start..p.gid_start + p.positions.len()).contains(&gid))
-                    .expect("a cell gid");
+                let b = self.net.population_index_of(gid).expect("a cell gid");
                 let n = rec[b].len() * len;
                 cells.push((gid, &tail[..n]));
                 rest = &tail[n..];
@@ -599,12 +594,7 @@ impl<'a> NetworkSimulation<'a> {
         cells.sort_unstable_by_key(|c| c.0);
         let mut out = Vec::new();
         for (gid, samples) in cells {
-            let b = self
-                .net
-                .populations
-                .iter()
-                .position(|p| (p.gid_start..p.gid_start + p.positions.len()).contains(&gid))
-                .expect("a cell gid");
+            let b = self.net.population_index_of(gid).expect("a cell gid");
             for ((name, _), v) in rec[b].iter().zip(samples.chunks_exact(len)) {
                 out.push(VoltageTrace {
                     gid,

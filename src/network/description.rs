@@ -89,6 +89,14 @@ impl NetworkDescription {
         self.populations.iter().find(|p| p.name == name)
     }
 
+    /// Index of the population (cell type) that gid `gid` belongs to; None
+    /// for drive cells.
+    pub fn population_index_of(&self, gid: usize) -> Option<usize> {
+        self.populations
+            .iter()
+            .position(|p| (p.gid_start..p.gid_start + p.positions.len()).contains(&gid))
+    }
+
     /// `[start, stop)` gids of a cell type or drive.
     pub fn gid_range(&self, name: &str) -> Option<(usize, usize)> {
         if let Some(p) = self.population(name) {

@@ -960,7 +960,7 @@ fn parse_drive(
     let dynamics = match ty_s {
         // 'gaussian' is hnn-core's legacy name, read as evoked
         "evoked" | "gaussian" => {
-            dyn_node.only_keys(&["mu", "sigma", "numspikes"])?;
+            dyn_node.only_keys(crate::config::EVOKED_KEYS)?;
             DriveDynamics::Evoked {
                 mu: f("mu")?,
                 sigma: f("sigma")?,
@@ -968,7 +968,7 @@ fn parse_drive(
             }
         }
         "poisson" => {
-            dyn_node.only_keys(&["tstart", "tstop", "rate_constant"])?;
+            dyn_node.only_keys(crate::config::POISSON_KEYS)?;
             let rc = dyn_node.get("rate_constant")?;
             let rate_constant = match rc.v {
                 Json::Num(x, _) if cell_specific => {
@@ -998,15 +998,7 @@ fn parse_drive(
             }
         }
         "bursty" => {
-            dyn_node.only_keys(&[
-                "tstart",
-                "tstart_std",
-                "tstop",
-                "burst_rate",
-                "burst_std",
-                "numspikes",
-                "spike_isi",
-            ])?;
+            dyn_node.only_keys(crate::config::BURSTY_KEYS)?;
             DriveDynamics::Bursty {
                 tstart: f("tstart")?,
                 tstart_std: f("tstart_std")?,
