@@ -122,16 +122,34 @@ pub fn smooth(data: &[f64], window_len_ms: f64, sfreq_hz: f64) -> Result<Vec<f64
     let n = data.len();
     Ok((0..n)
         .map(|i| {
-            let mut acc = 0.0;
-            for (j, &w) in rev.iter().enumerate() {
-                let k = i as isize - n_left as isize + j as isize;
-                if k >= 0 && (k as usize) < n {
-                    acc += data[k as usize] * w;
-                }
-            }
-            acc
+            // Output i covers data[i - n_left + j] for the j that fall
+            // inside the data.
+            let j_lo = n_left.saturating_sub(i);
+            let j_hi = rev.len().min(n + n_left - i);
+            let start = i + j_lo - n_left;
+            dot(&data[start..start + (j_hi - j_lo)], &rev[j_lo..j_hi])
         })
         .collect())
+}
+
+/// Dot product with eight partial sums (vectorises; numpy's `correlate`
+/// also sums with SIMD partial sums, so neither order is "the" reference:
+/// the two agree to rounding).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a8.remainder(), b8.remainder());
+    for (x, y) in a8.zip(b8) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut total =
+        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        total += x * y;
+    }
+    total
 }
 
 /// numpy's `round` (half to even).
@@ -164,6 +182,39 @@ mod tests {
         let s = smooth(&data, 1.0, 10_000.0).unwrap();
         assert!((s[100] - 2.0).abs() < 1e-12);
         assert!(s[0] < 2.0);
+    }
+
+    /// The windowed sums equal numpy's `convolve(x, w, 'same')` written
+    /// out term by term, at the edges too, for odd and even windows.
+    #[test]
+    fn smoothing_equals_the_plain_convolution() {
+        let data: Vec<f64> = (0..301)
+            .map(|i| ((i * 37 % 101) as f64 - 50.0) * 0.3)
+            .collect();
+        for window_ms in [1.0, 2.2, 7.0, 30.0] {
+            let sfreq = 10_000.0;
+            let ours = smooth(&data, window_ms, sfreq).unwrap();
+            let m = round_half_even(1e-3 * window_ms * sfreq) as usize;
+            let mut w = hamming(m);
+            let total = numpy_sum(&w);
+            w.iter_mut().for_each(|x| *x /= total);
+            let n = data.len() as isize;
+            for (i, o) in ours.iter().enumerate() {
+                // 'same' starts (m - 1) / 2 samples into the full
+                // convolution sum_k data[k] * w[t - k].
+                let mut want = 0.0;
+                for k in 0..n {
+                    let j = i as isize + ((m - 1) / 2) as isize - k;
+                    if (0..m as isize).contains(&j) {
+                        want += data[k as usize] * w[j as usize];
+                    }
+                }
+                assert!(
+                    (o - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                    "window {window_ms} ms, sample {i}: {o} vs {want}"
+                );
+            }
+        }
     }
 
     #[test]
