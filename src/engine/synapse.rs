@@ -3,7 +3,7 @@
 //! and hnn-core's tonic biases).
 
 use super::layout::CellLayout;
-use super::mechanisms::current_and_jacobian;
+use super::mechanisms::{current_and_jacobian, node_rows};
 use super::units::hoc_exp;
 
 /// Every `Exp2Syn` of every cell of a batch, `[site * n_cells + cell]`.
@@ -20,6 +20,13 @@ pub struct Exp2SynBank {
     scale: Vec<f64>,
     pub a: Vec<f64>,
     pub b: Vec<f64>,
+    /// Per site, the cnexp factors of A and B (`1 - exp(-dt/tau)` and the
+    /// target `-0/(-1/tau)`), as the generated C computes them each step;
+    /// they depend only on dt and the time constants, so they are computed
+    /// once per dt (same bits).
+    decay: Vec<[f64; 4]>,
+    /// The dt of `decay` (NaN: not computed since INITIAL).
+    decay_dt: f64,
 }
 
 impl Exp2SynBank {
@@ -35,6 +42,8 @@ impl Exp2SynBank {
             scale: s.iter().map(|x| 1.0e2 / layout.area_um2[x.node]).collect(),
             a: vec![0.0; k],
             b: vec![0.0; k],
+            decay: Vec::new(),
+            decay_dt: f64::NAN,
         }
     }
 
@@ -56,6 +65,7 @@ impl Exp2SynBank {
         }
         self.a.iter_mut().for_each(|x| *x = 0.0);
         self.b.iter_mut().for_each(|x| *x = 0.0);
+        self.decay_dt = f64::NAN;
     }
 
     /// NET_RECEIVE: an event of weight `weight_us` (µS).
@@ -68,28 +78,43 @@ impl Exp2SynBank {
 
     pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
+            let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
+            let (a, b) = (&self.a[i * nc..(i + 1) * nc], &self.b[i * nc..(i + 1) * nc]);
             let (e, scale) = (self.e[i], self.scale[i]);
             for c in 0..nc {
-                let s = i * nc + c;
-                let g_syn = self.b[s] - self.a[s];
-                let (g, cur) = current_and_jacobian(v[node * nc + c], |v| 0.0 + g_syn * (v - e));
-                rhs[node * nc + c] -= cur * scale;
-                d[node * nc + c] += g * scale;
+                let g_syn = b[c] - a[c];
+                let (g, cur) = current_and_jacobian(v[c], |v| 0.0 + g_syn * (v - e));
+                rhs[c] -= cur * scale;
+                d[c] += g * scale;
             }
         }
     }
 
     pub fn state(&mut self, nc: usize, dt: f64) {
-        for i in 0..self.nodes.len() {
-            let (tau1, tau2) = (self.tau1[i], self.tau2[i]);
-            let fa = 1. - hoc_exp(dt * (-1.0 / tau1));
-            let fb = 1. - hoc_exp(dt * (-1.0 / tau2));
-            let za = -(0.0) / (-1.0 / tau1);
-            let zb = -(0.0) / (-1.0 / tau2);
+        if self.decay_dt.to_bits() != dt.to_bits() {
+            self.decay = self
+                .tau1
+                .iter()
+                .zip(&self.tau2)
+                .map(|(&tau1, &tau2)| {
+                    [
+                        1. - hoc_exp(dt * (-1.0 / tau1)),
+                        1. - hoc_exp(dt * (-1.0 / tau2)),
+                        -(0.0) / (-1.0 / tau1),
+                        -(0.0) / (-1.0 / tau2),
+                    ]
+                })
+                .collect();
+            self.decay_dt = dt;
+        }
+        for (i, &[fa, fb, za, zb]) in self.decay.iter().enumerate() {
+            let (a, b) = (
+                &mut self.a[i * nc..(i + 1) * nc],
+                &mut self.b[i * nc..(i + 1) * nc],
+            );
             for c in 0..nc {
-                let s = i * nc + c;
-                self.a[s] += fa * (za - self.a[s]);
-                self.b[s] += fb * (zb - self.b[s]);
+                a[c] += fa * (za - a[c]);
+                b[c] += fb * (zb - b[c]);
             }
         }
     }
