@@ -163,8 +163,8 @@ pub struct OutputSpec {
 }
 
 impl OutputSpec {
-    /// The commit the binary was built from, if the build set
-    /// `HNN_MPI_GIT_COMMIT` in the environment; else `"unknown"`.
+    /// The commit the binary was built from (`HNN_MPI_GIT_COMMIT`, set by
+    /// build.rs from `git rev-parse`, or by the builder); else `"unknown"`.
     pub fn build_git_commit() -> String {
         option_env!("HNN_MPI_GIT_COMMIT")
             .unwrap_or("unknown")
