@@ -180,7 +180,8 @@ fn output_error(config: &Config, e: OutputError) -> (u8, String) {
     }
 }
 
-/// Progress of a sweep, logged on rank 0 at most every few seconds.
+/// Progress of a sweep, logged on rank 0 at most every few seconds; within
+/// a long simulation of rank 0's, its simulated time every half minute.
 pub struct Progress {
     total: usize,
     done: usize,
@@ -188,6 +189,9 @@ pub struct Progress {
     start: Instant,
     last: Instant,
 }
+
+/// Silence before [`Progress::tick`] reports a simulation under way.
+const TICK_EVERY: Duration = Duration::from_secs(30);
 
 impl Progress {
     pub fn new(total: usize) -> Self {
@@ -220,6 +224,20 @@ impl Progress {
         }
     }
 
+    /// Rank 0's own simulation `sim` has reached `t_ms`: logged when
+    /// nothing was logged for [`TICK_EVERY`] (a long simulation, e.g. a
+    /// large network, otherwise shows nothing until it ends).
+    pub fn tick(&mut self, sim: usize, t_ms: f64) {
+        let now = Instant::now();
+        if now - self.last >= TICK_EVERY {
+            self.last = now;
+            info!(
+                "simulation {sim} under way: {t_ms:.1} ms simulated; {}/{} simulations done",
+                self.done, self.total
+            );
+        }
+    }
+
     pub fn failed(&self) -> usize {
         self.failed
     }
@@ -227,21 +245,6 @@ impl Progress {
     pub fn done(&self) -> usize {
         self.done
     }
-}
-
-/// Run `pending` one by one in this process, writing each as it finishes.
-pub fn run_local(
-    plan: &SweepPlan,
-    file: &mut OutputFile,
-    pending: &[usize],
-) -> Result<usize, String> {
-    let mut progress = Progress::new(pending.len());
-    for &sim in pending {
-        let result = plan.simulate(sim);
-        progress.record(&result);
-        file.write(&result).map_err(|e| e.to_string())?;
-    }
-    Ok(progress.failed())
 }
 
 /// The exit code of a finished sweep.

@@ -36,7 +36,7 @@ fn simulate(
     plan: &SweepPlan,
     sim: usize,
     group: Option<&SimpleCommunicator>,
-    poll: &mut dyn FnMut(),
+    poll: &mut dyn FnMut(f64),
 ) -> crate::output::SimResult {
     match group {
         None => plan.simulate_polling(sim, None, poll),
@@ -131,7 +131,10 @@ fn run_root_inner(
             Some(sim) => {
                 // Requests and results are served during rank 0's own
                 // simulations too: a worker never waits for one to end.
-                let result = simulate(plan, sim, group, &mut || root.serve(false));
+                let result = simulate(plan, sim, group, &mut |t_ms| {
+                    root.serve(false);
+                    root.progress.tick(sim, t_ms);
+                });
                 root.handle(&transport::encode(&result));
             }
             None if root.active_workers == 0 => break,
@@ -280,7 +283,7 @@ fn run_worker_inner(
             return exit_code::SUCCESS;
         };
         for &sim in rest {
-            let bytes = transport::encode(&simulate(plan, sim as usize, group, &mut || {}));
+            let bytes = transport::encode(&simulate(plan, sim as usize, group, &mut |_| {}));
             root.send_with_tag(&bytes[..], TAG_RESULT);
             if crate::signals::received().is_some() {
                 // Hand the rest back: rank 0 stops scheduling.
@@ -290,7 +293,7 @@ fn run_worker_inner(
         last_result = if crate::signals::received().is_some() {
             Vec::new()
         } else {
-            transport::encode(&simulate(plan, *last as usize, group, &mut || {}))
+            transport::encode(&simulate(plan, *last as usize, group, &mut |_| {}))
         };
     }
 }

@@ -92,7 +92,7 @@ impl SweepPlan {
         &self,
         sim: usize,
         group: Option<&dyn SimGroup>,
-        poll: &mut dyn FnMut(),
+        poll: &mut dyn FnMut(f64),
     ) -> SimResult {
         match self.try_simulate(sim, group, poll) {
             Ok(r) => r,
@@ -103,7 +103,7 @@ impl SweepPlan {
     /// Run simulation `sim` with a group of ranks sharing it (every rank of
     /// the group calls this); the group's first rank gets the result.
     pub fn simulate_in_group(&self, sim: usize, group: Option<&dyn SimGroup>) -> SimResult {
-        match self.try_simulate(sim, group, &mut || {}) {
+        match self.try_simulate(sim, group, &mut |_| {}) {
             Ok(r) => r,
             Err(message) => SimResult::failed(sim, message),
         }
@@ -113,7 +113,7 @@ impl SweepPlan {
         &self,
         sim: usize,
         group: Option<&dyn SimGroup>,
-        poll: &mut dyn FnMut(),
+        poll: &mut dyn FnMut(f64),
     ) -> Result<SimResult, String> {
         let leader = group.is_none_or(|g| g.rank() == 0);
         let cfg: ResolvedConfig = self

@@ -348,12 +348,13 @@ impl<'a> NetworkSimulation<'a> {
     /// group, the group's first rank returns the whole result (the others
     /// an empty one), equal bit for bit to a single rank's.
     pub fn run(self) -> TrialResult {
-        self.run_polling(&mut || {})
+        self.run_polling(&mut |_| {})
     }
 
-    /// [`Self::run`], calling `poll` every [`POLL_STEPS`] steps: the sweep's
-    /// rank 0 answers the other ranks' requests while it simulates.
-    pub fn run_polling(mut self, poll: &mut dyn FnMut()) -> TrialResult {
+    /// [`Self::run`], calling `poll(t_ms)` every [`POLL_STEPS`] steps: the
+    /// sweep's rank 0 answers the other ranks' requests while it simulates,
+    /// and reports how far a long simulation has got.
+    pub fn run_polling(mut self, poll: &mut dyn FnMut(f64)) -> TrialResult {
         self.sim.initialize();
         let n_steps = (self.tstop_ms / self.sim.dt_ms).round() as usize;
         let dipole_pops: Vec<usize> = (0..self.net.populations.len())
@@ -400,7 +401,7 @@ impl<'a> NetworkSimulation<'a> {
         self.sample_vsec(&rec, &mut vsec);
         for step in 0..n_steps {
             if step % POLL_STEPS == 0 {
-                poll();
+                poll(self.sim.t_ms);
             }
             self.detect_spikes(step, &mut spikes);
             if self.group.is_some() && (step % self.exchange_steps == 0 || step + 1 == n_steps) {
