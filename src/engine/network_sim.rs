@@ -92,8 +92,8 @@ pub trait SimGroup {
 pub struct NetworkSimulation<'a> {
     net: &'a NetworkDescription,
     sim: Simulator,
-    /// For each cell gid: outgoing NetCons.
-    outgoing: HashMap<usize, Vec<NetCon>>,
+    /// Indexed by gid (cells and drive cells): outgoing NetCons.
+    outgoing: Vec<Vec<NetCon>>,
     /// Soma node of each batch (spike detection at soma(0.5)).
     soma_nodes: Vec<usize>,
     /// Whether each cell is above threshold (`ConditionEvent::flag_`).
@@ -206,13 +206,15 @@ impl<'a> NetworkSimulation<'a> {
             batches.push(batch);
         }
         // This rank's cells: gid -> (batch, local cell).
-        let local: HashMap<usize, (usize, usize)> = local_gids
-            .iter()
-            .enumerate()
-            .flat_map(|(b, gids)| gids.iter().enumerate().map(move |(c, &g)| (g, (b, c))))
-            .collect();
-        // NetCons in hnn-core's `_connect_celltypes` order.
-        let mut outgoing: HashMap<usize, Vec<NetCon>> = HashMap::new();
+        let mut local: Vec<Option<(usize, usize)>> = vec![None; net.n_gids];
+        for (b, gids) in local_gids.iter().enumerate() {
+            for (c, &g) in gids.iter().enumerate() {
+                local[g] = Some((b, c));
+            }
+        }
+        // NetCons in hnn-core's `_connect_celltypes` order, by source gid
+        // (gids are dense: a vector, not a hash map).
+        let mut outgoing: Vec<Vec<NetCon>> = vec![Vec::new(); net.n_gids];
         for conn in &net.connections {
             let layout = &layouts[&conn.target_type];
             let tpl = &net.population(&conn.target_type).unwrap().template;
@@ -230,7 +232,7 @@ impl<'a> NetworkSimulation<'a> {
             for (src, targets) in &conn.gid_pairs {
                 let src_pos = net.position(*src);
                 for &target in targets {
-                    let Some(&(b, cell)) = local.get(&target) else {
+                    let Some((b, cell)) = local[target] else {
                         continue;
                     };
                     let pop = &net.populations[b];
@@ -241,7 +243,7 @@ impl<'a> NetworkSimulation<'a> {
                         net.inplane_distance,
                     );
                     for &site in &sites {
-                        outgoing.entry(*src).or_default().push(NetCon {
+                        outgoing[*src].push(NetCon {
                             target: SynapseTarget {
                                 batch: b as u32,
                                 cell: cell as u32,
@@ -263,7 +265,7 @@ impl<'a> NetworkSimulation<'a> {
                 let gid = drive.gid_start + offset;
                 let times = vecstim_firing_times(event_times);
                 drive_spikes.extend(times.iter().map(|&t| (t, gid)));
-                let Some(ncs) = outgoing.get(&gid) else {
+                let Some(ncs) = outgoing.get(gid) else {
                     continue;
                 };
                 for &t in &times {
@@ -616,7 +618,7 @@ impl<'a> NetworkSimulation<'a> {
         self.unsent.clear();
         all.sort_by_key(|s| (s.step, s.gid));
         for s in all {
-            if let Some(ncs) = self.outgoing.get(&s.gid) {
+            if let Some(ncs) = self.outgoing.get(s.gid) {
                 for nc in ncs {
                     self.sim
                         .events
@@ -646,7 +648,7 @@ impl<'a> NetworkSimulation<'a> {
                     spikes.push((record, false));
                     if self.group.is_some() {
                         self.unsent.push(record);
-                    } else if let Some(ncs) = self.outgoing.get(&record.gid) {
+                    } else if let Some(ncs) = self.outgoing.get(record.gid) {
                         for nc in ncs {
                             self.sim.events.push(
                                 record.time_ms + nc.delay_ms,
