@@ -132,6 +132,12 @@ fn json_network_voltages_identical_for_one_to_four_ranks_per_simulation() {
 }
 
 #[test]
+fn law_2021_and_calcium_models_identical_for_one_to_four_ranks_per_simulation() {
+    check("tests/data/groups/law_2021_3x3.toml");
+    check("tests/data/groups/calcium_3x3.toml");
+}
+
+#[test]
 fn sweep_with_two_ranks_per_simulation_on_four_ranks() {
     let dir = temp_dir("rps-sweep");
     let single = dir.join("single.h5");
