@@ -8,7 +8,7 @@ use hdf5::types::{FixedUnicode, VarLenUnicode};
 use hdf5::{Dataset, Extent, File, H5Type, SimpleExtents};
 use ndarray::{s, ArrayView1, ArrayView2};
 
-use super::spikes::{set_attr_i64, set_attr_str, SpikeStore, DEFAULT_WORK_CHUNK};
+use super::spikes::{compressed, set_attr_i64, set_attr_str, SpikeStore, DEFAULT_WORK_CHUNK};
 use super::swmr;
 use super::{
     hostname, rfc3339_utc, stat_units, OutputError, OutputSpec, SimResult, FORMAT, STATUS_DONE,
@@ -435,11 +435,7 @@ impl OutputFile {
                         "current dipole of layer 2/3",
                         "current dipole of layer 5",
                     ]) {
-                        let b = g.new_dataset::<f64>().chunk((1, kt, ct));
-                        let b = match deflate {
-                            Some(level) => b.shuffle().deflate(level),
-                            None => b,
-                        };
+                        let b = compressed(g.new_dataset::<f64>().chunk((1, kt, ct)), deflate);
                         // Maximum extents unlimited in two dimensions: the
                         // chunk index is then a version-2 B-tree, whose
                         // 512-byte nodes each fit in a page (see `swmr`).
@@ -479,11 +475,7 @@ impl OutputFile {
                         let n_traces = v.n_traces();
                         let ct = n_times.clamp(1, VSEC_CHUNK_ELEMS);
                         let kc = (VSEC_CHUNK_ELEMS / ct).clamp(1, n_traces.max(1));
-                        let b = g.new_dataset::<f32>().chunk((1, 1, kc, ct));
-                        let b = match deflate {
-                            Some(level) => b.shuffle().deflate(level),
-                            None => b,
-                        };
+                        let b = compressed(g.new_dataset::<f32>().chunk((1, 1, kc, ct)), deflate);
                         // As /dipole: two unlimited dimensions for a
                         // version-2 B-tree chunk index (see Crash safety).
                         let d = b

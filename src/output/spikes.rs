@@ -70,10 +70,7 @@ impl Column {
         } else {
             g.new_dataset::<T>().chunk(chunk)
         };
-        let b = match deflate {
-            Some(level) => b.shuffle().deflate(level),
-            None => b,
-        };
+        let b = compressed(b, deflate);
         if two_d {
             b.shape(SimpleExtents::from_vec(vec![
                 Extent::resizable(0),
@@ -142,6 +139,18 @@ impl Column {
 
 pub(crate) fn set_attr_i64(loc: &hdf5::Location, name: &str, v: i64) -> hdf5::Result<()> {
     loc.new_attr::<i64>().create(name)?.write_scalar(&v)
+}
+
+/// Shuffle + deflate at `level`, or no filter: the one compression choice
+/// of every chunked dataset of the file.
+pub(crate) fn compressed(
+    b: hdf5::DatasetBuilderEmpty,
+    deflate: Option<u8>,
+) -> hdf5::DatasetBuilderEmpty {
+    match deflate {
+        Some(level) => b.shuffle().deflate(level),
+        None => b,
+    }
 }
 
 pub(crate) fn set_attr_str(loc: &hdf5::Location, name: &str, v: &str) -> hdf5::Result<()> {
