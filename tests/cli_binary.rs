@@ -2,19 +2,10 @@
 //! Each run is a single-rank MPI singleton, as on a laptop without mpirun.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn hnn_mpi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        // OpenMPI refuses to start as root without these (CI runs as root).
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("hnn-mpi starts")
-}
+mod common;
+use common::hnn_mpi;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -4,31 +4,14 @@
 //! hnn-core's golden data (dipole NRMSE, spike counts, somatic voltages);
 //! TOML drives and biases added after the file's; config errors.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use hdf5::types::VarLenUnicode;
 use serde_json::Value;
 
 mod common;
-use common::f64s;
-
-fn hnn_mpi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("hnn-mpi starts")
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hnn-mpi-json-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{f64s, hnn_mpi, temp_dir};
 
 fn data(file: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -53,7 +36,7 @@ fn hnn_json_network_with_somatic_voltages_end_to_end() {
     let golden: Value =
         serde_json::from_str(&std::fs::read_to_string(data("mixed_3x3.golden.json")).unwrap())
             .unwrap();
-    let dir = temp_dir("e2e");
+    let dir = temp_dir("json-e2e");
     let config = dir.join("mixed.toml");
     std::fs::write(
         &config,
@@ -215,7 +198,7 @@ fn hnn_json_network_with_somatic_voltages_end_to_end() {
 /// drive's gids follow the file's drives; `vsec_all` lists every section.
 #[test]
 fn toml_drives_follow_the_files_and_vsec_all_lists_sections() {
-    let dir = temp_dir("extra");
+    let dir = temp_dir("json-extra");
     let config = dir.join("extra.toml");
     std::fs::write(
         &config,
@@ -302,7 +285,7 @@ fn toml_drives_follow_the_files_and_vsec_all_lists_sections() {
 /// Config errors name the file and the key (exit 2).
 #[test]
 fn hnn_json_config_errors() {
-    let dir = temp_dir("errors");
+    let dir = temp_dir("json-errors");
     for (name, network, wanted) in [
         (
             "broken",

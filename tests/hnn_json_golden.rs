@@ -15,7 +15,7 @@ use hnn_mpi::network::hnn_json::read_network;
 use serde_json::Value;
 
 mod common;
-use common::{compare_spikes, f64s, nrmse, our_spikes, reference_spikes};
+use common::{compare_spikes, f64s, nrmse, our_spikes, reference_drive_events, reference_spikes};
 
 const NRMSE_TOL: f64 = 1e-4;
 const VSEC_TOL_MV: f64 = 1e-3;
@@ -44,12 +44,7 @@ fn check_case(name: &str) {
     for (trial, reference) in golden["trials"].as_array().unwrap().iter().enumerate() {
         for drive in &net.drives {
             let ours = drive.event_times(&net, trial, tstop);
-            let refs: Vec<Vec<f64>> = reference["drive_events"][&drive.name]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(f64s)
-                .collect();
+            let refs = reference_drive_events(reference, &drive.name);
             // A cell-specific drive cell whose connections `probability`
             // dropped is not instantiated by hnn-core's NetworkBuilder
             // (`_gid_assign`), so its events (drawn all the same) are never

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::temp_dir;
+
 const SWEEP: &str = "tests/data/mpi/short_sweep.toml";
 
 fn bin() -> &'static str {
@@ -32,12 +35,6 @@ fn command(ranks: Option<usize>) -> Command {
 
 fn run(ranks: Option<usize>, args: &[&str]) -> Output {
     command(ranks).args(args).output().expect("hnn-mpi starts")
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hnn-mpi-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// Every dataset the sweep writes, flattened to bits, by path.

@@ -16,7 +16,9 @@ use hnn_mpi::network::jones_2009::{add_erp_drives, default_connection_weights, j
 use serde_json::Value;
 
 mod common;
-use common::{compare_spikes, f64s, load_json, nrmse, our_spikes, reference_spikes};
+use common::{
+    compare_spikes, f64s, load_json, nrmse, our_spikes, reference_drive_events, reference_spikes,
+};
 
 const NRMSE_TOL: f64 = 1e-4;
 
@@ -140,12 +142,7 @@ fn check_case(name: &str) {
         // Drive events: every drive cell, bit for bit.
         for drive in &net.drives {
             let ours = drive.event_times(&net, trial, tstop);
-            let refs: Vec<Vec<f64>> = reference["drive_events"][&drive.name]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(f64s)
-                .collect();
+            let refs = reference_drive_events(reference, &drive.name);
             assert_eq!(
                 ours, refs,
                 "{name} trial {trial}: events of drive {}",

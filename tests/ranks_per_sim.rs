@@ -6,8 +6,11 @@
 //! the single-rank file; a rank count that k does not divide is a config
 //! error. Needs `mpirun`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
+use common::temp_dir;
 
 fn run(ranks: usize, args: &[&str]) -> Output {
     let mut c = Command::new("mpirun");
@@ -22,12 +25,6 @@ fn run(ranks: usize, args: &[&str]) -> Output {
     .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
     .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
     c.output().expect("mpirun starts")
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hnn-mpi-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn datasets(path: &Path) -> Vec<(String, Vec<u64>)> {

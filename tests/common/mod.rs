@@ -1,9 +1,33 @@
-//! Helpers shared by the golden-data tests: reading the reference JSON
-//! files, NRMSE, and comparing spike rasters with hnn-core's.
+//! Helpers shared by the integration tests: running the binary, scratch
+//! directories, reading the reference JSON files, NRMSE, and comparing
+//! spike rasters with hnn-core's.
 #![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
 use hnn_mpi::network::description::NetworkDescription;
 use serde_json::Value;
+
+/// Runs the hnn-mpi binary from the repository root, without RUST_LOG and
+/// with the OpenMPI variables that let it start as root (CI runs as root).
+pub fn hnn_mpi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("hnn-mpi starts")
+}
+
+/// A fresh scratch directory for one test (`tag`) of this test process.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hnn-mpi-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
 
 /// A JSON array of numbers.
 pub fn f64s(v: &Value) -> Vec<f64> {
@@ -31,6 +55,17 @@ pub fn nrmse(ours: &[f64], reference: &[f64]) -> f64 {
             (se + (o - r) * (o - r), sr + r * r)
         });
     (se / sr).sqrt()
+}
+
+/// Event times of every cell of drive `name` in a reference trial's
+/// `drive_events`.
+pub fn reference_drive_events(trial: &Value, name: &str) -> Vec<Vec<f64>> {
+    trial["drive_events"][name]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(f64s)
+        .collect()
 }
 
 /// (gid, time) pairs of a reference trial's `spike_gids` / `spike_times`.
