@@ -337,6 +337,10 @@ impl<'a> NetworkSimulation<'a> {
     /// (`[population][cell * n_recorded + k]`).
     fn sample_vsec(&self, rec: &[Vec<(String, usize)>], traces: &mut [Vec<Vec<f64>>]) {
         for (b, secs) in rec.iter().enumerate() {
+            if secs.is_empty() {
+                // Nothing recorded (the usual case): no per-cell loop each step.
+                continue;
+            }
             let batch = &self.sim.batches[b];
             for cell in 0..batch.n_cells {
                 for (k, (_, node)) in secs.iter().enumerate() {
