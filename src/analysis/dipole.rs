@@ -100,7 +100,7 @@ pub fn smooth(data: &[f64], window_len_ms: f64, sfreq_hz: f64) -> Result<Vec<f64
     if 0.0 < window_len_ms && window_len_ms < 1.0 {
         return Err("smoothing window length less than 1 ms is not supported".into());
     }
-    let winsz = round_half_even(1e-3 * window_len_ms * sfreq_hz) as usize;
+    let winsz = window_samples(window_len_ms, sfreq_hz);
     if winsz < 1 {
         return Err(format!("smoothing window is too small: {winsz} samples"));
     }
@@ -150,6 +150,12 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
         total += x * y;
     }
     total
+}
+
+/// Samples in a smoothing window of `window_len_ms` at `sfreq_hz`
+/// (hnn-core's `round(window_len * sfreq / 1000)`).
+pub fn window_samples(window_len_ms: f64, sfreq_hz: f64) -> usize {
+    round_half_even(1e-3 * window_len_ms * sfreq_hz) as usize
 }
 
 /// numpy's `round` (half to even).

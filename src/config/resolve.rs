@@ -180,9 +180,9 @@ impl Resolver<'_> {
                 format!("must be at least 1 ms, as hnn-core's smooth requires (got {w})"),
             ));
         }
-        let n_samples = (s.tstop / s.dt).round() + 1.0;
-        let window = crate::analysis::dipole::round_half_even(w / s.dt);
-        if window > n_samples + 1.0 {
+        let n_samples = (s.tstop / s.dt).round() as usize + 1;
+        let window = crate::analysis::dipole::window_samples(w, 1000.0 / s.dt);
+        if window > n_samples + 1 {
             return Err(self.err(
                 path,
                 format!(
