@@ -46,13 +46,7 @@ impl<const K: usize> Table<K> {
             return self.rows[self.last];
         }
         let i = xi as usize;
-        let theta = xi - i as f64;
-        let (lo, hi) = (&self.rows[i], &self.rows[i + 1]);
-        let mut out = [0.0; K];
-        for k in 0..K {
-            out[k] = lo[k] + theta * (hi[k] - lo[k]);
-        }
-        out
+        blend(&self.rows[i], &self.rows[i + 1], xi - i as f64)
     }
 
     /// Interpolate a row of arguments: `out[k * x.len() + i]` is function
@@ -72,11 +66,7 @@ impl<const K: usize> Table<K> {
                 let theta = xi - j as f64;
                 let (lo, hi) =
                     unsafe { (self.rows.get_unchecked(j), self.rows.get_unchecked(j + 1)) };
-                let mut vals = [0.0; K];
-                for k in 0..K {
-                    vals[k] = lo[k] + theta * (hi[k] - lo[k]);
-                }
-                vals
+                blend(lo, hi, theta)
             } else {
                 self.lookup(xv)
             };
@@ -86,6 +76,12 @@ impl<const K: usize> Table<K> {
             }
         }
     }
+}
+
+/// `_n_<proc>`'s interpolation between two entries: `lo + theta * (hi - lo)`.
+#[inline(always)]
+fn blend<const K: usize>(lo: &[f64; K], hi: &[f64; K], theta: f64) -> [f64; K] {
+    std::array::from_fn(|k| lo[k] + theta * (hi[k] - lo[k]))
 }
 
 #[cfg(test)]

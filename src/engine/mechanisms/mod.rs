@@ -185,38 +185,45 @@ pub fn table_gates<const K: usize>(
     gates: &mut [(&mut [f64], usize, usize)],
 ) {
     if nc >= MIN_ROW_CELLS {
-        let rows = &mut scratch.tab[..K * nc];
-        let (arg, e) = (&mut scratch.arg[..nc], &mut scratch.e[..nc]);
         for (i, &node) in nodes.iter().enumerate() {
-            table.lookup_rows(&v[node * nc..(node + 1) * nc], rows);
-            for (x, k_inf, k_tau) in gates.iter_mut() {
-                cnexp_row(
-                    &mut x[i * nc..(i + 1) * nc],
-                    &rows[*k_inf * nc..(*k_inf + 1) * nc],
-                    &rows[*k_tau * nc..(*k_tau + 1) * nc],
-                    dt,
-                    arg,
-                    e,
-                );
-            }
+            let v_row = &v[node * nc..(node + 1) * nc];
+            let (tab, arg, e) = (&mut scratch.tab, &mut scratch.arg, &mut scratch.e);
+            gates_at(table, v_row, i * nc, dt, gates, tab, arg, e);
         }
         return;
     }
     let (vg, tab, arg, e) = scratch.gather(v, nodes, nc);
-    let n = vg.len();
-    for start in (0..n).step_by(GATE_CHUNK) {
-        let m = GATE_CHUNK.min(n - start);
-        let rows = &mut tab[..K * m];
-        table.lookup_rows(&vg[start..start + m], rows);
-        for (x, k_inf, k_tau) in gates.iter_mut() {
-            cnexp_row(
-                &mut x[start..start + m],
-                &rows[*k_inf * m..(*k_inf + 1) * m],
-                &rows[*k_tau * m..(*k_tau + 1) * m],
-                dt,
-                arg,
-                e,
-            );
-        }
+    for start in (0..vg.len()).step_by(GATE_CHUNK) {
+        let end = (start + GATE_CHUNK).min(vg.len());
+        gates_at(table, &vg[start..end], start, dt, gates, tab, arg, e);
+    }
+}
+
+/// The table at voltages `v` (one per (instance, cell) pair from `offset`
+/// on), then each gate's cnexp over the same pairs.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn gates_at<const K: usize>(
+    table: &Table<K>,
+    v: &[f64],
+    offset: usize,
+    dt: f64,
+    gates: &mut [(&mut [f64], usize, usize)],
+    tab: &mut [f64],
+    arg: &mut [f64],
+    e: &mut [f64],
+) {
+    let m = v.len();
+    let rows = &mut tab[..K * m];
+    table.lookup_rows(v, rows);
+    for (x, k_inf, k_tau) in gates.iter_mut() {
+        cnexp_row(
+            &mut x[offset..offset + m],
+            &rows[*k_inf * m..(*k_inf + 1) * m],
+            &rows[*k_tau * m..(*k_tau + 1) * m],
+            dt,
+            arg,
+            e,
+        );
     }
 }
