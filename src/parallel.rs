@@ -39,11 +39,11 @@ fn simulate(
     poll: &mut dyn FnMut(f64),
 ) -> crate::output::SimResult {
     match group {
-        None => plan.simulate_polling(sim, None, poll),
+        None => plan.simulate(sim, None, poll),
         Some(g) => {
             let mut s = sim as u64;
             g.process_at_rank(0).broadcast_into(&mut s);
-            plan.simulate_polling(sim, Some(&MpiGroup(g)), poll)
+            plan.simulate(sim, Some(&MpiGroup(g)), poll)
         }
     }
 }
@@ -63,7 +63,7 @@ pub fn run_member(plan: &SweepPlan, group: &SimpleCommunicator) -> u8 {
         if sim == STOP {
             return exit_code::SUCCESS;
         }
-        plan.simulate_in_group(sim as usize, Some(&MpiGroup(group)));
+        plan.simulate(sim as usize, Some(&MpiGroup(group)), &mut |_| {});
     }
 }
 

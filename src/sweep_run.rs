@@ -80,30 +80,18 @@ impl SweepPlan {
         build_network(&cfg, &self.config).expect("checked in new")
     }
 
-    /// Run simulation `sim`. A failure of the simulation itself (an error of
+    /// Run simulation `sim`, alone (`group` None) or with a group of ranks
+    /// sharing it (every rank of the group calls this; the group's first
+    /// rank gets the result). `poll(t_ms)` is called every few milliseconds
+    /// of simulation work. A failure of the simulation itself (an error of
     /// this point's network, non-finite values) is recorded in the result.
-    pub fn simulate(&self, sim: usize) -> SimResult {
-        self.simulate_in_group(sim, None)
-    }
-
-    /// [`Self::simulate_in_group`], calling `poll` every few hundred
-    /// microseconds to milliseconds of simulation work.
-    pub fn simulate_polling(
+    pub fn simulate(
         &self,
         sim: usize,
         group: Option<&dyn SimGroup>,
         poll: &mut dyn FnMut(f64),
     ) -> SimResult {
         match self.try_simulate(sim, group, poll) {
-            Ok(r) => r,
-            Err(message) => SimResult::failed(sim, message),
-        }
-    }
-
-    /// Run simulation `sim` with a group of ranks sharing it (every rank of
-    /// the group calls this); the group's first rank gets the result.
-    pub fn simulate_in_group(&self, sim: usize, group: Option<&dyn SimGroup>) -> SimResult {
-        match self.try_simulate(sim, group, &mut |_| {}) {
             Ok(r) => r,
             Err(message) => SimResult::failed(sim, message),
         }

@@ -137,16 +137,6 @@ impl<'a> NetworkSimulation<'a> {
         Self::build(net, &events, tstop_ms, dt_ms, group)
     }
 
-    /// Build with given drive event times: `events[drive][drive cell]`, ms.
-    pub fn with_drive_events(
-        net: &'a NetworkDescription,
-        events: &[Vec<Vec<f64>>],
-        tstop_ms: f64,
-        dt_ms: f64,
-    ) -> Self {
-        Self::build(net, events, tstop_ms, dt_ms, None)
-    }
-
     fn build(
         net: &'a NetworkDescription,
         events: &[Vec<Vec<f64>>],

@@ -16,14 +16,6 @@ pub mod km;
 
 use super::fast_exp::{self, hoc_exp_in_place};
 use super::table::Table;
-use super::units::hoc_exp;
-
-/// nocmodl's `cnexp` update of `x' = (xinf - x) / tau` over `dt` (the exact
-/// expression of the generated C, so the rounding matches).
-#[inline(always)]
-pub fn cnexp(x: f64, xinf: f64, tau: f64, dt: f64) -> f64 {
-    x + (1. - hoc_exp(dt * (-1.0 / tau))) * (-(xinf / tau) / (-1.0 / tau) - x)
-}
 
 /// nocmodl's current evaluation: returns (conductance `_g`, current `_rhs`)
 /// from a current function of v (mA/cm²).
@@ -121,7 +113,10 @@ impl Scratch {
     }
 }
 
-/// [`cnexp`] over a row of cells. `x`, `inf` and `tau` have one entry per
+/// nocmodl's `cnexp` update of `x' = (xinf - x) / tau` over `dt`, in the
+/// generated C's exact expression `x + (1 - exp(dt * (-1/tau))) *
+/// (-(xinf/tau) / (-1/tau) - x)` (so the rounding matches), over a row of
+/// cells. `x`, `inf` and `tau` have one entry per
 /// cell; `arg` and `e` are scratch of at least the same length.
 ///
 /// One fused loop, so the divisions (divider-bound) and the exponential
