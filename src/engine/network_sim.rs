@@ -88,20 +88,66 @@ pub trait SimGroup {
     fn gather_f64(&self, data: &[f64]) -> Option<Vec<Vec<f64>>>;
 }
 
-/// A network built for one trial.
+/// Where one network of a batch sits in the merged simulation: its gids
+/// are `gid_base..gid_base + n_gids`, its cells of population `b` are cells
+/// `cell_base[b]..cell_base[b] + n_cells[b]` of batch `b`.
+#[derive(Debug, Clone)]
+struct Member {
+    gid_base: usize,
+    n_gids: usize,
+    cell_base: Vec<usize>,
+    n_cells: Vec<usize>,
+}
+
+impl Member {
+    fn cells(&self, b: usize) -> std::ops::Range<usize> {
+        self.cell_base[b]..self.cell_base[b] + self.n_cells[b]
+    }
+
+    fn owns(&self, global_gid: usize) -> bool {
+        (self.gid_base..self.gid_base + self.n_gids).contains(&global_gid)
+    }
+}
+
+/// Whether two networks can share one [`NetworkSimulation`] (see
+/// [`NetworkSimulation::new_batch`]): the same populations (names, gid
+/// ranges, cell templates), temperature and spike threshold, so that their
+/// cells of a type share one [`CellBatch`]. Drives, connections, positions
+/// and tonic biases may differ.
+pub fn batchable(a: &NetworkDescription, b: &NetworkDescription) -> bool {
+    a.populations.len() == b.populations.len()
+        && a.populations.iter().zip(&b.populations).all(|(p, q)| {
+            p.name == q.name
+                && p.gid_start == q.gid_start
+                && p.positions.len() == q.positions.len()
+                && p.measure_dipole == q.measure_dipole
+                && p.template == q.template
+        })
+        && a.celsius.to_bits() == b.celsius.to_bits()
+        && a.threshold.to_bits() == b.threshold.to_bits()
+}
+
+/// One trial of one network, or of several independent networks integrated
+/// together (a batch: more cells per [`CellBatch`], so the loops over cells
+/// vectorise better; each network's numbers are unchanged, bit for bit).
 pub struct NetworkSimulation<'a> {
+    /// The first network (the only one in a group of ranks): populations,
+    /// threshold and the other things every member shares.
     net: &'a NetworkDescription,
+    members: Vec<Member>,
     sim: Simulator,
-    /// Indexed by gid (cells and drive cells): outgoing NetCons.
+    /// Indexed by global gid (cells and drive cells): outgoing NetCons.
     outgoing: Vec<Vec<NetCon>>,
     /// Soma node of each batch (spike detection at soma(0.5)).
     soma_nodes: Vec<usize>,
     /// Whether each cell is above threshold (`ConditionEvent::flag_`).
     above: Vec<Vec<bool>>,
-    /// Drive-cell spikes (time, gid), latest first, popped as they fire.
+    /// Drive-cell spikes (time, global gid), latest first, popped as they
+    /// fire.
     drive_spikes: Vec<(f64, usize)>,
     tstop_ms: f64,
-    /// Gids of this rank's cells, per population, in gid order.
+    /// Global gids of this rank's cells, per population, in gid order
+    /// (the members' cells one member after the other).
     local_gids: Vec<Vec<usize>>,
     group: Option<&'a dyn SimGroup>,
     /// Cell spikes detected here since the last exchange (groups only).
@@ -129,37 +175,65 @@ impl<'a> NetworkSimulation<'a> {
         dt_ms: f64,
         group: Option<&'a dyn SimGroup>,
     ) -> Self {
-        let events: Vec<Vec<Vec<f64>>> = net
-            .drives
-            .iter()
-            .map(|d| d.event_times(net, trial_idx, tstop_ms))
-            .collect();
-        Self::build(net, &events, tstop_ms, dt_ms, group)
+        Self::build(&[(net, trial_idx)], tstop_ms, dt_ms, group)
+    }
+
+    /// Several independent networks, each with its trial index, in one
+    /// simulation: the cells of a type of every network share one batch.
+    /// Every pair must be [`batchable`]. [`Self::run_batch`] returns one
+    /// result per network, each equal bit for bit to the network's own
+    /// simulation: cells are independent lanes of the batch, and events
+    /// and sums keep each network's order.
+    pub fn new_batch(members: &[(&'a NetworkDescription, usize)], tstop_ms: f64, dt_ms: f64) -> Self {
+        assert!(!members.is_empty(), "a batch of no networks");
+        assert!(
+            members.iter().all(|(n, _)| batchable(members[0].0, n)),
+            "networks of a batch must share populations and templates"
+        );
+        Self::build(members, tstop_ms, dt_ms, None)
     }
 
     fn build(
-        net: &'a NetworkDescription,
-        events: &[Vec<Vec<f64>>],
+        nets: &[(&'a NetworkDescription, usize)],
         tstop_ms: f64,
         dt_ms: f64,
         group: Option<&'a dyn SimGroup>,
     ) -> Self {
+        let net = nets[0].0;
         let (rank, size) = group.map_or((0, 1), |g| (g.rank(), g.size()));
+        assert!(size == 1 || nets.len() == 1, "a group of ranks runs one network");
         // Round-robin by gid: every type is spread evenly over the ranks.
-        let local_gids: Vec<Vec<usize>> = net
-            .populations
-            .iter()
-            .map(|p| {
-                (p.gid_start..p.gid_start + p.positions.len())
-                    .filter(|g| g % size == rank)
-                    .collect()
-            })
-            .collect();
+        let own = |p: &crate::network::description::CellPopulation| -> Vec<usize> {
+            (p.gid_start..p.gid_start + p.positions.len())
+                .filter(|g| g % size == rank)
+                .collect()
+        };
+        let mut members: Vec<Member> = Vec::with_capacity(nets.len());
+        let mut local_gids: Vec<Vec<usize>> = vec![Vec::new(); net.populations.len()];
+        let mut gid_base = 0;
+        for (m_net, _) in nets {
+            let mut cell_base = Vec::new();
+            let mut n_cells = Vec::new();
+            for (b, p) in m_net.populations.iter().enumerate() {
+                let gids = own(p);
+                cell_base.push(local_gids[b].len());
+                n_cells.push(gids.len());
+                local_gids[b].extend(gids.iter().map(|g| gid_base + g));
+            }
+            members.push(Member {
+                gid_base,
+                n_gids: m_net.n_gids,
+                cell_base,
+                n_cells,
+            });
+            gid_base += m_net.n_gids;
+        }
+        let total_gids = gid_base;
         let mut layouts: HashMap<String, Arc<CellLayout>> = HashMap::new();
         let mut batches = Vec::new();
         let mut soma_nodes = Vec::new();
         let mut section_mids = Vec::new();
-        for pop in &net.populations {
+        for (b, pop) in net.populations.iter().enumerate() {
             let layout = Arc::new(CellLayout::new(&pop.template));
             section_mids.push(
                 pop.template
@@ -172,31 +246,32 @@ impl<'a> NetworkSimulation<'a> {
                     .collect(),
             );
             let soma = layout.section("soma").expect("soma").node_at(0.5);
-            let n_local = local_gids[layouts.len()].len();
-            let mut batch = CellBatch::new(layout.clone(), n_local, net.celsius, dt_ms);
-            for bias in net.tonic_biases.iter().filter(|b| b.cell_type == pop.name) {
-                let node = layout
-                    .section(&bias.section)
-                    .expect("bias section")
-                    .node_at(0.5);
-                let stop = bias.tstop.unwrap_or(tstop_ms);
-                for cell in 0..n_local {
-                    batch.iclamps.push(IClamp {
-                        cell,
-                        node,
-                        del_ms: bias.t0,
-                        dur_ms: stop - bias.t0,
-                        amp_na: bias.amplitude,
-                        scale: 1.0e2 / layout.area_um2[node],
-                    });
+            let mut batch = CellBatch::new(layout.clone(), local_gids[b].len(), net.celsius, dt_ms);
+            for ((m_net, _), member) in nets.iter().zip(&members) {
+                for bias in m_net.tonic_biases.iter().filter(|x| x.cell_type == pop.name) {
+                    let node = layout
+                        .section(&bias.section)
+                        .expect("bias section")
+                        .node_at(0.5);
+                    let stop = bias.tstop.unwrap_or(tstop_ms);
+                    for cell in member.cells(b) {
+                        batch.iclamps.push(IClamp {
+                            cell,
+                            node,
+                            del_ms: bias.t0,
+                            dur_ms: stop - bias.t0,
+                            amp_na: bias.amplitude,
+                            scale: 1.0e2 / layout.area_um2[node],
+                        });
+                    }
                 }
             }
             layouts.insert(pop.name.clone(), layout);
             soma_nodes.push(soma);
             batches.push(batch);
         }
-        // This rank's cells: gid -> (batch, local cell).
-        let mut local: Vec<Option<(usize, usize)>> = vec![None; net.n_gids];
+        // This rank's cells: global gid -> (batch, cell).
+        let mut local: Vec<Option<(usize, usize)>> = vec![None; total_gids];
         for (b, gids) in local_gids.iter().enumerate() {
             for (c, &g) in gids.iter().enumerate() {
                 local[g] = Some((b, c));
@@ -204,44 +279,47 @@ impl<'a> NetworkSimulation<'a> {
         }
         // NetCons in hnn-core's `_connect_celltypes` order, by source gid
         // (gids are dense: a vector, not a hash map).
-        let mut outgoing: Vec<Vec<NetCon>> = vec![Vec::new(); net.n_gids];
-        for conn in &net.connections {
-            let layout = &layouts[&conn.target_type];
-            let tpl = &net.population(&conn.target_type).unwrap().template;
-            let sections = tpl
-                .location_sections(&conn.loc)
-                .unwrap_or_else(|| vec![conn.loc.clone()]);
-            let sites: Vec<usize> = sections
-                .iter()
-                .map(|s| {
-                    layout
-                        .synapse_index(s, &conn.receptor)
-                        .expect("synapse site")
-                })
-                .collect();
-            for (src, targets) in &conn.gid_pairs {
-                let src_pos = net.position(*src);
-                for &target in targets {
-                    let Some((b, cell)) = local[target] else {
-                        continue;
-                    };
-                    let pop = &net.populations[b];
-                    let (weight, delay) = gaussian_connection(
-                        src_pos,
-                        pop.positions[target - pop.gid_start],
-                        &conn.params,
-                        net.inplane_distance,
-                    );
-                    for &site in &sites {
-                        outgoing[*src].push(NetCon {
-                            target: SynapseTarget {
-                                batch: b as u32,
-                                cell: cell as u32,
-                                site: site as u32,
-                            },
-                            weight_us: weight,
-                            delay_ms: delay,
-                        });
+        let mut outgoing: Vec<Vec<NetCon>> = vec![Vec::new(); total_gids];
+        for ((m_net, _), member) in nets.iter().zip(&members) {
+            let base = member.gid_base;
+            for conn in &m_net.connections {
+                let layout = &layouts[&conn.target_type];
+                let tpl = &m_net.population(&conn.target_type).unwrap().template;
+                let sections = tpl
+                    .location_sections(&conn.loc)
+                    .unwrap_or_else(|| vec![conn.loc.clone()]);
+                let sites: Vec<usize> = sections
+                    .iter()
+                    .map(|s| {
+                        layout
+                            .synapse_index(s, &conn.receptor)
+                            .expect("synapse site")
+                    })
+                    .collect();
+                for (src, targets) in &conn.gid_pairs {
+                    let src_pos = m_net.position(*src);
+                    for &target in targets {
+                        let Some((b, cell)) = local[base + target] else {
+                            continue;
+                        };
+                        let pop = &m_net.populations[b];
+                        let (weight, delay) = gaussian_connection(
+                            src_pos,
+                            pop.positions[target - pop.gid_start],
+                            &conn.params,
+                            m_net.inplane_distance,
+                        );
+                        for &site in &sites {
+                            outgoing[base + *src].push(NetCon {
+                                target: SynapseTarget {
+                                    batch: b as u32,
+                                    cell: cell as u32,
+                                    site: site as u32,
+                                },
+                                weight_us: weight,
+                                delay_ms: delay,
+                            });
+                        }
                     }
                 }
             }
@@ -250,17 +328,20 @@ impl<'a> NetworkSimulation<'a> {
         // Drive cells: a VecStim fires at each event time; its NetCons
         // deliver at time + delay.
         let mut drive_spikes = Vec::new();
-        for (drive, events) in net.drives.iter().zip(events) {
-            for (offset, event_times) in events.iter().enumerate() {
-                let gid = drive.gid_start + offset;
-                let times = vecstim_firing_times(event_times);
-                drive_spikes.extend(times.iter().map(|&t| (t, gid)));
-                let Some(ncs) = outgoing.get(gid) else {
-                    continue;
-                };
-                for &t in &times {
-                    for nc in ncs {
-                        sim.queue_event(t + nc.delay_ms, nc.target, nc.weight_us);
+        for ((m_net, trial_idx), member) in nets.iter().zip(&members) {
+            for drive in &m_net.drives {
+                let events = drive.event_times(m_net, *trial_idx, tstop_ms);
+                for (offset, event_times) in events.iter().enumerate() {
+                    let gid = member.gid_base + drive.gid_start + offset;
+                    let times = vecstim_firing_times(event_times);
+                    drive_spikes.extend(times.iter().map(|&t| (t, gid)));
+                    let Some(ncs) = outgoing.get(gid) else {
+                        continue;
+                    };
+                    for &t in &times {
+                        for nc in ncs {
+                            sim.queue_event(t + nc.delay_ms, nc.target, nc.weight_us);
+                        }
                     }
                 }
             }
@@ -289,6 +370,7 @@ impl<'a> NetworkSimulation<'a> {
         };
         NetworkSimulation {
             net,
+            members,
             sim,
             outgoing,
             soma_nodes,
@@ -350,7 +432,14 @@ impl<'a> NetworkSimulation<'a> {
     /// [`Self::run`], calling `poll(t_ms)` every [`POLL_STEPS`] steps: the
     /// sweep's rank 0 answers the other ranks' requests while it simulates,
     /// and reports how far a long simulation has got.
-    pub fn run_polling(mut self, poll: &mut dyn FnMut(f64)) -> TrialResult {
+    pub fn run_polling(self, poll: &mut dyn FnMut(f64)) -> TrialResult {
+        assert_eq!(self.members.len(), 1, "a batch: use run_batch");
+        self.run_batch(poll).pop().expect("one result")
+    }
+
+    /// Run a batch ([`Self::new_batch`]): one result per network, in the
+    /// order given, each as [`Self::run_polling`] would return it.
+    pub fn run_batch(mut self, poll: &mut dyn FnMut(f64)) -> Vec<TrialResult> {
         self.sim.initialize();
         let n_steps = (self.tstop_ms / self.sim.dt_ms).round() as usize;
         let dipole_pops: Vec<usize> = (0..self.net.populations.len())
@@ -360,22 +449,19 @@ impl<'a> NetworkSimulation<'a> {
             times: Vec::with_capacity(n_steps + 1),
             ..Default::default()
         };
-        // One rank with its cells in gid order sums each sample over the
-        // cells as it goes: the same additions, in the same order, as the
-        // per-type sum at the end (NEURON's Vector.add), without keeping a
-        // trace per cell.
-        let sum_as_we_go = self.group.is_none()
-            && dipole_pops
-                .iter()
-                .all(|&b| self.local_gids[b].windows(2).all(|w| w[0] < w[1]));
-        // Per local cell of each dipole population (or one running sum):
-        // its dipole at every sample (t = 0: NEURON records Qtotal just
-        // after BEFORE BREAKPOINT zeroed it).
+        // One rank (its cells in gid order) sums each sample over each
+        // network's cells as it goes: the same additions, in the same
+        // order, as the per-type sum at the end (NEURON's Vector.add),
+        // without keeping a trace per cell.
+        let sum_as_we_go = self.group.is_none();
+        // Per local cell of each dipole population (or one running sum per
+        // network): its dipole at every sample (t = 0: NEURON records
+        // Qtotal just after BEFORE BREAKPOINT zeroed it).
         let mut traces: Vec<Vec<Vec<f64>>> = dipole_pops
             .iter()
             .map(|&b| {
                 let n_traces = if sum_as_we_go {
-                    1
+                    self.members.len()
                 } else {
                     self.local_gids[b].len()
                 };
@@ -426,11 +512,13 @@ impl<'a> NetworkSimulation<'a> {
                 let batch = &self.sim.batches[b];
                 batch.dipoles(&mut cell_q);
                 if sum_as_we_go {
-                    let mut total = 0.0;
-                    for &q in &cell_q[..batch.n_cells] {
-                        total += q;
+                    for (member, trace) in self.members.iter().zip(&mut traces[k]) {
+                        let mut total = 0.0;
+                        for &q in &cell_q[member.cells(b)] {
+                            total += q;
+                        }
+                        trace.push(total);
                     }
-                    traces[k][0].push(total);
                 } else {
                     for (trace, &q) in traces[k].iter_mut().zip(&cell_q[..batch.n_cells]) {
                         trace.push(q);
@@ -452,41 +540,40 @@ impl<'a> NetworkSimulation<'a> {
         };
         match self.group {
             None => {
-                for (k, &b) in dipole_pops.iter().enumerate() {
-                    let total = if sum_as_we_go {
-                        std::mem::take(&mut traces[k][0])
-                    } else {
-                        let cells = self.local_gids[b]
-                            .iter()
-                            .copied()
-                            .zip(traces[k].iter().map(Vec::as_slice))
-                            .collect();
-                        sum_in_gid_order(cells)
+                let mut results = Vec::with_capacity(self.members.len());
+                for (m, member) in self.members.iter().enumerate() {
+                    let mut r = TrialResult {
+                        times: result.times.clone(),
+                        ..Default::default()
                     };
-                    result
-                        .raw_dipoles_fam
-                        .push((self.net.populations[b].name.clone(), total));
-                }
-                for (s, _) in spikes {
-                    result.spike_times.push(s.time_ms);
-                    result.spike_gids.push(s.gid);
-                }
-                let mut cells: Vec<(usize, usize, usize)> = Vec::new();
-                for (b, gids) in self.local_gids.iter().enumerate() {
-                    cells.extend(gids.iter().enumerate().map(|(c, &g)| (g, b, c)));
-                }
-                cells.sort_unstable();
-                for (gid, b, c) in cells {
-                    let n = rec[b].len();
-                    for (k, (name, _)) in rec[b].iter().enumerate() {
-                        result.vsec.push(VoltageTrace {
-                            gid,
-                            section: name.clone(),
-                            v_mv: std::mem::take(&mut vsec[b][c * n + k]),
-                        });
+                    for (k, &b) in dipole_pops.iter().enumerate() {
+                        r.raw_dipoles_fam.push((
+                            self.net.populations[b].name.clone(),
+                            std::mem::take(&mut traces[k][m]),
+                        ));
                     }
+                    for (s, _) in spikes.iter().filter(|(s, _)| member.owns(s.gid)) {
+                        r.spike_times.push(s.time_ms);
+                        r.spike_gids.push(s.gid - member.gid_base);
+                    }
+                    // Cells in gid order; a network's cells of a type are
+                    // in gid order in their batch, types in gid order.
+                    for (b, secs) in rec.iter().enumerate() {
+                        let n = secs.len();
+                        for c in member.cells(b) {
+                            for (k, (name, _)) in secs.iter().enumerate() {
+                                r.vsec.push(VoltageTrace {
+                                    gid: self.local_gids[b][c] - member.gid_base,
+                                    section: name.clone(),
+                                    v_mv: std::mem::take(&mut vsec[b][c * n + k]),
+                                });
+                            }
+                        }
+                    }
+                    r.vsec.sort_by_key(|t| t.gid); // stable: section order
+                    results.push(r);
                 }
-                result
+                results
             }
             Some(group) => {
                 // Traces: [gid, samples...] per cell; spikes: (time, gid,
@@ -528,7 +615,7 @@ impl<'a> NetworkSimulation<'a> {
                     None
                 };
                 let (Some(all_traces), Some(all_spikes)) = (all_traces, all_spikes) else {
-                    return TrialResult::default();
+                    return vec![TrialResult::default()];
                 };
                 if let Some(all_vsec) = all_vsec {
                     result.vsec = self.assemble_vsec(&rec, &all_vsec, n_steps + 1);
@@ -564,7 +651,7 @@ impl<'a> NetworkSimulation<'a> {
                     result.spike_times.push(t);
                     result.spike_gids.push(gid);
                 }
-                result
+                vec![result]
             }
         }
     }

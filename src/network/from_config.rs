@@ -197,6 +197,11 @@ fn drive_spec(cfg: &ResolvedConfig, i: usize) -> DriveSpec {
             tstart: *tstart,
             tstop: stop.unwrap_or(tstop),
             rate_constant: match rate_constant {
+                // add_poisson_drive turns one rate into a per-type table
+                // when the drive is cell-specific.
+                PerCellType::All(r) if d.cell_specific => {
+                    PoissonRate::PerTargetType(targets.iter().map(|t| (t.clone(), *r)).collect())
+                }
                 PerCellType::All(r) => PoissonRate::Constant(*r),
                 PerCellType::ByType(m) => PoissonRate::PerTargetType(m.clone()),
             },
