@@ -224,15 +224,21 @@ impl Progress {
         }
     }
 
-    /// Rank 0's own simulation `sim` has reached `t_ms`: logged when
-    /// nothing was logged for [`TICK_EVERY`] (a long simulation, e.g. a
-    /// large network, otherwise shows nothing until it ends).
-    pub fn tick(&mut self, sim: usize, t_ms: f64) {
+    /// Rank 0's own simulations (`n` from `sim` on, integrated together)
+    /// have reached `t_ms`: logged when nothing was logged for
+    /// [`TICK_EVERY`] (a long simulation, e.g. a large network, otherwise
+    /// shows nothing until it ends).
+    pub fn tick(&mut self, sim: usize, n: usize, t_ms: f64) {
         let now = Instant::now();
         if now - self.last >= TICK_EVERY {
             self.last = now;
+            let which = if n > 1 {
+                format!("simulations {sim}.. ({n} together)")
+            } else {
+                format!("simulation {sim}")
+            };
             info!(
-                "simulation {sim} under way: {t_ms:.1} ms simulated; {}/{} simulations done",
+                "{which} under way: {t_ms:.1} ms simulated; {}/{} simulations done",
                 self.done, self.total
             );
         }

@@ -29,22 +29,36 @@ const TAG_WORK: i32 = 3;
 /// Tells a group's other ranks that the sweep is over.
 const STOP: u64 = u64::MAX;
 
-/// Run simulation `sim` as a group's first rank: the others are told which
-/// and compute it together (`ranks_per_sim`). `poll` is called every few
-/// milliseconds of the simulation.
+/// Run simulations `sims`: alone, integrated together in batches of small
+/// networks; as a group's first rank (`ranks_per_sim`, one simulation at a
+/// time), telling the others which to compute with it. `poll` is called
+/// every few milliseconds of simulation.
 fn simulate(
     plan: &SweepPlan,
-    sim: usize,
+    sims: &[usize],
     group: Option<&SimpleCommunicator>,
     poll: &mut dyn FnMut(f64),
-) -> crate::output::SimResult {
+) -> Vec<crate::output::SimResult> {
     match group {
-        None => plan.simulate(sim, None, poll),
-        Some(g) => {
-            let mut s = sim as u64;
-            g.process_at_rank(0).broadcast_into(&mut s);
-            plan.simulate(sim, Some(&MpiGroup(g)), poll)
-        }
+        None => plan.simulate_batch(sims, poll),
+        Some(g) => sims
+            .iter()
+            .map(|&sim| {
+                let mut s = sim as u64;
+                g.process_at_rank(0).broadcast_into(&mut s);
+                plan.simulate(sim, Some(&MpiGroup(g)), poll)
+            })
+            .collect(),
+    }
+}
+
+/// Simulations one rank runs in one pass: a batch of small networks, one
+/// simulation with `ranks_per_sim`.
+fn batch_capacity(plan: &SweepPlan, group: Option<&SimpleCommunicator>) -> usize {
+    if group.is_some() {
+        1
+    } else {
+        plan.batch_capacity()
     }
 }
 
@@ -116,7 +130,9 @@ fn run_root_inner(
     let mut root = RootState {
         world,
         size,
+        batch: batch_capacity(plan, group),
         queue: pending.iter().copied().collect(),
+        in_flight: vec![0; n_ranks],
         interrupted: None,
         progress: Progress::new(pending.len()),
         active_workers: size - 1,
@@ -127,15 +143,20 @@ fn run_root_inner(
         // Serve every waiting message; when rank 0 has nothing left to run,
         // block until the workers are done.
         root.serve(true);
-        match root.queue.pop_front() {
-            Some(sim) => {
+        // Rank 0 takes one batch at a time, so that it serves as it goes.
+        let own = root.next_chunk(0, root.batch);
+        match own.first() {
+            Some(&first) => {
+                let sims: Vec<usize> = own.iter().map(|&s| s as usize).collect();
                 // Requests and results are served during rank 0's own
-                // simulations too: a worker never waits for one to end.
-                let result = simulate(plan, sim, group, &mut |t_ms| {
+                // simulations too: a worker never waits for them to end.
+                let results = simulate(plan, &sims, group, &mut |t_ms| {
                     root.serve(false);
-                    root.progress.tick(sim, t_ms);
+                    root.progress.tick(first as usize, sims.len(), t_ms);
                 });
-                root.handle(&transport::encode(&result));
+                for result in results {
+                    root.record(result, 0);
+                }
             }
             None if root.active_workers == 0 => break,
             None => {}
@@ -174,7 +195,11 @@ struct RootState<'a> {
     world: Option<&'a SimpleCommunicator>,
     /// Number of groups (ranks / ranks_per_sim).
     size: usize,
+    /// Simulations per batch ([`batch_capacity`]).
+    batch: usize,
     queue: VecDeque<usize>,
+    /// Per world rank: simulations handed out and not yet returned.
+    in_flight: Vec<usize>,
     interrupted: Option<&'static str>,
     progress: Progress,
     /// Workers not yet told to stop.
@@ -184,12 +209,17 @@ struct RootState<'a> {
 }
 
 impl RootState<'_> {
-    /// Record and write one encoded result (empty: none).
-    fn handle(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
+    /// Record and write the results of a message from world rank
+    /// `source` (empty: none).
+    fn handle(&mut self, bytes: &[u8], source: usize) {
+        for result in transport::decode_all(bytes) {
+            self.record(result, source);
         }
-        let result = transport::decode(bytes);
+    }
+
+    /// Record and write one result computed by world rank `source`.
+    fn record(&mut self, result: crate::output::SimResult, source: usize) {
+        self.in_flight[source] = self.in_flight[source].saturating_sub(1);
         self.progress.record(&result);
         if let Err(e) = self.file.write(&result) {
             self.write_error.get_or_insert(e.to_string());
@@ -208,12 +238,13 @@ impl RootState<'_> {
             };
             let Some(probe) = probe else { break };
             let (bytes, status) = probe.matched_receive_vec::<u8>();
-            self.handle(&bytes);
+            let source = status.source_rank() as usize;
+            self.handle(&bytes, source);
             if status.tag() == TAG_REQUEST {
                 let chunk = if self.interrupted.is_some() {
                     Vec::new()
                 } else {
-                    next_chunk(&mut self.queue, self.size)
+                    self.next_chunk(source, usize::MAX)
                 };
                 if chunk.is_empty() {
                     self.active_workers -= 1;
@@ -236,10 +267,29 @@ impl RootState<'_> {
     }
 }
 
-/// Guided self-scheduling: a share of what remains, at least one.
-fn next_chunk(queue: &mut VecDeque<usize>, size: usize) -> Vec<u64> {
-    let n = queue.len().div_ceil(2 * size).max(1).min(queue.len());
-    queue.drain(..n).map(|i| i as u64).collect()
+/// How many simulations to hand a rank that asks for work: guided
+/// self-scheduling (a share of what remains, at least one), but at least a
+/// batch of small networks so they are integrated together, and never more
+/// than the rank's fair share of the work not yet done (`remaining` plus
+/// `in_flight` elsewhere), so that the ranks finish together.
+fn chunk_size(remaining: usize, in_flight: usize, size: usize, batch: usize) -> usize {
+    let share = remaining.div_ceil(2 * size);
+    let fair = (remaining + in_flight).div_ceil(size);
+    share
+        .max(batch)
+        .min(fair)
+        .clamp(1, remaining.max(1))
+        .min(remaining)
+}
+
+impl RootState<'_> {
+    /// The next chunk of simulations for world rank `rank` (at most `max`).
+    fn next_chunk(&mut self, rank: usize, max: usize) -> Vec<u64> {
+        let in_flight: usize = self.in_flight.iter().sum::<usize>() - self.in_flight[rank];
+        let n = chunk_size(self.queue.len(), in_flight, self.size, self.batch).min(max);
+        self.in_flight[rank] += n;
+        self.queue.drain(..n).map(|i| i as u64).collect()
+    }
 }
 
 /// Tell every worker (first rank of each other group) there is nothing to
@@ -275,25 +325,56 @@ fn run_worker_inner(
     group: Option<&SimpleCommunicator>,
 ) -> u8 {
     let root = world.process_at_rank(0);
+    let batch = batch_capacity(plan, group);
     let mut last_result: Vec<u8> = Vec::new();
     loop {
         root.send_with_tag(&last_result[..], TAG_REQUEST);
+        last_result.clear();
         let (work, _) = root.receive_vec_with_tag::<u64>(TAG_WORK);
-        let Some((last, rest)) = work.split_last() else {
+        if work.is_empty() {
             return exit_code::SUCCESS;
-        };
-        for &sim in rest {
-            let bytes = transport::encode(&simulate(plan, sim as usize, group, &mut |_| {}));
-            root.send_with_tag(&bytes[..], TAG_RESULT);
+        }
+        let work: Vec<usize> = work.iter().map(|&s| s as usize).collect();
+        // One message per batch (rank 0 answers between its own steps: one
+        // wait per batch, not per simulation); the chunk's last batch
+        // travels with the next request.
+        let mut results = Vec::new();
+        for sims in work.chunks(batch) {
             if crate::signals::received().is_some() {
                 // Hand the rest back: rank 0 stops scheduling.
                 break;
             }
+            if !results.is_empty() {
+                root.send_with_tag(&transport::encode_all(&results)[..], TAG_RESULT);
+            }
+            results = simulate(plan, sims, group, &mut |_| {});
         }
-        last_result = if crate::signals::received().is_some() {
-            Vec::new()
-        } else {
-            transport::encode(&simulate(plan, *last as usize, group, &mut |_| {}))
-        };
+        last_result = transport::encode_all(&results);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_size;
+
+    #[test]
+    fn small_networks_go_in_whole_batches_and_ranks_finish_together() {
+        // The seed example on 2 ranks, batches of 10: rank 0 takes 10, the
+        // worker (rank 0's 10 in flight) the other 10.
+        assert_eq!(chunk_size(20, 0, 2, 10), 10);
+        assert_eq!(chunk_size(10, 10, 2, 10), 10);
+        // Nothing more than what remains, at least one.
+        assert_eq!(chunk_size(3, 0, 2, 10), 2);
+        assert_eq!(chunk_size(1, 30, 4, 10), 1);
+        assert_eq!(chunk_size(0, 5, 2, 10), 0);
+    }
+
+    #[test]
+    fn large_networks_follow_guided_self_scheduling() {
+        // One simulation per batch: a quarter of what remains on 2 ranks,
+        // shrinking toward the end.
+        assert_eq!(chunk_size(40, 0, 2, 1), 10);
+        assert_eq!(chunk_size(30, 10, 2, 1), 8);
+        assert_eq!(chunk_size(4, 3, 2, 1), 1);
     }
 }

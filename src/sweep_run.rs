@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::analysis::dipole::{renormalize_to_nam, smooth};
 use crate::analysis::stats::{self, ReferenceDipole};
 use crate::config::{Config, ConfigError, ResolvedConfig, SaveItem, Stat};
-use crate::engine::network_sim::{NetworkSimulation, SimGroup, VsecMode};
+use crate::engine::network_sim::{batchable, NetworkSimulation, SimGroup, TrialResult, VsecMode};
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
 use crate::output::{SimResult, VsecSpec};
@@ -80,6 +80,21 @@ impl SweepPlan {
         build_network(&cfg, &self.config).expect("checked in new")
     }
 
+    /// How many simulations one rank integrates together in a batch
+    /// ([`Self::simulate_batch`]): enough that each cell type has about
+    /// [`BATCH_CELLS`] cells (small networks), one for large networks.
+    pub fn batch_capacity(&self) -> usize {
+        let largest = self
+            .first_network()
+            .populations
+            .iter()
+            .map(|p| p.positions.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        (BATCH_CELLS / largest).max(1)
+    }
+
     /// Run simulation `sim`, alone (`group` None) or with a group of ranks
     /// sharing it (every rank of the group calls this; the group's first
     /// rank gets the result). `poll(t_ms)` is called every few milliseconds
@@ -104,127 +119,237 @@ impl SweepPlan {
         poll: &mut dyn FnMut(f64),
     ) -> Result<SimResult, String> {
         let leader = group.is_none_or(|g| g.rank() == 0);
+        let (cfg, net) = self.build(sim)?;
+        let s = &cfg.simulation;
+        let mut acc = Accumulator::new(self, s.n_trials);
+        for trial in 0..s.n_trials {
+            let result = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group)
+                .record_vsec(self.record_mode())
+                .run_polling(poll);
+            if leader {
+                acc.absorb(self, &cfg, &net, trial, result)?;
+            }
+        }
+        Ok(acc.finish(sim))
+    }
+
+    /// Run simulations `sims` on this rank alone, integrating those whose
+    /// networks share cell templates and time grid together
+    /// ([`NetworkSimulation::new_batch`]): the results are those of
+    /// [`Self::simulate`] bit for bit, in the order of `sims`. A failing
+    /// simulation fails alone.
+    pub fn simulate_batch(&self, sims: &[usize], poll: &mut dyn FnMut(f64)) -> Vec<SimResult> {
+        let mut out: Vec<Option<SimResult>> = sims.iter().map(|_| None).collect();
+        // (index in sims, config, network, results so far, failure)
+        let mut built = Vec::new();
+        for (i, &sim) in sims.iter().enumerate() {
+            match self.build(sim) {
+                Ok((cfg, net)) => built.push((i, cfg, net)),
+                Err(e) => out[i] = Some(SimResult::failed(sim, e)),
+            }
+        }
+        // Greedy: each network joins the first batch it fits.
+        let mut batches: Vec<Vec<usize>> = Vec::new();
+        for (k, (_, cfg, net)) in built.iter().enumerate() {
+            let fits = |b: &Vec<usize>| {
+                let (_, c0, n0) = &built[b[0]];
+                c0.simulation == cfg.simulation && batchable(n0, net)
+            };
+            match batches.iter_mut().find(|b| fits(b)) {
+                Some(b) => b.push(k),
+                None => batches.push(vec![k]),
+            }
+        }
+        for batch in batches {
+            let s = &built[batch[0]].1.simulation;
+            let mut accs: Vec<Result<Accumulator, String>> = batch
+                .iter()
+                .map(|_| Ok(Accumulator::new(self, s.n_trials)))
+                .collect();
+            for trial in 0..s.n_trials {
+                let live: Vec<usize> = (0..batch.len()).filter(|&j| accs[j].is_ok()).collect();
+                if live.is_empty() {
+                    break;
+                }
+                let members: Vec<_> = live.iter().map(|&j| (&built[batch[j]].2, trial)).collect();
+                let results = NetworkSimulation::new_batch(&members, s.tstop, s.dt)
+                    .record_vsec(self.record_mode())
+                    .run_batch(poll);
+                for (&j, result) in live.iter().zip(results) {
+                    let (_, cfg, net) = &built[batch[j]];
+                    if let Ok(acc) = &mut accs[j] {
+                        if let Err(e) = acc.absorb(self, cfg, net, trial, result) {
+                            accs[j] = Err(e);
+                        }
+                    }
+                }
+            }
+            for (j, acc) in accs.into_iter().enumerate() {
+                let i = built[batch[j]].0;
+                out[i] = Some(match acc {
+                    Ok(acc) => acc.finish(sims[i]),
+                    Err(e) => SimResult::failed(sims[i], e),
+                });
+            }
+        }
+        out.into_iter()
+            .map(|r| r.expect("every simulation run"))
+            .collect()
+    }
+
+    /// The resolved config and the network of simulation `sim`.
+    fn build(&self, sim: usize) -> Result<(ResolvedConfig, NetworkDescription), String> {
         let cfg: ResolvedConfig = self
             .config
             .resolve(&self.points[sim])
             .map_err(|e| e.to_string())?;
         let net = build_network(&cfg, &self.config).map_err(|e| e.to_string())?;
-        let s = &cfg.simulation;
-        let n_pyr = net.mesh_shape.0 * net.mesh_shape.1;
-        let save_spikes = cfg.output.save.contains(&SaveItem::Spikes);
-        // Record every section if any recording needs them; the somata are
-        // then a subset.
-        let record = self
-            .vsec
+        Ok((cfg, net))
+    }
+
+    /// Record every section if any recording needs them; the somata are
+    /// then a subset.
+    fn record_mode(&self) -> Option<VsecMode> {
+        self.vsec
             .iter()
             .map(|v| v.0)
-            .max_by_key(|m| *m == VsecMode::All);
-        let mut vsec: Vec<Vec<Vec<f32>>> = vec![Vec::with_capacity(s.n_trials); self.vsec.len()];
-        let mut dipoles = Vec::with_capacity(s.n_trials);
-        let mut spikes = Vec::with_capacity(s.n_trials);
-        let mut summary = vec![Vec::with_capacity(s.n_trials); self.stat_names.len()];
-        for trial in 0..s.n_trials {
-            let mut result = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group)
-                .record_vsec(record)
-                .run_polling(poll);
-            if !leader {
-                continue;
-            }
-            // Voltages to single precision as soon as the trial ends (a
-            // trial of vsec_all on a large network is large).
-            let traces = std::mem::take(&mut result.vsec);
-            for (k, (mode, spec)) in self.vsec.iter().enumerate() {
-                let mut flat = Vec::with_capacity(spec.n_traces() * result.times.len());
-                let mut n = 0;
-                for t in traces
-                    .iter()
-                    .filter(|t| *mode == VsecMode::All || t.section == "soma")
-                {
-                    if spec.gids.get(n) != Some(&t.gid) || spec.sections[n] != t.section {
-                        return Err(format!(
-                            "the recorded voltages (cell {} {}) do not match the output file's \
-                             /vsec/{} layout (from the first simulation's network)",
-                            t.gid, t.section, spec.name
-                        ));
-                    }
-                    flat.extend(t.v_mv.iter().map(|&v| v as f32));
-                    n += 1;
-                }
-                if n != spec.n_traces() {
+            .max_by_key(|m| *m == VsecMode::All)
+    }
+}
+
+/// Cells per type a batch of small networks aims at: beyond about this many
+/// the loops over cells gain little more (`bench-batch`).
+pub const BATCH_CELLS: usize = 96;
+
+/// One simulation's results, trial by trial, as the output file stores
+/// them.
+struct Accumulator {
+    vsec: Vec<Vec<Vec<f32>>>,
+    dipoles: Vec<[Vec<f64>; 3]>,
+    spikes: Vec<(Vec<f64>, Vec<i64>)>,
+    summary: Vec<Vec<f64>>,
+}
+
+impl Accumulator {
+    fn new(plan: &SweepPlan, n_trials: usize) -> Self {
+        Accumulator {
+            vsec: vec![Vec::with_capacity(n_trials); plan.vsec.len()],
+            dipoles: Vec::with_capacity(n_trials),
+            spikes: Vec::with_capacity(n_trials),
+            summary: vec![Vec::with_capacity(n_trials); plan.stat_names.len()],
+        }
+    }
+
+    fn finish(self, sim: usize) -> SimResult {
+        SimResult {
+            sim,
+            dipoles: Some(self.dipoles),
+            summary: self.summary,
+            spikes: self.spikes,
+            vsec: self.vsec,
+            error: None,
+        }
+    }
+
+    /// Post-process one trial as hnn-core does (dipole renormalisation,
+    /// smoothing, statistics) and keep what the file stores.
+    fn absorb(
+        &mut self,
+        plan: &SweepPlan,
+        cfg: &ResolvedConfig,
+        net: &NetworkDescription,
+        trial: usize,
+        mut result: TrialResult,
+    ) -> Result<(), String> {
+        let s = &cfg.simulation;
+        let n_pyr = net.mesh_shape.0 * net.mesh_shape.1;
+        // Voltages to single precision as soon as the trial ends (a trial
+        // of vsec_all on a large network is large).
+        let traces = std::mem::take(&mut result.vsec);
+        for (k, (mode, spec)) in plan.vsec.iter().enumerate() {
+            let mut flat = Vec::with_capacity(spec.n_traces() * result.times.len());
+            let mut n = 0;
+            for t in traces
+                .iter()
+                .filter(|t| *mode == VsecMode::All || t.section == "soma")
+            {
+                if spec.gids.get(n) != Some(&t.gid) || spec.sections[n] != t.section {
                     return Err(format!(
-                        "{n} voltage traces, the output file's /vsec/{} has {}",
-                        spec.name,
-                        spec.n_traces()
+                        "the recorded voltages (cell {} {}) do not match the output file's \
+                         /vsec/{} layout (from the first simulation's network)",
+                        t.gid, t.section, spec.name
                     ));
                 }
-                vsec[k].push(flat);
+                flat.extend(t.v_mv.iter().map(|&v| v as f32));
+                n += 1;
             }
-            let layer = |name: &str| {
-                result
-                    .raw_dipoles_fam
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, d)| d.clone())
-                    .unwrap_or_else(|| vec![0.0; result.times.len()])
-            };
-            let d = renormalize_to_nam(
-                &result.times,
-                &layer("L2_pyramidal"),
-                &layer("L5_pyramidal"),
-                n_pyr,
-            );
-            if let Some(i) = d.agg.iter().position(|x| !x.is_finite()) {
+            if n != spec.n_traces() {
                 return Err(format!(
-                    "trial {trial}: non-finite dipole at t = {} ms (the network diverged)",
-                    result.times[i]
+                    "{n} voltage traces, the output file's /vsec/{} has {}",
+                    spec.name,
+                    spec.n_traces()
                 ));
             }
-            let sfreq = 1000.0 / (result.times[1] - result.times[0]);
-            let processed = match cfg.summary.smooth_window_ms {
-                Some(w) => smooth(&d.agg, w, sfreq)?,
-                None => d.agg.clone(),
-            };
-            for (k, stat) in self.config.summary.stats.iter().enumerate() {
-                let value = match stat {
-                    Stat::DipoleMin => stats::dipole_min(&processed),
-                    Stat::DipoleMax => stats::dipole_max(&processed),
-                    Stat::DipolePeakToPeak => stats::dipole_peak_to_peak(&processed),
-                    Stat::DipoleRms => stats::dipole_rms(&processed),
-                    Stat::DipoleRmse => stats::dipole_rmse(
-                        &result.times,
-                        &processed,
-                        self.reference.as_ref().expect("checked by the config"),
-                    ),
-                    Stat::Rate(cell_type) => {
-                        let (a, b) = net
-                            .gid_range(cell_type)
-                            .ok_or_else(|| format!("no cell type {cell_type}"))?;
-                        let n = result
-                            .spike_gids
-                            .iter()
-                            .filter(|g| (a..b).contains(*g))
-                            .count();
-                        stats::rate_hz(n, b - a, s.tstop)
-                    }
-                };
-                summary[k].push(value);
-            }
-            if save_spikes {
-                spikes.push((
-                    result.spike_times.clone(),
-                    result.spike_gids.iter().map(|&g| g as i64).collect(),
-                ));
-            }
-            dipoles.push([d.agg, d.l2, d.l5]);
+            self.vsec[k].push(flat);
         }
-        Ok(SimResult {
-            sim,
-            dipoles: Some(dipoles),
-            summary,
-            spikes,
-            vsec,
-            error: None,
-        })
+        let layer = |name: &str| {
+            result
+                .raw_dipoles_fam
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| d.clone())
+                .unwrap_or_else(|| vec![0.0; result.times.len()])
+        };
+        let d = renormalize_to_nam(
+            &result.times,
+            &layer("L2_pyramidal"),
+            &layer("L5_pyramidal"),
+            n_pyr,
+        );
+        if let Some(i) = d.agg.iter().position(|x| !x.is_finite()) {
+            return Err(format!(
+                "trial {trial}: non-finite dipole at t = {} ms (the network diverged)",
+                result.times[i]
+            ));
+        }
+        let sfreq = 1000.0 / (result.times[1] - result.times[0]);
+        let processed = match cfg.summary.smooth_window_ms {
+            Some(w) => smooth(&d.agg, w, sfreq)?,
+            None => d.agg.clone(),
+        };
+        for (k, stat) in plan.config.summary.stats.iter().enumerate() {
+            let value = match stat {
+                Stat::DipoleMin => stats::dipole_min(&processed),
+                Stat::DipoleMax => stats::dipole_max(&processed),
+                Stat::DipolePeakToPeak => stats::dipole_peak_to_peak(&processed),
+                Stat::DipoleRms => stats::dipole_rms(&processed),
+                Stat::DipoleRmse => stats::dipole_rmse(
+                    &result.times,
+                    &processed,
+                    plan.reference.as_ref().expect("checked by the config"),
+                ),
+                Stat::Rate(cell_type) => {
+                    let (a, b) = net
+                        .gid_range(cell_type)
+                        .ok_or_else(|| format!("no cell type {cell_type}"))?;
+                    let n = result
+                        .spike_gids
+                        .iter()
+                        .filter(|g| (a..b).contains(*g))
+                        .count();
+                    stats::rate_hz(n, b - a, s.tstop)
+                }
+            };
+            self.summary[k].push(value);
+        }
+        if cfg.output.save.contains(&SaveItem::Spikes) {
+            self.spikes.push((
+                result.spike_times.clone(),
+                result.spike_gids.iter().map(|&g| g as i64).collect(),
+            ));
+        }
+        self.dipoles.push([d.agg, d.l2, d.l5]);
+        Ok(())
     }
 }
 

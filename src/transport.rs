@@ -133,6 +133,38 @@ pub fn decode(bytes: &[u8]) -> SimResult {
     }
 }
 
+/// Several results in one message (a batch's): their number, then each
+/// length-prefixed. No results: no bytes.
+pub fn encode_all(results: &[SimResult]) -> Vec<u8> {
+    if results.is_empty() {
+        return Vec::new();
+    }
+    let mut w = Writer(Vec::new());
+    w.u64(results.len() as u64);
+    for r in results {
+        let bytes = encode(r);
+        w.u64(bytes.len() as u64);
+        w.0.extend_from_slice(&bytes);
+    }
+    w.0
+}
+
+pub fn decode_all(bytes: &[u8]) -> Vec<SimResult> {
+    if bytes.is_empty() {
+        return Vec::new();
+    }
+    let mut r = Reader(bytes);
+    let n = r.u64() as usize;
+    (0..n)
+        .map(|_| {
+            let len = r.u64() as usize;
+            let (one, rest) = r.0.split_at(len);
+            r.0 = rest;
+            decode(one)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +195,25 @@ mod tests {
             .all(|(x, y)| x.to_bits() == y.to_bits()));
         let f = decode(&encode(&SimResult::failed(3, "boom")));
         assert_eq!((f.sim, f.error.as_deref()), (3, Some("boom")));
+    }
+
+    #[test]
+    fn several_results_in_one_message() {
+        assert!(decode_all(&encode_all(&[])).is_empty());
+        let rs = [
+            SimResult::failed(4, "diverged"),
+            SimResult {
+                sim: 5,
+                summary: vec![vec![2.0]],
+                ..Default::default()
+            },
+        ];
+        let back = decode_all(&encode_all(&rs));
+        assert_eq!(back.len(), 2);
+        assert_eq!(
+            (back[0].sim, back[0].error.as_deref()),
+            (4, Some("diverged"))
+        );
+        assert_eq!((back[1].sim, &back[1].summary), (5, &vec![vec![2.0]]));
     }
 }

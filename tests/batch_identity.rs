@@ -75,7 +75,12 @@ fn assert_identical(alone: &TrialResult, batched: &TrialResult, what: &str) {
     assert_eq!(alone.vsec.len(), batched.vsec.len(), "{what}: traces");
     for (a, b) in alone.vsec.iter().zip(&batched.vsec) {
         assert_eq!((a.gid, &a.section), (b.gid, &b.section), "{what}");
-        assert!(same_bits(&a.v_mv, &b.v_mv), "{what}: vsec {} {}", a.gid, a.section);
+        assert!(
+            same_bits(&a.v_mv, &b.v_mv),
+            "{what}: vsec {} {}",
+            a.gid,
+            a.section
+        );
     }
 }
 
@@ -130,6 +135,12 @@ fn a_number_poisson_rate_is_the_per_type_table() {
     };
     let number = events("40.0");
     assert!(number.iter().any(|e| !e.is_empty()), "no Poisson events");
-    assert_eq!(number, events("{ L2_pyramidal = 40.0, L5_pyramidal = 40.0 }"));
-    assert_ne!(number, events("{ L2_pyramidal = 40.0, L5_pyramidal = 20.0 }"));
+    assert_eq!(
+        number,
+        events("{ L2_pyramidal = 40.0, L5_pyramidal = 40.0 }")
+    );
+    assert_ne!(
+        number,
+        events("{ L2_pyramidal = 40.0, L5_pyramidal = 20.0 }")
+    );
 }

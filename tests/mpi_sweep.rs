@@ -260,5 +260,36 @@ fn a_failing_simulation_is_isolated() {
         let status = f.dataset("status").unwrap().read_raw::<u8>().unwrap();
         assert_eq!(status, vec![1, 2, 1]);
     }
+    // The diverging network was integrated in one batch with the others
+    // (small networks): theirs are the numbers of a sweep without it.
+    let healthy_config = dir.join("healthy.toml");
+    std::fs::write(
+        &healthy_config,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("[0.0, 1.7e308, 0.5]", "[0.0, 0.5]"),
+    )
+    .unwrap();
+    let healthy = dir.join("healthy.h5");
+    let out = run(
+        None,
+        &[
+            healthy_config.to_str().unwrap(),
+            "-o",
+            healthy.to_str().unwrap(),
+            "--force",
+            "-q",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let agg = |path: &Path| -> Vec<u64> {
+        let f = hdf5::File::open(path).unwrap();
+        let d = f.dataset("dipole/agg").unwrap().read_raw::<f64>().unwrap();
+        d.iter().map(|x| x.to_bits()).collect()
+    };
+    let (with_failure, without) = (agg(&p), agg(&healthy));
+    let n = without.len() / 2;
+    assert_eq!(&with_failure[..n], &without[..n], "simulation 0");
+    assert_eq!(&with_failure[2 * n..], &without[n..], "simulation 2");
     std::fs::remove_dir_all(&dir).ok();
 }

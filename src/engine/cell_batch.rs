@@ -235,6 +235,21 @@ impl CellBatch {
         }
     }
 
+    /// Gating states every step advances by `cnexp` (all cells of the
+    /// batch): the part of the state update whose cost the exact
+    /// expression fixes (`bench-batch` measures it).
+    pub fn n_gate_states(&self) -> usize {
+        let lens = [
+            self.hh2.as_ref().map(|m| m.m.len() + m.h.len() + m.n.len()),
+            self.km.as_ref().map(|m| m.n.len()),
+            self.ca.as_ref().map(|m| m.m.len() + m.h.len()),
+            self.cat.as_ref().map(|m| m.m.len() + m.h.len()),
+            self.ar.as_ref().map(|m| m.m.len()),
+            self.kca.as_ref().map(|m| m.n.len()),
+        ];
+        lens.into_iter().flatten().sum()
+    }
+
     /// Voltage of `node` in `cell`, mV.
     #[inline]
     pub fn voltage(&self, node: usize, cell: usize) -> f64 {

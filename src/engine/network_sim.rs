@@ -184,7 +184,11 @@ impl<'a> NetworkSimulation<'a> {
     /// result per network, each equal bit for bit to the network's own
     /// simulation: cells are independent lanes of the batch, and events
     /// and sums keep each network's order.
-    pub fn new_batch(members: &[(&'a NetworkDescription, usize)], tstop_ms: f64, dt_ms: f64) -> Self {
+    pub fn new_batch(
+        members: &[(&'a NetworkDescription, usize)],
+        tstop_ms: f64,
+        dt_ms: f64,
+    ) -> Self {
         assert!(!members.is_empty(), "a batch of no networks");
         assert!(
             members.iter().all(|(n, _)| batchable(members[0].0, n)),
@@ -201,7 +205,10 @@ impl<'a> NetworkSimulation<'a> {
     ) -> Self {
         let net = nets[0].0;
         let (rank, size) = group.map_or((0, 1), |g| (g.rank(), g.size()));
-        assert!(size == 1 || nets.len() == 1, "a group of ranks runs one network");
+        assert!(
+            size == 1 || nets.len() == 1,
+            "a group of ranks runs one network"
+        );
         // Round-robin by gid: every type is spread evenly over the ranks.
         let own = |p: &crate::network::description::CellPopulation| -> Vec<usize> {
             (p.gid_start..p.gid_start + p.positions.len())
@@ -248,7 +255,11 @@ impl<'a> NetworkSimulation<'a> {
             let soma = layout.section("soma").expect("soma").node_at(0.5);
             let mut batch = CellBatch::new(layout.clone(), local_gids[b].len(), net.celsius, dt_ms);
             for ((m_net, _), member) in nets.iter().zip(&members) {
-                for bias in m_net.tonic_biases.iter().filter(|x| x.cell_type == pop.name) {
+                for bias in m_net
+                    .tonic_biases
+                    .iter()
+                    .filter(|x| x.cell_type == pop.name)
+                {
                     let node = layout
                         .section(&bias.section)
                         .expect("bias section")
@@ -384,6 +395,12 @@ impl<'a> NetworkSimulation<'a> {
             section_mids,
             vsec: None,
         }
+    }
+
+    /// Gating states advanced by `cnexp` each step, over every cell
+    /// ([`CellBatch::n_gate_states`]).
+    pub fn n_gate_states(&self) -> usize {
+        self.sim.batches.iter().map(CellBatch::n_gate_states).sum()
     }
 
     /// Record section voltages during [`NetworkSimulation::run`] (every rank
