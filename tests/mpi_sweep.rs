@@ -125,6 +125,42 @@ fn same_file_for_one_to_four_ranks() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// 64 ranks on this machine's few cores (`--oversubscribe`): a 64-point
+/// version of the short sweep completes and equals the single process's
+/// file (where all 64 small networks share a few batches; here most ranks
+/// get one simulation).
+#[test]
+fn sixty_four_ranks_give_the_single_process_file() {
+    let dir = temp_dir("ranks64");
+    let config = dir.join("sweep64.toml");
+    let text = std::fs::read_to_string(SWEEP)
+        .unwrap()
+        .replace("logspace = [-3, -1, 8]", "logspace = [-3, -1, 64]")
+        .replace("tstop = 30.0", "tstop = 15.0");
+    assert!(text.contains("[-3, -1, 64]") && text.contains("15.0"));
+    std::fs::write(&config, text).unwrap();
+    let cfg = config.to_str().unwrap();
+    let (single, many) = (dir.join("single.h5"), dir.join("ranks64.h5"));
+    for (ranks, p) in [(None, &single), (Some(64), &many)] {
+        let out = run(ranks, &[cfg, "-o", p.to_str().unwrap(), "--force", "-q"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{ranks:?} ranks: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_same(&single, &many);
+    let f = hdf5::File::open(&many).unwrap();
+    assert_eq!(
+        f.attr("mpi_ranks").unwrap().read_scalar::<i64>().unwrap(),
+        64
+    );
+    let status = f.dataset("status").unwrap().read_raw::<u8>().unwrap();
+    assert_eq!(status, vec![1; 64]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Interrupt a run after `delay`, with `signal`, then `--resume` it.
 fn interrupt_and_resume(
     ranks: Option<usize>,
