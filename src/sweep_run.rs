@@ -84,15 +84,7 @@ impl SweepPlan {
     /// ([`Self::simulate_batch`]): enough that each cell type has about
     /// [`BATCH_CELLS`] cells (small networks), one for large networks.
     pub fn batch_capacity(&self) -> usize {
-        let largest = self
-            .first_network()
-            .populations
-            .iter()
-            .map(|p| p.positions.len())
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        (BATCH_CELLS / largest).max(1)
+        batch_capacity(&self.first_network())
     }
 
     /// Run simulation `sim`, alone (`group` None) or with a group of ranks
@@ -148,12 +140,15 @@ impl SweepPlan {
                 Err(e) => out[i] = Some(SimResult::failed(sim, e)),
             }
         }
-        // Greedy: each network joins the first batch it fits.
+        // Greedy: each network joins the first batch it fits (a sweep over
+        // mesh_shape has batches of each size).
         let mut batches: Vec<Vec<usize>> = Vec::new();
         for (k, (_, cfg, net)) in built.iter().enumerate() {
             let fits = |b: &Vec<usize>| {
                 let (_, c0, n0) = &built[b[0]];
-                c0.simulation == cfg.simulation && batchable(n0, net)
+                b.len() < batch_capacity(n0)
+                    && c0.simulation == cfg.simulation
+                    && batchable(n0, net)
             };
             match batches.iter_mut().find(|b| fits(b)) {
                 Some(b) => b.push(k),
@@ -220,6 +215,19 @@ impl SweepPlan {
 /// Cells per type a batch of small networks aims at: beyond about this many
 /// the loops over cells gain little more (`bench-batch`).
 pub const BATCH_CELLS: usize = 96;
+
+/// Networks like `net` in one batch: about [`BATCH_CELLS`] cells of its
+/// largest type, at least one network.
+fn batch_capacity(net: &NetworkDescription) -> usize {
+    let largest = net
+        .populations
+        .iter()
+        .map(|p| p.positions.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    (BATCH_CELLS / largest).max(1)
+}
 
 /// One simulation's results, trial by trial, as the output file stores
 /// them.

@@ -2,12 +2,14 @@
 //! give each network exactly its own simulation's numbers: dipoles, spike
 //! times and gids, and section voltages, bit for bit. The networks differ in
 //! drive weights, tonic bias and trial (drive event times), as the points of
-//! a sweep do.
+//! a sweep do; through the sweep (`SweepPlan::simulate_batch`), also in cell
+//! parameters (separate batches) and with a diverging network among them.
 
 use hnn_mpi::config::Config;
 use hnn_mpi::engine::network_sim::{batchable, NetworkSimulation, TrialResult, VsecMode};
 use hnn_mpi::network::description::NetworkDescription;
 use hnn_mpi::network::from_config::build_network;
+use hnn_mpi::sweep_run::SweepPlan;
 
 const CONFIG: &str = r#"
 [simulation]
@@ -143,4 +145,74 @@ fn a_number_poisson_rate_is_the_per_type_table() {
         number,
         events("{ L2_pyramidal = 40.0, L5_pyramidal = 20.0 }")
     );
+}
+
+/// Through the sweep: `SweepPlan::simulate_batch` over every point gives
+/// each point's `simulate` result, bit for bit, with two trials, a cell
+/// parameter swept (networks of two templates: two batches) and a point
+/// whose network diverges (it fails alone).
+#[test]
+fn a_sweep_batch_gives_each_simulation_its_own_result() {
+    let text = r#"
+[simulation]
+tstop = 25.0
+n_trials = 2
+
+[network]
+model = "jones_2009"
+mesh_shape = [3, 3]
+tonic_bias = [{ cell_type = "L2_pyramidal", amplitude = "$bias" }]
+[network.params]
+L5Pyr_soma_gkbar_hh2 = "$g"
+
+[[drives]]
+name = "evprox"
+type = "evoked"
+mu = 10.0
+sigma = 2.0
+numspikes = 1
+location = "proximal"
+weights_ampa = { L2_basket = 0.01, L2_pyramidal = 0.01, L5_basket = 0.01, L5_pyramidal = 0.05 }
+synaptic_delays = { L2_basket = 0.1, L2_pyramidal = 0.1, L5_basket = 1.0, L5_pyramidal = 1.0 }
+
+[sweep]
+mode = "zip"
+[sweep.params]
+g = { values = [0.01, 0.02, 0.01, 0.02, 0.01] }
+bias = { values = [0.0, 0.0, 1.7e308, 0.3, 0.3] }
+
+[summary]
+stats = ["dipole_min", "rate_L5_pyramidal"]
+
+[output]
+save = ["dipole", "spikes"]
+"#;
+    let plan = SweepPlan::new(Config::parse(text, "sweep_batch.toml").unwrap()).unwrap();
+    let sims: Vec<usize> = (0..plan.n_sims()).collect();
+    let batched = plan.simulate_batch(&sims, &mut |_| {});
+    assert_eq!(batched.len(), sims.len());
+    for (&sim, b) in sims.iter().zip(&batched) {
+        let alone = plan.simulate(sim, None, &mut |_| {});
+        assert_eq!(b.sim, sim);
+        assert_eq!(alone.error, b.error, "simulation {sim}");
+        if sim == 2 {
+            assert!(b.error.as_deref().unwrap_or("").contains("non-finite"));
+            continue;
+        }
+        assert!(b.error.is_none(), "simulation {sim}: {:?}", b.error);
+        let bits = |r: &hnn_mpi::output::SimResult| -> Vec<u64> {
+            let d = r.dipoles.as_ref().unwrap().iter().flatten().flatten();
+            let s = r.summary.iter().flatten();
+            let sp = r.spikes.iter().flat_map(|(t, _)| t.iter());
+            d.chain(s).chain(sp).map(|x| x.to_bits()).collect()
+        };
+        assert_eq!(bits(&alone), bits(b), "simulation {sim}");
+        let gids = |r: &hnn_mpi::output::SimResult| -> Vec<i64> {
+            r.spikes.iter().flat_map(|(_, g)| g.clone()).collect()
+        };
+        assert_eq!(gids(&alone), gids(b), "simulation {sim}");
+        assert_eq!(b.dipoles.as_ref().unwrap().len(), 2, "two trials");
+    }
+    // The swept gkbar changes the numbers (the two templates differ).
+    assert_ne!(batched[0].dipoles, batched[1].dipoles);
 }

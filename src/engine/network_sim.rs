@@ -2,7 +2,9 @@
 //! runs it on NEURON: cells of each type in a [`CellBatch`], NetCons from
 //! spike sources to synapses, drive cells (VecStim) playing their event
 //! times, spike detection at the soma with NEURON's threshold semantics,
-//! and the per-layer dipole.
+//! and the per-layer dipole. Several independent networks of the same cell
+//! templates can run as one ([`NetworkSimulation::new_batch`]), each with
+//! its own results.
 
 use std::collections::HashMap;
 use std::sync::Arc;
