@@ -93,7 +93,8 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
 }
 
 /// What `--dry-run` prints.
-pub fn print_plan(plan: &SweepPlan, path: &std::path::Path) {
+/// `batch`: simulations each rank integrates together.
+pub fn print_plan(plan: &SweepPlan, path: &std::path::Path, batch: usize) {
     let n = plan.n_sims();
     println!(
         "{}: {} simulation(s) -> {}",
@@ -101,6 +102,12 @@ pub fn print_plan(plan: &SweepPlan, path: &std::path::Path) {
         n,
         path.display()
     );
+    if batch.min(n) > 1 {
+        println!(
+            "  small networks: up to {} simulations integrated together per rank",
+            batch.min(n)
+        );
+    }
     for (i, p) in plan.points.iter().enumerate().take(5) {
         let values: Vec<String> = p.iter().map(|(k, v)| format!("{k} = {v:e}")).collect();
         println!(

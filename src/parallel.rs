@@ -107,7 +107,7 @@ fn run_root_inner(
 ) -> u8 {
     let path = output_path(cli, &plan.config);
     if cli.dry_run {
-        print_plan(plan, &path);
+        print_plan(plan, &path, batch_capacity(plan, group));
         stop_workers(world, size);
         return exit_code::SUCCESS;
     }

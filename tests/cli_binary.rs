@@ -180,6 +180,11 @@ fn dry_run_prints_the_plan() {
         text.contains("sim 0: weight_basket = 9.999999999999999e-5"),
         "{text}"
     );
+    // 3x3 networks: 9 pyramidal cells per type, ten to a batch.
+    assert!(
+        text.contains("up to 10 simulations integrated together"),
+        "{text}"
+    );
 }
 
 /// A location a target cell type lacks is found when the network is built,
