@@ -144,9 +144,18 @@ done
 
 # ------------------------------------------------------------------ slurm
 NODE="$(hostname -s)"
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Free means bindable (not merely refusing connections: the local end of
+# another program's connection is in use too), and below the kernel's
+# ephemeral range, so that no outgoing connection takes it meanwhile.
+port_free() {
+  "$PY" -c 'import socket, sys
+s = socket.socket()
+s.bind(("", int(sys.argv[1])))' "$1" 2>/dev/null
+}
+read -r EPHEMERAL_LO _ </proc/sys/net/ipv4/ip_local_port_range || EPHEMERAL_LO=32768
+((EPHEMERAL_LO > 12000)) || EPHEMERAL_LO=32768
 for ((i = 0; ; i++)); do
-  PORT=$((20000 + (RANDOM * 7 + $$) % 40000))
+  PORT=$((10000 + (RANDOM * 7 + $$) % (EPHEMERAL_LO - 10002)))
   port_free "$PORT" && port_free $((PORT + 1)) && break
   ((i < 50)) || fail "no free TCP port pair found"
 done
