@@ -86,7 +86,7 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
         stat_names: plan.stat_names.clone(),
         save_dipole: plan.config.output.save.contains(&SaveItem::Dipole),
         save_spikes: plan.config.output.save.contains(&SaveItem::Spikes),
-        gid_ranges: plan.first_network().gid_ranges(),
+        gid_ranges: plan.gid_ranges.clone(),
         vsec: plan.vsec.iter().map(|v| v.1.clone()).collect(),
         extra_attrs: Vec::new(),
     }

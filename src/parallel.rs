@@ -58,7 +58,7 @@ fn batch_capacity(plan: &SweepPlan, group: Option<&SimpleCommunicator>) -> usize
     if group.is_some() {
         1
     } else {
-        plan.batch_capacity()
+        plan.batch_capacity
     }
 }
 
@@ -275,11 +275,7 @@ impl RootState<'_> {
 fn chunk_size(remaining: usize, in_flight: usize, size: usize, batch: usize) -> usize {
     let share = remaining.div_ceil(2 * size);
     let fair = (remaining + in_flight).div_ceil(size);
-    share
-        .max(batch)
-        .min(fair)
-        .clamp(1, remaining.max(1))
-        .min(remaining)
+    share.max(batch).min(fair).max(1).min(remaining)
 }
 
 impl RootState<'_> {

@@ -23,6 +23,14 @@ pub struct SweepPlan {
     /// The voltage recordings `[output] save` asks for (`/vsec/soma`, then
     /// `/vsec/all`), with their traces in the first point's network.
     pub vsec: Vec<(VsecMode, VsecSpec)>,
+    /// The first point's network's `(type, first gid, end gid)` ranges
+    /// (`/cells/gid_ranges`).
+    pub gid_ranges: Vec<(String, usize, usize)>,
+    /// How many simulations one rank integrates together in a batch
+    /// ([`Self::simulate_batch`]), from the first point's network: enough
+    /// that each cell type has about [`BATCH_CELLS`] cells (small
+    /// networks), one for large networks.
+    pub batch_capacity: usize,
 }
 
 impl SweepPlan {
@@ -64,27 +72,13 @@ impl SweepPlan {
             stat_names,
             reference,
             vsec,
+            gid_ranges: first_net.gid_ranges(),
+            batch_capacity: batch_capacity(&first_net),
         })
     }
 
     pub fn n_sims(&self) -> usize {
         self.points.len()
-    }
-
-    /// The first point's network (for gid ranges and sizes).
-    pub fn first_network(&self) -> NetworkDescription {
-        let cfg = self
-            .config
-            .resolve(&self.points[0])
-            .expect("checked in new");
-        build_network(&cfg, &self.config).expect("checked in new")
-    }
-
-    /// How many simulations one rank integrates together in a batch
-    /// ([`Self::simulate_batch`]): enough that each cell type has about
-    /// [`BATCH_CELLS`] cells (small networks), one for large networks.
-    pub fn batch_capacity(&self) -> usize {
-        batch_capacity(&self.first_network())
     }
 
     /// Run simulation `sim`, alone (`group` None) or with a group of ranks

@@ -11,7 +11,7 @@ use hdf5::types::VarLenUnicode;
 use serde_json::Value;
 
 mod common;
-use common::{f64s, hnn_mpi, temp_dir};
+use common::{f64s, hnn_mpi, hnn_mpi_ok, temp_dir, usizes};
 
 fn data(file: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -49,19 +49,13 @@ fn hnn_json_network_with_somatic_voltages_end_to_end() {
     )
     .unwrap();
     let h5 = dir.join("out.h5");
-    let out = hnn_mpi(&[
+    hnn_mpi_ok(&[
         config.to_str().unwrap(),
         "-o",
         h5.to_str().unwrap(),
         "--force",
         "-q",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let f = hdf5::File::open(&h5).unwrap();
     assert_eq!(f.dataset("status").unwrap().read_raw::<u8>().unwrap(), [1]);
     let n_times = golden["n_times"].as_u64().unwrap() as usize;
@@ -84,12 +78,7 @@ fn hnn_json_network_with_somatic_voltages_end_to_end() {
         .unwrap();
     assert!(secs.iter().all(|s| s.as_str() == "soma"));
     let volts = v.read_raw::<f32>().unwrap();
-    let idx: Vec<usize> = golden["vsec_sample_idx"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i.as_u64().unwrap() as usize)
-        .collect();
+    let idx = usizes(&golden["vsec_sample_idx"]);
 
     let agg = f.dataset("dipole/agg").unwrap().read_raw::<f64>().unwrap();
     let offsets = f
@@ -215,19 +204,13 @@ fn toml_drives_follow_the_files_and_vsec_all_lists_sections() {
     )
     .unwrap();
     let h5 = dir.join("out.h5");
-    let out = hnn_mpi(&[
+    hnn_mpi_ok(&[
         config.to_str().unwrap(),
         "-o",
         h5.to_str().unwrap(),
         "--force",
         "-q",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let f = hdf5::File::open(&h5).unwrap();
     let ranges = f
         .dataset("cells/gid_ranges")

@@ -15,7 +15,9 @@ use hnn_mpi::network::hnn_json::read_network;
 use serde_json::Value;
 
 mod common;
-use common::{compare_spikes, f64s, nrmse, our_spikes, reference_drive_events, reference_spikes};
+use common::{
+    compare_spikes, f64s, nrmse, our_spikes, reference_drive_events, reference_spikes, usizes,
+};
 
 const NRMSE_TOL: f64 = 1e-4;
 const VSEC_TOL_MV: f64 = 1e-3;
@@ -35,12 +37,7 @@ fn check_case(name: &str) {
         "all" => VsecMode::All,
         other => panic!("record_vsec {other}"),
     };
-    let idx: Vec<usize> = golden["vsec_sample_idx"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i.as_u64().unwrap() as usize)
-        .collect();
+    let idx = usizes(&golden["vsec_sample_idx"]);
     for (trial, reference) in golden["trials"].as_array().unwrap().iter().enumerate() {
         for drive in &net.drives {
             let ours = drive.event_times(&net, trial, tstop);

@@ -20,7 +20,7 @@ use hnn_mpi::network::from_config::build_network;
 use serde_json::Value;
 
 mod common;
-use common::{compare_spikes, f64s, load_json, nrmse, reference_spikes};
+use common::{compare_spikes, f64s, hnn_mpi_ok, load_json, nrmse, reference_spikes};
 
 const NRMSE_TOL: f64 = 1e-4;
 
@@ -277,25 +277,13 @@ fn network_params_sweep_end_to_end() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("model_golden");
     std::fs::create_dir_all(&dir).unwrap();
     let out_path = dir.join("params_sweep.h5");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
-        .args([
-            data("params_sweep.toml").to_str().unwrap(),
-            "-o",
-            out_path.to_str().unwrap(),
-            "--force",
-            "-q",
-        ])
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    hnn_mpi_ok(&[
+        data("params_sweep.toml").to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+        "--force",
+        "-q",
+    ]);
     let f = hdf5::File::open(&out_path).unwrap();
     let agg = f.dataset("dipole/agg").unwrap().read_dyn::<f64>().unwrap();
     assert_eq!(agg.shape()[..2], [3, 1]);

@@ -37,6 +37,20 @@ fn run(ranks: Option<usize>, args: &[&str]) -> Output {
     command(ranks).args(args).output().expect("hnn-mpi starts")
 }
 
+/// Run `config` into `out` (`--force`), asserting exit code 0.
+fn sweep_ok(ranks: Option<usize>, config: &str, out: &Path) {
+    let o = run(
+        ranks,
+        &[config, "-o", out.to_str().unwrap(), "--force", "-q"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{config} on {ranks:?} ranks: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// Every dataset the sweep writes, flattened to bits, by path.
 fn contents(path: &Path) -> Vec<(String, Vec<u64>)> {
     let f = hdf5::File::open(path).unwrap();
@@ -94,13 +108,7 @@ fn assert_same(a: &Path, b: &Path) {
 
 fn reference(dir: &Path) -> PathBuf {
     let p = dir.join("single.h5");
-    let out = run(None, &[SWEEP, "-o", p.to_str().unwrap(), "--force", "-q"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sweep_ok(None, SWEEP, &p);
     p
 }
 
@@ -110,16 +118,7 @@ fn same_file_for_one_to_four_ranks() {
     let single = reference(&dir);
     for n in 1..=4 {
         let p = dir.join(format!("ranks{n}.h5"));
-        let out = run(
-            Some(n),
-            &[SWEEP, "-o", p.to_str().unwrap(), "--force", "-q"],
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{n} ranks: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        sweep_ok(Some(n), SWEEP, &p);
         assert_same(&single, &p);
     }
     std::fs::remove_dir_all(&dir).ok();
@@ -141,15 +140,8 @@ fn sixty_four_ranks_give_the_single_process_file() {
     std::fs::write(&config, text).unwrap();
     let cfg = config.to_str().unwrap();
     let (single, many) = (dir.join("single.h5"), dir.join("ranks64.h5"));
-    for (ranks, p) in [(None, &single), (Some(64), &many)] {
-        let out = run(ranks, &[cfg, "-o", p.to_str().unwrap(), "--force", "-q"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{ranks:?} ranks: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    sweep_ok(None, cfg, &single);
+    sweep_ok(Some(64), cfg, &many);
     assert_same(&single, &many);
     let f = hdf5::File::open(&many).unwrap();
     assert_eq!(
@@ -307,17 +299,7 @@ fn a_failing_simulation_is_isolated() {
     )
     .unwrap();
     let healthy = dir.join("healthy.h5");
-    let out = run(
-        None,
-        &[
-            healthy_config.to_str().unwrap(),
-            "-o",
-            healthy.to_str().unwrap(),
-            "--force",
-            "-q",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0));
+    sweep_ok(None, healthy_config.to_str().unwrap(), &healthy);
     let agg = |path: &Path| -> Vec<u64> {
         let f = hdf5::File::open(path).unwrap();
         let d = f.dataset("dipole/agg").unwrap().read_raw::<f64>().unwrap();

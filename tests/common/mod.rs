@@ -22,6 +22,18 @@ pub fn hnn_mpi(args: &[&str]) -> Output {
         .expect("hnn-mpi starts")
 }
 
+/// [`hnn_mpi`], asserting exit code 0 (the message shows stderr).
+pub fn hnn_mpi_ok(args: &[&str]) -> Output {
+    let out = hnn_mpi(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "hnn-mpi {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A fresh scratch directory for one test (`tag`) of this test process.
 pub fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("hnn-mpi-{tag}-{}", std::process::id()));
@@ -35,6 +47,15 @@ pub fn f64s(v: &Value) -> Vec<f64> {
         .unwrap()
         .iter()
         .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// A JSON array of indices.
+pub fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap() as usize)
         .collect()
 }
 
