@@ -27,23 +27,27 @@ each derived from a valid file (see BROKEN below) for the error tests.
 
 Run from the repository root (about 30 s):
     /work/venv/bin/python scripts/reference/hnn_json.py
+    /work/venv/bin/python scripts/reference/hnn_json.py --case custom_3x3
+    /work/venv/bin/python scripts/reference/hnn_json.py --list
+    /work/venv/bin/python scripts/reference/hnn_json.py --out /tmp/x  # elsewhere
+(broken/ is derived from <out>/mixed_3x3.json, which must exist when only
+custom_3x3 is run.)
 """
 
-import argparse
 import copy
-import datetime
 import json
 import os
 import sys
 
 import numpy as np
 
-import hnn_core
 from hnn_core import jones_2009_model, simulate_dipole, read_network_configuration
 from hnn_core.network_models import add_erp_drives_to_jones_model
-import neuron
 
-OUT = "tests/data/hnn_json"
+import common
+
+SCRIPT_REL = common.script_rel(__file__)
+OUT_ROOT = common.data_dir("hnn_json")
 
 
 def case_mixed_3x3():
@@ -180,22 +184,21 @@ def simulate(net, p):
         for gid, secs in sorted(cr.vsec[trial].items()):
             vsec[str(gid)] = {name: np.asarray(v)[idx].tolist()
                               for name, v in secs.items()}
+        spike_times, spike_gids = common.spikes(net, trial)
         trials.append({
             "dipole": {k: np.asarray(dpl.data[k]).tolist()
                        for k in ("agg", "L2", "L5")},
-            "spike_times": list(map(float, cr.spike_times[trial])),
-            "spike_gids": list(map(int, cr.spike_gids[trial])),
-            "drive_events": {
-                name: [list(map(float, ev)) for ev in d["events"][trial]]
-                for name, d in net.external_drives.items()},
+            "spike_times": spike_times,
+            "spike_gids": spike_gids,
+            "drive_events": common.drive_events(net, trial),
             "vsec": vsec,
         })
     return times, idx, trials
 
 
-def make_case(name):
+def make_case(name, out):
     net, calls, p = CASES[name]()
-    path = os.path.join(OUT, f"{name}.json")
+    path = os.path.join(out, f"{name}.json")
     net.write_configuration(path)
     read_back = read_network_configuration(path) if p.get("check_read_back") else None
     read_back_err = None
@@ -212,11 +215,12 @@ def make_case(name):
             sys.exit(f"{name}: the read-back network's dipole differs ({err:e})")
         read_back_err = float(err)
         print(f"{name}: read_network_configuration round trip: max |diff| / max |dipole| = {err:.2e}")
+    hnn_v, nrn_v, _ = common.versions()
     golden = {
-        "produced_by": "scripts/reference/hnn_json.py",
-        "date": datetime.date.today().isoformat(),
-        "hnn_core": hnn_core.__version__,
-        "neuron": neuron.__version__,
+        "produced_by": SCRIPT_REL,
+        "date": common.utc_date(),
+        "hnn_core": hnn_v,
+        "neuron": nrn_v,
         "network_file": f"{name}.json",
         "calls": calls,
         "simulate": (f"simulate_dipole(net, tstop={p['tstop']}, dt={p['dt']}, "
@@ -234,7 +238,7 @@ def make_case(name):
                             f"max |diff| / max |agg| = {read_back_err:.2e} vs this one"),
         "trials": trials,
     }
-    with open(os.path.join(OUT, f"{name}.golden.json"), "w") as f:
+    with open(os.path.join(out, f"{name}.golden.json"), "w") as f:
         json.dump(golden, f)
     n_spk = [len(t["spike_times"]) for t in trials]
     print(f"{name}: written ({n_spk} spikes per trial)")
@@ -242,8 +246,8 @@ def make_case(name):
 
 # Broken / unsupported files: (file, description, how it is derived from
 # mixed_3x3.json). Each is checked for its message by tests/hnn_json_golden.rs.
-def broken_files():
-    with open(os.path.join(OUT, "mixed_3x3.json")) as f:
+def broken_files(out_dir):
+    with open(os.path.join(out_dir, "mixed_3x3.json")) as f:
         text = f.read()
     base = json.loads(text)
     out = {}
@@ -291,7 +295,7 @@ def broken_files():
     net.write_configuration(buf)
     out["rec_arrays.json"] = ("an electrode array written by "
                               "net.add_electrode_array('shank', ...)", buf.getvalue())
-    os.makedirs(os.path.join(OUT, "broken"), exist_ok=True)
+    os.makedirs(os.path.join(out_dir, "broken"), exist_ok=True)
     readme = ["# Broken and unsupported hnn-core network files",
               "",
               "Made by scripts/reference/hnn_json.py from mixed_3x3.json (or, for",
@@ -299,22 +303,25 @@ def broken_files():
               "an error that names the problem (tests/hnn_json_golden.rs).",
               ""]
     for fname, (what, content) in sorted(out.items()):
-        with open(os.path.join(OUT, "broken", fname), "w") as f:
+        with open(os.path.join(out_dir, "broken", fname), "w") as f:
             f.write(content)
         readme.append(f"- `{fname}`: {what}")
-    with open(os.path.join(OUT, "broken", "README.md"), "w") as f:
+    with open(os.path.join(out_dir, "broken", "README.md"), "w") as f:
         f.write("\n".join(readme) + "\n")
     print(f"broken files: {len(out)}")
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--case", choices=sorted(CASES), action="append")
-    args = ap.parse_args()
-    os.makedirs(OUT, exist_ok=True)
+    p = common.parser(__doc__, out=OUT_ROOT, worker=False)
+    common.add_case_args(p, choices=sorted(CASES))
+    args = p.parse_args()
+    if args.list:
+        print("\n".join(sorted(CASES)))
+        return
+    os.makedirs(args.out, exist_ok=True)
     for name in args.case or sorted(CASES):
-        make_case(name)
-    broken_files()
+        make_case(name, args.out)
+    broken_files(args.out)
 
 
 if __name__ == "__main__":

@@ -44,22 +44,15 @@ Usage (from the repository root):
 Every case runs in a fresh Python process (--worker), as network.py does.
 """
 
-import argparse
-import datetime
 import json
 import os
 import os.path as op
-import subprocess
-import sys
-import tempfile
 import time
 
-sys.path.insert(0, op.dirname(op.abspath(__file__)))
-import network as netref  # noqa: E402  (shared JSON and summary helpers)
+import common
 
-SCRIPT_REL = "scripts/reference/models.py"
-REPO_ROOT = op.abspath(op.join(op.dirname(__file__), "..", ".."))
-OUT_ROOT = op.join(REPO_ROOT, "tests", "data", "models")
+SCRIPT_REL = common.script_rel(__file__)
+OUT_ROOT = common.data_dir("models")
 
 TSTOP = 170.0
 DT = 0.025
@@ -116,7 +109,6 @@ def _write_param_file(params_json_path, out_path):
 
 def build(case):
     """(net, calls, cell_overrides) of a case."""
-    import hnn_core
     from hnn_core import read_params
     from hnn_core.network_models import (
         neymotin_2020_model, law_2021_model, calcium_model, jones_2009_model,
@@ -186,26 +178,19 @@ def _cells(net):
 
 def run_case(case):
     import numpy as np
-    import hnn_core
-    import neuron
     from hnn_core import simulate_dipole
 
     net, calls, overrides = build(case)
-    connectivity = netref._connectivity_info(net)
+    connectivity = common.connectivity_info(net)
     t0 = time.perf_counter()
     dpls = simulate_dipole(net, tstop=TSTOP, dt=DT, n_trials=1, verbose=False)
     wall = time.perf_counter() - t0
     times = np.asarray(dpls[0].times)
-    st = [float(x) for x in net.cell_response.spike_times[0]]
-    sg = [int(g) for g in net.cell_response.spike_gids[0]]
+    st, sg = common.spikes(net, 0)
     used = ["threshold", "celsius"] + sorted(k for k in net._params if k.startswith("gbar_")
                                              and "_ev" not in k)
     return dict(
-        generated_by=SCRIPT_REL,
-        hnn_core_version=hnn_core.__version__,
-        neuron_version=neuron.__version__,
-        numpy_version=np.__version__,
-        date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        **common.provenance(SCRIPT_REL),
         case=case,
         calls=calls + [
             f"dpls = hnn_core.simulate_dipole(net, tstop={TSTOP!r}, dt={DT!r}, "
@@ -223,12 +208,12 @@ def run_case(case):
         cell_overrides=overrides,
         cells=_cells(net),
         gid_ranges={k: [r.start, r.stop] for k, r in net.gid_ranges.items()},
-        drives=netref._drive_info(net),
+        drives=common.drive_info(net),
         tonic_biases=net.external_biases,
         connectivity=connectivity,
         simulate_dipole_wall_seconds=round(wall, 3),
         times=dict(n=int(len(times)), first=float(times[0]), last=float(times[-1]),
-                   sha256=netref._times_sha(times)),
+                   sha256=common.times_sha(times)),
         dipole_note=(
             "trials[t].agg = dpls[t].data['agg'] (nAm, baseline-renormalised, "
             "unsmoothed, unscaled), every sample (index i <-> times[i], NEURON's "
@@ -237,7 +222,7 @@ def run_case(case):
             "spike_times/spike_gids = net.cell_response.spike_times[t] / spike_gids[t] "
             "(drive-cell events included)"),
         trials=[dict(
-            spike_counts=netref._spike_counts(net, sg),
+            spike_counts=common.spike_counts(net, sg),
             agg=np.asarray(dpls[0].data["agg"]),
             spike_times=st,
             spike_gids=sg,
@@ -245,37 +230,19 @@ def run_case(case):
     )
 
 
-def worker(args):
-    spec = json.loads(open(args.spec).read())
+def work(spec):
     doc = run_case(spec["case"])
-    size = netref._write_json(op.join(spec["out"], f"{spec['case']}.json"), doc)
-    with open(args.result, "w") as f:
-        json.dump(dict(size=size, counts=doc["trials"][0]["spike_counts"],
-                       wall=doc["simulate_dipole_wall_seconds"]), f)
-
-
-def _spawn(spec):
-    with tempfile.TemporaryDirectory() as tmp:
-        sp, rp = op.join(tmp, "spec.json"), op.join(tmp, "result.json")
-        with open(sp, "w") as f:
-            json.dump(spec, f)
-        subprocess.run([sys.executable, op.abspath(__file__), "--worker", "--spec", sp,
-                        "--result", rp], check=True)
-        return json.load(open(rp))
+    size = common.write_json(op.join(spec["out"], f"{spec['case']}.json"), doc)
+    return dict(size=size, counts=doc["trials"][0]["spike_counts"],
+                wall=doc["simulate_dipole_wall_seconds"])
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--case", action="append", choices=CASES)
-    p.add_argument("--list", action="store_true")
-    p.add_argument("--out", default=OUT_ROOT)
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--spec", help=argparse.SUPPRESS)
-    p.add_argument("--result", help=argparse.SUPPRESS)
+    p = common.parser(__doc__, out=OUT_ROOT)
+    common.add_case_args(p, choices=CASES)
     args = p.parse_args()
     if args.worker:
-        return worker(args)
+        return common.run_worker(args, work)
     if args.list:
         print("\n".join(CASES))
         return
@@ -289,7 +256,7 @@ def main():
         print(f"copied gamma_L5weak_L2weak.json; wrote gamma_L5weak_L2weak.param "
               f"({n} lines, read_params identical)", flush=True)
     for name in names:
-        res = _spawn(dict(case=name, out=args.out))
+        res = common.spawn(__file__, dict(case=name, out=args.out))
         print(f"== {name}: {res['size'] / 1024:.0f} KiB, simulate_dipole "
               f"{res['wall']:.1f} s, spikes {res['counts']}", flush=True)
 

@@ -38,21 +38,15 @@ Usage (from the repository root):
 See scripts/reference/README.md.
 """
 
-import argparse
-import datetime
-import hashlib
 import json
-import math
 import os
 import os.path as op
-import subprocess
-import sys
-import tempfile
 import time
 
-SCRIPT_REL = "scripts/reference/network.py"
-REPO_ROOT = op.abspath(op.join(op.dirname(__file__), "..", ".."))
-OUT_ROOT = op.join(REPO_ROOT, "tests", "data", "network")
+import common
+
+SCRIPT_REL = common.script_rel(__file__)
+OUT_ROOT = common.data_dir("network")
 
 TSTOP = 170.0
 DT = 0.025
@@ -146,67 +140,6 @@ CASES = {
     "poisson_3x3": dict(kind="poisson", mesh_shape=[3, 3], n_trials=1),
     "seed": dict(kind="seed", mesh_shape=[3, 3], n_trials=1),
 }
-
-
-# ---------------------------------------------------------------------------
-# JSON helpers: full-precision floats (repr, round-trips exactly), number
-# lists on one line so files stay small and diffable.
-# ---------------------------------------------------------------------------
-def _py(o):
-    """Convert numpy scalars/arrays, ranges, sets, tuples to plain python."""
-    import numpy as np
-
-    if isinstance(o, dict):
-        return {str(k): _py(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_py(v) for v in o]
-    if isinstance(o, set):
-        return sorted(_py(v) for v in o)
-    if isinstance(o, range):
-        return [o.start, o.stop]
-    if isinstance(o, np.ndarray):
-        return [_py(v) for v in o.tolist()]
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.str_):
-        return str(o)
-    if isinstance(o, float) and not math.isfinite(o):
-        raise ValueError(f"non-finite float {o!r}")
-    return o
-
-
-def _is_flat(lst):
-    return all(not isinstance(v, (list, dict)) for v in lst)
-
-
-def _dumps(o, ind=0):
-    pad = " " * ind
-    if isinstance(o, dict):
-        if not o:
-            return "{}"
-        items = [
-            f'{pad} {json.dumps(k)}: {_dumps(v, ind + 1)}' for k, v in o.items()
-        ]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(o, list):
-        if _is_flat(o):
-            return "[" + ",".join(json.dumps(v) for v in o) + "]"
-        items = [f"{pad} {_dumps(v, ind + 1)}" for v in o]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(o)
-
-
-def _write_json(path, obj):
-    txt = _dumps(_py(obj)) + "\n"
-    # must round-trip exactly
-    assert json.loads(txt) == json.loads(json.dumps(_py(obj)))
-    with open(path, "w") as f:
-        f.write(txt)
-    return len(txt)
 
 
 # ---------------------------------------------------------------------------
@@ -304,75 +237,6 @@ def build_net(case, seed_point=None):
     return net, desc
 
 
-def _drive_info(net):
-    out = dict()
-    for name, d in net.external_drives.items():
-        lamthas = sorted(
-            {c["nc_dict"]["lamtha"] for c in net.connectivity if c["src_type"] == name}
-        )
-        out[name] = dict(
-            type=d["type"],
-            location=d["location"],
-            n_drive_cells=d["n_drive_cells"],
-            cell_specific=d["cell_specific"],
-            target_types=list(d["target_types"]),
-            event_seed=d["event_seed"],
-            conn_seed=d["conn_seed"],
-            dynamics=dict(d["dynamics"]),
-            weights_ampa=d["weights_ampa"],
-            weights_nmda=d["weights_nmda"],
-            synaptic_delays=d["synaptic_delays"],
-            probability=d["probability"],
-            space_constant=lamthas[0] if len(lamthas) == 1 else lamthas,
-            gid_range=[net.gid_ranges[name].start, net.gid_ranges[name].stop],
-        )
-    return out
-
-
-def _conn_pattern(conn):
-    """Compact, exact description of conn['gid_pairs']."""
-    srcs = sorted(conn["gid_pairs"])
-    tgts = sorted(conn["target_gids"])
-    pairs = {s: list(conn["gid_pairs"][s]) for s in srcs}
-    full = all(
-        pairs[s] == [t for t in tgts if conn["allow_autapses"] or t != s] for s in srcs
-    )
-    if full and len(srcs) == conn["num_srcs"]:
-        return "all_to_all", None
-    if len(srcs) == len(tgts) and all(pairs[s] == [t] for s, t in zip(srcs, tgts)):
-        return "one_to_one", None
-    return "explicit", [[s, pairs[s]] for s in srcs]
-
-
-def _connectivity_info(net):
-    out = list()
-    for conn in net.connectivity:
-        pattern, explicit = _conn_pattern(conn)
-        n_pairs = sum(len(v) for v in conn["gid_pairs"].values())
-        e = dict(
-            src_type=conn["src_type"],
-            target_type=conn["target_type"],
-            loc=conn["loc"],
-            receptor=conn["receptor"],
-            nc_dict={
-                k: conn["nc_dict"][k]
-                for k in ("A_weight", "A_delay", "lamtha", "threshold", "gain")
-            },
-            n_pairs=n_pairs,
-            n_srcs=conn["num_srcs"],
-            n_targets=conn["num_targets"],
-            src_gid_range=[min(conn["src_gids"]), max(conn["src_gids"]) + 1],
-            target_gid_range=[min(conn["target_gids"]), max(conn["target_gids"]) + 1],
-            probability=conn["probability"],
-            allow_autapses=conn["allow_autapses"],
-            pattern=pattern,
-        )
-        if explicit is not None:
-            e["gid_pairs"] = explicit
-        out.append(e)
-    return out
-
-
 def _netcons(builder, net):
     """NetCons of the last built NetworkBuilder, grouped by hnn-core's ncs key."""
     syn_of = dict()
@@ -419,13 +283,6 @@ def _netcons(builder, net):
     )
 
 
-def _spike_counts(net, gids):
-    counts = dict()
-    for name, r in net.gid_ranges.items():
-        counts[name] = int(sum(1 for g in gids if r.start <= g < r.stop))
-    return counts
-
-
 def _spike_grid_check(times, spike_times, spike_gids, n_real_cells):
     """How cell spike times relate to the recorded time grid."""
     import numpy as np
@@ -448,14 +305,13 @@ def _spike_grid_check(times, spike_times, spike_gids, n_real_cells):
 def run_one(case, seed_point=None, want_netcons=False):
     """Build, simulate, collect everything (worker side)."""
     import numpy as np
-    import hnn_core
     from hnn_core import simulate_dipole
     import hnn_core.network_builder as nb
 
     net, desc = build_net(case, seed_point)
     tstop = 170 if case["kind"] == "seed" else TSTOP  # seed example passes int 170
     n_trials = case["n_trials"]
-    connectivity = _connectivity_info(net)
+    connectivity = common.connectivity_info(net)
     t0 = time.perf_counter()
     dpls = simulate_dipole(net, tstop=tstop, dt=DT, n_trials=n_trials, verbose=False)
     wall = time.perf_counter() - t0
@@ -467,23 +323,19 @@ def run_one(case, seed_point=None, want_netcons=False):
     for tr in range(n_trials):
         d = dpls[tr]
         assert np.array_equal(np.asarray(d.times), times)
-        st = [float(x) for x in net.cell_response.spike_times[tr]]
-        sg = [int(g) for g in net.cell_response.spike_gids[tr]]
+        st, sg = common.spikes(net, tr)
         smooth = d.copy().smooth(window_len=SEED_SMOOTH_MS).data["agg"]
         trials.append(
             dict(
                 dipole={k: np.asarray(d.data[k]) for k in ("agg", "L2", "L5")},
                 spike_times=st,
                 spike_gids=sg,
-                spike_counts=_spike_counts(net, sg),
+                spike_counts=common.spike_counts(net, sg),
                 spike_grid_check=_spike_grid_check(times, st, sg, n_real),
                 smoothed_agg_30ms=dict(
                     min=float(np.min(smooth)), max=float(np.max(smooth))
                 ),
-                drive_events={
-                    name: [list(map(float, ev)) for ev in drv["events"][tr]]
-                    for name, drv in net.external_drives.items()
-                },
+                drive_events=common.drive_events(net, tr),
             )
         )
     return dict(
@@ -496,23 +348,14 @@ def run_one(case, seed_point=None, want_netcons=False):
         trials=trials,
         connectivity=connectivity,
         netcons=netcons,
-        hnn_core_version=hnn_core.__version__,
     )
 
 
 def _header(res, case_name, case):
-    import hnn_core
-    import neuron
-    import numpy as np
-
     net = res["net"]
     t = res["times"]
     return dict(
-        generated_by=SCRIPT_REL,
-        hnn_core_version=hnn_core.__version__,
-        neuron_version=neuron.__version__,
-        numpy_version=np.__version__,
-        date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        **common.provenance(SCRIPT_REL),
         case=case_name,
         description=" ; ".join(res["desc"]["calls"])
         + f" ; dpls = hnn_core.simulate_dipole(net, tstop={res['tstop']!r}, "
@@ -550,28 +393,24 @@ def _header(res, case_name, case):
              for k, v in net.pos_dict.items() if k in net.cell_types},
             origin=list(map(float, net.pos_dict["origin"])),
         ),
-        drives=_drive_info(net),
+        drives=common.drive_info(net),
         tonic_biases=net.external_biases,
         times=dict(
             n=int(len(t)),
             first=float(t[0]),
             last=float(t[-1]),
             file="times.json",
-            sha256=_times_sha(t),
+            sha256=common.times_sha(t),
         ),
         connectivity=res["connectivity"],
     )
-
-
-def _times_sha(t):
-    return hashlib.sha256(json.dumps([float(x) for x in t]).encode()).hexdigest()
 
 
 def _case_doc(res, case_name, case):
     doc = _header(res, case_name, case)
     # full-precision dipoles, every sample, unless the file would exceed ~2 MB
     est = sum(
-        len(json.dumps(_py(v))) for tr in res["trials"] for v in tr["dipole"].values()
+        len(json.dumps(common.py(v))) for tr in res["trials"] for v in tr["dipole"].values()
     )
     stride = 1 if est < MAX_BYTES - 300_000 else 4
     doc["dipole_stride"] = stride
@@ -620,7 +459,7 @@ def work_case(spec):
     out = spec["out"]
     res = run_one(case, want_netcons=case.get("netcons", False))
     doc = _case_doc(res, case_name, case)
-    size = _write_json(op.join(out, f"{case_name}.json"), doc)
+    size = common.write_json(op.join(out, f"{case_name}.json"), doc)
     times_size = _write_times(out, res["times"])
     return dict(
         files={f"{case_name}.json": size, "times.json": times_size},
@@ -650,19 +489,17 @@ def _write_times(out, t):
         max_abs_times_minus_i_dt=float(np.max(np.abs(t - i * DT))),
         n_times_le_37=int(np.sum(t <= 37.0)),
         times_around_37=[[int(k), float(t[k])] for k in range(1478, 1484)],
-        sha256=_times_sha(t),
+        sha256=common.times_sha(t),
         times=[float(x) for x in t],
     )
     path = op.join(out, "times.json")
     if op.exists(path):
         old = json.load(open(path))
         assert old["sha256"] == doc["sha256"], "time vectors differ between cases"
-    return _write_json(path, doc)
+    return common.write_json(path, doc)
 
 
 def work_seed(spec):
-    import numpy as np
-
     out = spec["out"]
     case = CASES["seed"]
     values = _seed_values()
@@ -701,18 +538,14 @@ def work_seed(spec):
             name = f"seed_p{i:02d}"
             doc = _case_doc(res, name, case)
             doc["seed_summary_stats"] = stats
-            result["files"][f"{name}.json"] = _write_json(op.join(out, f"{name}.json"), doc)
+            result["files"][f"{name}.json"] = common.write_json(op.join(out, f"{name}.json"), doc)
             result["files"]["times.json"] = _write_times(out, res["times"])
             result["counts"][name] = [tr["spike_counts"]]
             result["grid"][name] = [tr["spike_grid_check"]]
             result["first"][name] = doc["first_dipole_sample"]
         result["wall"][f"seed_p{i:02d}"] = res["wall"]
     summary = dict(
-        generated_by=SCRIPT_REL,
-        hnn_core_version=res["hnn_core_version"],
-        neuron_version=__import__("neuron").__version__,
-        numpy_version=np.__version__,
-        date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        **common.provenance(SCRIPT_REL),
         description=(
             "hnn-core 'Batch Simulation' example (07): for each i, a fresh "
             "jones_2009_model(mesh_shape=(3, 3)) + add_evoked_drive('evprox', mu=40, "
@@ -754,7 +587,7 @@ def work_seed(spec):
         old = json.load(open(path))
         if "batch_simulate_crosscheck" in old:
             summary["batch_simulate_crosscheck"] = old["batch_simulate_crosscheck"]
-    result["files"]["seed_summary.json"] = _write_json(path, summary)
+    result["files"]["seed_summary.json"] = common.write_json(path, summary)
     result["seed_points"] = points
     return result
 
@@ -805,35 +638,15 @@ def work_batch_check(spec):
 # ---------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------
-def worker(args):
-    spec = json.loads(open(args.spec).read())
-    if spec["what"] == "case":
-        res = work_case(spec)
-    elif spec["what"] == "seed":
-        res = work_seed(spec)
-    elif spec["what"] == "batch_check":
-        res = work_batch_check(spec)
-    else:
-        raise ValueError(spec["what"])
-    with open(args.result, "w") as f:
-        json.dump(_py(res), f)
+WORK = dict(case=work_case, seed=work_seed, batch_check=work_batch_check)
+
+
+def work(spec):
+    return WORK[spec["what"]](spec)
 
 
 def _spawn(spec):
-    with tempfile.TemporaryDirectory() as tmp:
-        sp, rp = op.join(tmp, "spec.json"), op.join(tmp, "result.json")
-        with open(sp, "w") as f:
-            json.dump(spec, f)
-        t0 = time.perf_counter()
-        subprocess.run(
-            [sys.executable, op.abspath(__file__), "--worker", "--spec", sp,
-             "--result", rp],
-            check=True,
-        )
-        wall = time.perf_counter() - t0
-        res = json.load(open(rp))
-    res["process_wall_seconds"] = wall
-    return res
+    return common.spawn(__file__, spec, wall_key="process_wall_seconds")
 
 
 def _print_counts(name, counts_per_trial):
@@ -844,22 +657,15 @@ def _print_counts(name, counts_per_trial):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--case", action="append", choices=list(CASES),
-                   help="only these cases (repeatable); default all")
-    p.add_argument("--list", action="store_true", help="list cases and exit")
+    p = common.parser(__doc__, out=OUT_ROOT)
+    common.add_case_args(p, choices=list(CASES))
     p.add_argument("--no-batch-check", action="store_true",
                    help="skip the BatchSimulate cross-check of the seed sweep")
     p.add_argument("--batch-jobs", type=int, default=2,
                    help="n_jobs of the BatchSimulate cross-check (default 2)")
-    p.add_argument("--out", default=OUT_ROOT, help="output directory")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--spec", help=argparse.SUPPRESS)
-    p.add_argument("--result", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        return worker(args)
+        return common.run_worker(args, work, convert=common.py)
     if args.list:
         for name, c in CASES.items():
             print(name, json.dumps(c))
@@ -901,7 +707,7 @@ def main():
                     max_abs_diff=maxdiff,
                     stats=chk["stats"],
                 )
-                res["files"]["seed_summary.json"] = _write_json(path, summ)
+                res["files"]["seed_summary.json"] = common.write_json(path, summ)
         else:
             res = _spawn(dict(what="case", case=name, out=args.out))
         for n, c in res["counts"].items():

@@ -44,9 +44,9 @@ connection_probability: ``hnn_core.network._connection_probability`` applied to
 Usage (from the repository root):
 
     /work/venv/bin/python scripts/reference/numpy_random.py
+    /work/venv/bin/python scripts/reference/numpy_random.py --out /tmp/x  # elsewhere
 """
 
-import datetime
 import json
 import os
 import os.path as op
@@ -63,9 +63,11 @@ from hnn_core.drives import _drive_cell_event_times
 from hnn_core.network import _connection_probability
 from hnn_core.network_models import add_erp_drives_to_jones_model
 
-SCRIPT_REL = "scripts/reference/numpy_random.py"
-REPO_ROOT = op.abspath(op.join(op.dirname(__file__), "..", ".."))
-OUT_PATH = op.join(REPO_ROOT, "tests", "data", "numpy_random", "reference.json")
+import common
+
+SCRIPT_REL = common.script_rel(__file__)
+OUT_ROOT = common.data_dir("numpy_random")
+OUT_FILE = "reference.json"
 
 
 def F(x):
@@ -478,13 +480,16 @@ def connection_probability_cases():
 
 
 def main():
+    p = common.parser(__doc__, out=OUT_ROOT, worker=False)
+    args = p.parse_args()
+    hnn_v, _, np_v = common.versions()
     ref = dict(
         header=dict(
             produced_by=SCRIPT_REL,
             command=f"/work/venv/bin/python {SCRIPT_REL}",
-            date_utc=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            numpy_version=np.__version__,
-            hnn_core_version=hnn_core.__version__,
+            date_utc=common.utc_timestamp(),
+            numpy_version=np_v,
+            hnn_core_version=hnn_v,
             python_version=sys.version.split()[0],
             platform=platform.platform(),
             machine=platform.machine(),
@@ -502,11 +507,12 @@ def main():
         connection_probability=connection_probability_cases(),
     )
     text = json.dumps(ref, separators=(",", ":"))
-    os.makedirs(op.dirname(OUT_PATH), exist_ok=True)
-    with open(OUT_PATH, "w") as fh:
+    os.makedirs(args.out, exist_ok=True)
+    out_path = op.join(args.out, OUT_FILE)
+    with open(out_path, "w") as fh:
         fh.write(text)
         fh.write("\n")
-    print(f"wrote {OUT_PATH} ({len(text) / 1024:.1f} KiB)")
+    print(f"wrote {out_path} ({len(text) / 1024:.1f} KiB)")
 
 
 if __name__ == "__main__":

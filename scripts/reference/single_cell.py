@@ -24,20 +24,16 @@ Usage (from the repository root):
 See scripts/reference/README.md.
 """
 
-import argparse
-import datetime
 import json
 import os
 import os.path as op
 import re
-import subprocess
-import sys
-import tempfile
 import time
 
-SCRIPT_REL = "scripts/reference/single_cell.py"
-REPO_ROOT = op.abspath(op.join(op.dirname(__file__), "..", ".."))
-OUT_ROOT = op.join(REPO_ROOT, "tests", "data", "single_cell")
+import common
+
+SCRIPT_REL = common.script_rel(__file__)
+OUT_ROOT = common.data_dir("single_cell")
 
 CELL_TYPES = ["L2_pyramidal", "L5_pyramidal", "L2_basket", "L5_basket"]
 PYRAMIDAL = ("L2_pyramidal", "L5_pyramidal")
@@ -429,7 +425,6 @@ def _jsonable(x):
 
 def dump_structure(cell_type, out_path):
     from hnn_core.cell import _get_cos_theta
-    import neuron
 
     sim = Sim(cell_type)
     h = sim.h
@@ -596,9 +591,7 @@ def dump_structure(cell_type, out_path):
 
     soma = sim.secs["soma"]
     out = dict(
-        generated_by=SCRIPT_REL,
-        hnn_core_version=hnn_core.__version__,
-        neuron_version=neuron.__version__,
+        **common.provenance(SCRIPT_REL, numpy=False, date=False),
         cell_type=cell_type,
         hnn_name=cell.name,
         gid=cell.gid,
@@ -729,54 +722,30 @@ def run_case(cell_type, case, out_csv, header_info):
 
 # --------------------------------- driver ---------------------------------
 def _versions():
-    import importlib.metadata as md
+    """(hnn_core, NEURON) versions (also used by scripts/bench/neuron_cell_step.py)."""
+    return common.versions()[:2]
 
-    return md.version("hnn_core"), md.version("NEURON")
 
-
-def worker(args):
-    spec = json.loads(open(args.spec).read())
+def work(spec):
     if spec["what"] == "structure":
         dump_structure(spec["cell_type"], spec["out"])
-        res = dict(ok=True)
-    else:
-        res = run_case(spec["cell_type"], spec["case"], spec["out"], spec["header"])
-    with open(args.result, "w") as f:
-        json.dump(res, f)
+        return dict(ok=True)
+    return run_case(spec["cell_type"], spec["case"], spec["out"], spec["header"])
 
 
 def _spawn(spec):
-    with tempfile.TemporaryDirectory() as tmp:
-        sp, rp = op.join(tmp, "spec.json"), op.join(tmp, "result.json")
-        with open(sp, "w") as f:
-            json.dump(spec, f)
-        t0 = time.perf_counter()
-        subprocess.run(
-            [sys.executable, op.abspath(__file__), "--worker", "--spec", sp,
-             "--result", rp],
-            check=True,
-        )
-        wall = time.perf_counter() - t0
-        res = json.load(open(rp))
-    res["wall_seconds"] = wall
-    return res
+    return common.spawn(__file__, spec, wall_key="wall_seconds")
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = common.parser(__doc__, out=OUT_ROOT)
     p.add_argument("--cell", action="append", choices=CELL_TYPES,
                    help="only these cell types (repeatable); default all")
-    p.add_argument("--case", action="append", help="only these case names")
-    p.add_argument("--list", action="store_true", help="list cases and exit")
+    common.add_case_args(p, help="only these case names")
     p.add_argument("--no-structure", action="store_true")
-    p.add_argument("--out", default=OUT_ROOT, help="output directory")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--spec", help=argparse.SUPPRESS)
-    p.add_argument("--result", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        return worker(args)
+        return common.run_worker(args, work)
 
     cases = get_cases()
     cell_types = args.cell or CELL_TYPES
@@ -786,8 +755,8 @@ def main():
                 print(ct, c["name"], json.dumps(c["stimulus"]))
         return
 
-    hnn_v, nrn_v = _versions()
-    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    prov = common.provenance(SCRIPT_REL, numpy=False)
+    hnn_v, nrn_v, today = prov["hnn_core_version"], prov["neuron_version"], prov["date"]
     manifest_path = op.join(args.out, "cases.json")
     manifest = None
     if op.exists(manifest_path):
@@ -795,10 +764,7 @@ def main():
     if manifest is None or args.cell is None and args.case is None:
         manifest = dict(cell_types=dict())
     manifest.update(
-        generated_by=SCRIPT_REL,
-        hnn_core_version=hnn_v,
-        neuron_version=nrn_v,
-        date=today,
+        **prov,
         integration=dict(
             method="fixed step (CVode inactive), h.finitialize() without v, "
                     "h.fcurrent(), pc.psolve(tstop)",
