@@ -6,7 +6,7 @@ Usage:
                           [--trial 0|mean] [--outdir DIR] [--prefix NAME]
                           [--max-lines N] [--show]
 
-Reads the HDF5 file of SPEC §3 with h5py and writes two PNGs into --outdir
+Reads the HDF5 file of docs/output_format.md with h5py and writes two PNGs into --outdir
 (default: the directory of OUTPUT.h5):
 
   <prefix>_overlay.png  the aggregate dipole of every simulation, smoothed
@@ -235,7 +235,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Render hnn-core's Batch Simulation figures from an hnn-mpi HDF5 file.",
     )
-    p.add_argument("file", help="hnn-mpi output file (SPEC §3)")
+    p.add_argument("file", help="hnn-mpi output file (docs/output_format.md)")
     p.add_argument(
         "--param",
         default=None,
