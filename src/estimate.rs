@@ -23,7 +23,7 @@ use std::fmt;
 
 use crate::config::{
     Config, ConfigError, DriveKind, ModelSource, NDriveCells, PerCellType, ResolvedConfig,
-    SaveItem,
+    SaveItem, Simulation,
 };
 use crate::network::description::NetworkDescription;
 use crate::network::drives::{DriveDynamics, PoissonRate};
@@ -124,6 +124,32 @@ fn too_big(config: &Config, key: &str, what: String, limit: &str) -> ConfigError
     config.error_at(key, format!("{what}; at most {limit}"))
 }
 
+/// Time steps per trial, at most [`MAX_TIME_STEPS`].
+fn check_time_steps(config: &Config, s: &Simulation) -> Result<f64, ConfigError> {
+    let steps = (s.tstop / s.dt).round();
+    if steps > MAX_TIME_STEPS {
+        // blame the value further from hnn-core's defaults (170 ms, 0.025 ms)
+        let key = if s.tstop / 170.0 > 0.025 / s.dt {
+            "simulation.tstop"
+        } else {
+            "simulation.dt"
+        };
+        return Err(too_big(
+            config,
+            key,
+            format!(
+                "{steps:.3e} time steps per trial (tstop {} ms / dt {} ms) need {} per \
+                 recorded trace",
+                short(s.tstop),
+                short(s.dt),
+                Bytes(8.0 * (steps + 1.0))
+            ),
+            &format!("{MAX_TIME_STEPS:e} steps: raise dt or lower tstop"),
+        ));
+    }
+    Ok(steps)
+}
+
 /// Stage 1: the network a resolved config asks for, sized from the config
 /// alone (built-in models; a network file is sized by its own content), so
 /// that building it cannot exhaust memory. Refuses a `mesh_shape` or
@@ -134,6 +160,24 @@ pub fn check_planned_network(
     config: &Config,
     limit: Option<&MemoryLimit>,
 ) -> Result<(), ConfigError> {
+    // the dipoles every trial keeps, whatever the network
+    let s = &cfg.simulation;
+    let n_times = check_time_steps(config, s)? + 1.0;
+    let records = Bytes(3.0 * 8.0 * n_times * s.n_trials as f64);
+    if let Some(l) = limit {
+        if records.0 > l.bytes {
+            return Err(too_big(
+                config,
+                "simulation.n_trials",
+                format!(
+                    "one simulation needs about {records} of memory for the dipoles of {} \
+                     trial(s) x {n_times:.0} samples",
+                    s.n_trials
+                ),
+                &format!("{} ({})", Bytes(l.bytes), l.source),
+            ));
+        }
+    }
     let (sizes, mut pairs, base_key, base_what): (BTreeMap<String, f64>, f64, &str, String) =
         match &cfg.network.model {
             ModelSource::Builtin(_) => {
@@ -169,7 +213,12 @@ pub fn check_planned_network(
                     .iter()
                     .map(|c| c.gid_pairs.iter().map(|(_, t)| t.len() as f64).sum::<f64>())
                     .sum();
-                (sizes, pairs, "network.hnn_json", "the network file".to_string())
+                (
+                    sizes,
+                    pairs,
+                    "network.hnn_json",
+                    "the network file".to_string(),
+                )
             }
         };
     let cells: f64 = sizes.values().sum();
@@ -317,7 +366,10 @@ fn events_per_cell(d: &DriveDynamics, target_type: Option<&str>) -> (f64, &'stat
                     None => m.values().copied().fold(0.0, f64::max),
                 },
             };
-            (rate * (tstop - tstart).max(0.0) / 1000.0 + 1.0, "rate_constant")
+            (
+                rate * (tstop - tstart).max(0.0) / 1000.0 + 1.0,
+                "rate_constant",
+            )
         }
         DriveDynamics::Bursty {
             tstart,
@@ -341,7 +393,11 @@ fn point_dynamics<'a>(
     name: &str,
     sim_tstop: f64,
 ) -> Option<(usize, DriveDynamics)> {
-    let (i, d) = cfg.drives.iter().enumerate().find(|(_, d)| d.name == name)?;
+    let (i, d) = cfg
+        .drives
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.name == name)?;
     let dynamics = match &d.kind {
         DriveKind::Evoked {
             mu,
@@ -403,34 +459,19 @@ pub fn estimate_run(
     let s = &first.simulation;
     // tstop, dt and n_trials are the same at every point
     // (Config::check_one_file_layout)
-    let steps = (s.tstop / s.dt).round();
-    if steps > MAX_TIME_STEPS {
-        // blame the value further from hnn-core's defaults (170 ms, 0.025 ms)
-        let key = if s.tstop / 170.0 > 0.025 / s.dt {
-            "simulation.tstop"
-        } else {
-            "simulation.dt"
-        };
-        return Err(too_big(
-            config,
-            key,
-            format!(
-                "{steps:.3e} time steps per trial (tstop {} ms / dt {} ms) need {} per \
-                 recorded trace",
-                short(s.tstop),
-                short(s.dt),
-                Bytes(8.0 * (steps + 1.0))
-            ),
-            &format!("{MAX_TIME_STEPS:e} steps: raise dt or lower tstop"),
-        ));
-    }
+    let steps = check_time_steps(config, s)?;
     let n_times = steps + 1.0;
     let n_trials = s.n_trials as f64;
     let n_segments: f64 = net
         .populations
         .iter()
         .map(|p| {
-            p.positions.len() as f64 * p.template.sections.iter().map(|x| x.nseg as f64).sum::<f64>()
+            p.positions.len() as f64
+                * p.template
+                    .sections
+                    .iter()
+                    .map(|x| x.nseg as f64)
+                    .sum::<f64>()
         })
         .sum();
     let n_pairs: f64 = net

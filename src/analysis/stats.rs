@@ -33,6 +33,26 @@ impl ReferenceDipole {
                     i + 1
                 ));
             }
+            // "nan" and "inf" parse as numbers; one of them would make
+            // every dipole_rmse NaN
+            if let Some(x) = cols.iter().find(|x| !x.is_finite()) {
+                return Err(format!(
+                    "{}:{}: {x} is not a finite number",
+                    path.display(),
+                    i + 1
+                ));
+            }
+            if let Some(&prev) = times_ms.last() {
+                if cols[0] <= prev {
+                    return Err(format!(
+                        "{}:{}: time {} ms does not follow the previous sample's {prev} ms \
+                         (times must increase)",
+                        path.display(),
+                        i + 1,
+                        cols[0]
+                    ));
+                }
+            }
             times_ms.push(cols[0]);
             agg.push(cols[1]);
         }

@@ -294,8 +294,16 @@ impl Config {
         };
         let s = &self.simulation;
         for (key, n, why) in [
-            ("simulation.tstop", s.tstop.reference(), "tstop (it fixes /times and the dipoles' length)"),
-            ("simulation.dt", s.dt.reference(), "dt (it fixes /times and the dipoles' length)"),
+            (
+                "simulation.tstop",
+                s.tstop.reference(),
+                "tstop (it fixes /times and the dipoles' length)",
+            ),
+            (
+                "simulation.dt",
+                s.dt.reference(),
+                "dt (it fixes /times and the dipoles' length)",
+            ),
             (
                 "simulation.n_trials",
                 s.n_trials.reference(),
@@ -316,7 +324,8 @@ impl Config {
             }
         }
         for (i, d) in self.drives.iter().enumerate() {
-            let why = "number of drive cells of each drive (it fixes their gids, /cells/gid_ranges)";
+            let why =
+                "number of drive cells of each drive (it fixes their gids, /cells/gid_ranges)";
             if let NDriveCells::Count(c) = &d.n_drive_cells {
                 if let Some(name) = c.reference() {
                     return refuse(&format!("drives[{i}].n_drive_cells"), name, why);

@@ -227,16 +227,16 @@ impl Resolver<'_> {
         for (i, b) in n.tonic_bias.iter().enumerate() {
             let p = format!("network.tonic_bias[{i}]");
             let t0 = self.ge0(&format!("{p}.t0"), &b.t0)?;
-            let tstop = match &b.tstop {
-                Some(ts) => {
-                    let v = self.f(&format!("{p}.tstop"), ts)?;
-                    Some(
-                        rules::not_before("tstop", v, "t0", t0)
-                            .map_err(|e| self.err(&format!("{p}.tstop"), e.message(&self.from(ts))))?,
-                    )
-                }
-                None => None,
-            };
+            let tstop =
+                match &b.tstop {
+                    Some(ts) => {
+                        let v = self.f(&format!("{p}.tstop"), ts)?;
+                        Some(rules::not_before("tstop", v, "t0", t0).map_err(|e| {
+                            self.err(&format!("{p}.tstop"), e.message(&self.from(ts)))
+                        })?)
+                    }
+                    None => None,
+                };
             tonic_bias.push(TonicBias {
                 cell_type: b.cell_type.clone(),
                 amplitude: self.per_type(&format!("{p}.amplitude"), &b.amplitude, Self::any)?,

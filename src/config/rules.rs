@@ -197,7 +197,10 @@ mod tests {
 
     #[test]
     fn messages_and_edges() {
-        assert_eq!(non_negative(-5.0).unwrap_err().to_string(), "must be >= 0 (got -5)");
+        assert_eq!(
+            non_negative(-5.0).unwrap_err().to_string(),
+            "must be >= 0 (got -5)"
+        );
         assert!(std_dev(-0.0).is_err() && non_negative(-0.0).is_ok());
         assert_eq!(std_dev(0.0), Ok(0.0));
         assert!(positive(0.0).is_err());

@@ -247,7 +247,12 @@ pub fn population_sizes(n_x: usize, n_y: usize) -> [(&'static str, usize); 4] {
 /// a float: the count can exceed any integer type for absurd meshes.
 pub fn local_connection_pairs(n_x: usize, n_y: usize) -> f64 {
     let sizes = population_sizes(n_x, n_y);
-    let size = |name: &str| sizes.iter().find(|s| s.0 == name).map_or(0.0, |s| s.1 as f64);
+    let size = |name: &str| {
+        sizes
+            .iter()
+            .find(|s| s.0 == name)
+            .map_or(0.0, |s| s.1 as f64)
+    };
     LOCAL_CONNECTIONS
         .iter()
         .map(|&(src, target, _, _, _, _, autapses)| {
