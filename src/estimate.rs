@@ -388,8 +388,8 @@ fn events_per_cell(d: &DriveDynamics, target_type: Option<&str>) -> (f64, &'stat
 /// Dynamics of drive `name` at one point: the config's `[[drives]]` entry
 /// resolved there, else the network's (model, ERP and file drives do not
 /// vary over the sweep).
-fn point_dynamics<'a>(
-    cfg: &'a ResolvedConfig,
+fn point_dynamics(
+    cfg: &ResolvedConfig,
     name: &str,
     sim_tstop: f64,
 ) -> Option<(usize, DriveDynamics)> {

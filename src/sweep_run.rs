@@ -64,10 +64,12 @@ impl SweepPlan {
             })
             .collect();
         let reference = match &config.summary.reference {
-            Some(p) => Some(
-                ReferenceDipole::read(&config.input_path(p))
-                    .map_err(|e| config.error_at("summary.reference", e))?,
-            ),
+            Some(p) => {
+                let r = ReferenceDipole::read(&config.input_path(p))
+                    .and_then(|r| r.check_overlap(first.simulation.tstop).map(|()| r))
+                    .map_err(|e| config.error_at("summary.reference", e))?;
+                Some(r)
+            }
             None => None,
         };
         let stat_names = config.summary.stats.iter().map(Stat::name).collect();

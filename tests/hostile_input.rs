@@ -145,6 +145,12 @@ fn values_that_would_fail_later_are_refused_up_front() {
     std::fs::write(&reference_nan, "0.0 0.0\n0.025 0.1\n0.05 nan\n0.075 0.2\n").unwrap();
     let reference_back = dir.join("dipole_back.txt");
     std::fs::write(&reference_back, "0.0 0.0\n0.05 0.1\n0.025 0.2\n").unwrap();
+    let reference_late = dir.join("dipole_late.txt");
+    std::fs::write(&reference_late, "200.0 0.0\n300.0 0.1\n").unwrap();
+    let params_negative = dir.join("negative.param");
+    std::fs::write(&params_negative, "tstop: 170.0\ngbar_L2Pyr_L5Pyr: -0.5\n").unwrap();
+    let params_json_negative = dir.join("zero.json");
+    std::fs::write(&params_json_negative, "{\"gbar_L5Pyr_L5Basket\": -1e-3}").unwrap();
     let summary = |file: &Path| {
         format!(
             "[summary]\nstats = [\"dipole_rmse\"]\nreference = {:?} # <--\n",
@@ -231,6 +237,42 @@ fn values_that_would_fail_later_are_refused_up_front() {
             vec![
                 format!("{}:3: NaN is not a finite number", reference_nan.display()),
             ],
+        ),
+        (
+            "reference_outside_the_simulation",
+            format!("{one_cell}{BASE_DRIVE}{}", summary(&reference_late)),
+            "summary.reference",
+            vec!["covers 200 to 300 ms, the simulation 0 to 170 ms".into()],
+        ),
+        (
+            "params_weight_negative",
+            format!("[network]\nmesh_shape = [1, 1]\n[network.params]\ngbar_L2Pyr_L5Pyr = -0.5 # <--\n{BASE_DRIVE}"),
+            "network.params.gbar_L2Pyr_L5Pyr",
+            vec!["must be >= 0 (got -0.5)".into()],
+        ),
+        (
+            "params_length_zero",
+            format!("[network]\nmesh_shape = [1, 1]\n[network.params]\nL5Pyr_soma_L = 0 # <--\n{BASE_DRIVE}"),
+            "network.params.L5Pyr_soma_L",
+            vec!["must be > 0 (got 0)".into()],
+        ),
+        (
+            "params_file_weight_negative",
+            format!(
+                "[network]\nmesh_shape = [1, 1]\nparams_file = {:?} # <--\n{BASE_DRIVE}",
+                params_negative.to_str().unwrap()
+            ),
+            "network.params_file",
+            vec![format!("{}: gbar_L2Pyr_L5Pyr: must be >= 0 (got -0.5)", params_negative.display())],
+        ),
+        (
+            "params_json_file_weight_negative",
+            format!(
+                "[network]\nmesh_shape = [1, 1]\nparams_file = {:?} # <--\n{BASE_DRIVE}",
+                params_json_negative.to_str().unwrap()
+            ),
+            "network.params_file",
+            vec![format!("{}: gbar_L5Pyr_L5Basket: must be >= 0 (got -0.001)", params_json_negative.display())],
         ),
         (
             "reference_times_back",

@@ -62,6 +62,20 @@ impl ReferenceDipole {
         Ok(ReferenceDipole { times_ms, agg })
     }
 
+    /// Refuse a reference with no sample in the simulation's `[0, tstop]`:
+    /// every `dipole_rmse` would be NaN.
+    pub fn check_overlap(&self, tstop_ms: f64) -> Result<(), String> {
+        let (first, last) = (self.times_ms[0], self.times_ms[self.times_ms.len() - 1]);
+        if last < 0.0 || first > tstop_ms {
+            Err(format!(
+                "the reference dipole covers {first} to {last} ms, the simulation 0 to \
+                 {tstop_ms} ms: no sample to compare (every dipole_rmse would be NaN)"
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Linear interpolation at `t`, or `None` outside the file's time span.
     pub fn at(&self, t: f64) -> Option<f64> {
         let ts = &self.times_ms;

@@ -275,7 +275,15 @@ impl Resolver<'_> {
             tonic_bias,
             connections,
             params_file: n.params_file.clone(),
-            params: self.table("network.params", &n.params, Self::any)?,
+            // each HNN parameter by its rule (the parameter files' too)
+            params: n
+                .params
+                .iter()
+                .map(|(k, v)| {
+                    let path = format!("network.params.{k}");
+                    Ok((k.clone(), self.checked(&path, v, rules::hnn_param(k))?))
+                })
+                .collect::<Res<_>>()?,
         })
     }
 

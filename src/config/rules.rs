@@ -191,6 +191,24 @@ pub fn poisson_start_within(tstart: f64, sim_tstop: f64) -> RuleResult<f64> {
     }
 }
 
+/// The rule of an HNN parameter (`[network.params]`, parameter files) by
+/// its name: connection weights `gbar_*` and conductances are >= 0 like a
+/// TOML connection's weight; lengths, diameters, capacitances, axial
+/// resistances and time constants are > 0; anything else (reversal
+/// potentials, `threshold`, `celsius`) only finite.
+pub fn hnn_param(name: &str) -> fn(f64) -> RuleResult<f64> {
+    let cell_param = name.starts_with("L2Pyr_") || name.starts_with("L5Pyr_");
+    let positive_suffixes = ["_L", "_diam", "_cm", "_Ra", "_tau1", "_tau2", "_taur_cad"];
+    let conductance = ["gbar", "gkbar", "gnabar", "_gl_"];
+    if name.starts_with("gbar_") || (cell_param && conductance.iter().any(|c| name.contains(c))) {
+        non_negative
+    } else if cell_param && positive_suffixes.iter().any(|s| name.ends_with(s)) {
+        positive
+    } else {
+        finite
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +234,12 @@ mod tests {
             "must be >= tstart (got tstop = 3 from $t, tstart = 10)"
         );
         assert!(burst_fits(3, 10.0, 100.0).is_err() && burst_fits(2, 10.0, 100.0).is_ok());
+        assert!(hnn_param("gbar_L2Pyr_L5Pyr")(-1.0).is_err());
+        assert!(hnn_param("L5Pyr_soma_gkbar_hh2")(-1.0).is_err());
+        assert!(hnn_param("L2Pyr_apical1_L")(0.0).is_err());
+        assert!(hnn_param("L2Pyr_ampa_tau1")(0.0).is_err());
+        assert!(hnn_param("L2Pyr_soma_el_hh2")(-70.0).is_ok());
+        assert!(hnn_param("L5Pyr_gabaa_e")(-80.0).is_ok());
+        assert!(hnn_param("threshold")(-10.0).is_ok());
     }
 }

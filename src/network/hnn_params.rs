@@ -154,7 +154,12 @@ impl ModelParams {
         let number = |key: &str| -> Result<Option<f64>, String> {
             match file.get(key) {
                 None => Ok(None),
-                Some(ParamValue::Number(x)) if x.is_finite() => Ok(Some(*x)),
+                // the rule `[network.params]` applies to the same key
+                Some(ParamValue::Number(x)) if x.is_finite() => {
+                    crate::config::rules::hnn_param(key)(*x)
+                        .map(Some)
+                        .map_err(|e| format!("{shown}: {key}: {e}"))
+                }
                 Some(v) => Err(format!("{shown}: {key} must be a number, got {v:?}")),
             }
         };
