@@ -50,6 +50,8 @@ const SITES_PER_PAIR: f64 = 3.0;
 /// compartments, 6800 steps) takes 1.95 s (README benchmarks); a rough
 /// guide only, small networks in batches run faster.
 const SECONDS_PER_COMPARTMENT_STEP: f64 = 3.3e-8;
+/// The memory limit where the machine's memory is unknown.
+pub const MEMORY_UNKNOWN_BYTES: f64 = 1e12;
 /// Share of physical memory one simulation may use.
 const MEMORY_SHARE: f64 = 0.9;
 
@@ -79,8 +81,7 @@ impl fmt::Display for Bytes {
 /// The memory one simulation may use: [`MEMORY_SHARE`] of physical memory
 /// (`MemTotal` of /proc/meminfo) shared by the ranks of this node that run
 /// simulations side by side (Open MPI's `OMPI_COMM_WORLD_LOCAL_SIZE`,
-/// MPICH's `MPI_LOCALNRANKS`). `None` where the memory is unknown: then
-/// only the absolute caps apply.
+/// MPICH's `MPI_LOCALNRANKS`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemoryLimit {
     pub bytes: f64,
@@ -89,7 +90,17 @@ pub struct MemoryLimit {
 }
 
 impl MemoryLimit {
-    pub fn of_this_machine() -> Option<MemoryLimit> {
+    /// The limit of this machine, or [`MEMORY_UNKNOWN_BYTES`] where
+    /// /proc/meminfo cannot tell.
+    pub fn of_this_machine() -> MemoryLimit {
+        Self::physical().unwrap_or_else(|| MemoryLimit {
+            bytes: MEMORY_UNKNOWN_BYTES,
+            source: "an absolute cap: this machine's memory is unknown (no /proc/meminfo)"
+                .to_string(),
+        })
+    }
+
+    fn physical() -> Option<MemoryLimit> {
         let text = std::fs::read_to_string("/proc/meminfo").ok()?;
         let total_kb: f64 = text
             .lines()
@@ -507,7 +518,7 @@ pub fn estimate_run(
         let mut events = 0.0;
         let mut deliveries = 0.0;
         // (events, key) of the drive with the most events
-        let mut largest: Option<(f64, String)> = None;
+        let mut largest: Option<(f64, String, &str)> = None;
         for d in &net.drives {
             let (key_prefix, dynamics) = match point_dynamics(&cfg, &d.name, s.tstop) {
                 Some((i, dy)) => (Some(i), dy),
@@ -535,7 +546,7 @@ pub fn estimate_run(
                 None => "network.hnn_json".to_string(),
             };
             if largest.as_ref().is_none_or(|l| e > l.0) {
-                largest = Some((e, key));
+                largest = Some((e, key, d.name.as_str()));
             }
         }
         let from = if points.len() > 1 {
@@ -544,13 +555,14 @@ pub fn estimate_run(
             String::new()
         };
         if events > MAX_DRIVE_EVENTS {
-            let key = largest.map(|l| l.1).unwrap_or_default();
+            let (largest_events, key, name) = largest.unwrap_or_default();
             return Err(too_big(
                 config,
                 &key,
                 format!(
-                    "the drives draw about {events:.3e} events per trial{from}, queued \
-                     {deliveries:.3e} times at their synapses ({})",
+                    "the drives draw about {events:.3e} events per trial{from} \
+                     ({largest_events:.3e} from drive '{name}'), queued {deliveries:.3e} times \
+                     at their synapses ({})",
                     Bytes(events * 8.0 + deliveries * BYTES_PER_DELIVERY)
                 ),
                 &format!("{MAX_DRIVE_EVENTS:e} events per trial"),

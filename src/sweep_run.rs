@@ -47,7 +47,7 @@ impl SweepPlan {
         let points = config.sweep_points()?;
         let limit = MemoryLimit::of_this_machine();
         let first = config.resolve(&points[0])?;
-        estimate::check_planned_network(&first, &config, limit.as_ref())?;
+        estimate::check_planned_network(&first, &config, Some(&limit))?;
         let first_net = build_network(&first, &config)?;
         let vsec: Vec<(VsecMode, VsecSpec)> = vsec_modes(&config.output.save)
             .into_iter()
@@ -76,7 +76,7 @@ impl SweepPlan {
         let n_traces = vsec.iter().map(|(_, v)| v.gids.len()).sum();
         // resolves (and so range-checks) every point
         let estimate =
-            estimate::estimate_run(&config, &points, &first_net, n_traces, limit.as_ref())?;
+            estimate::estimate_run(&config, &points, &first_net, n_traces, Some(&limit))?;
         Ok(SweepPlan {
             config,
             points,

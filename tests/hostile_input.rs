@@ -130,6 +130,20 @@ fn resources_beyond_any_machine_are_refused_before_the_run() {
             "drives[0].n_drive_cells",
             vec!["must be at most 1000000 drive cells (got 100000000)"],
         ),
+        (
+            "drive_cells_times_targets",
+            "[network]\nmesh_shape = [20, 20]\n[[drives]]\nname = \"wide\"\ntype = \"evoked\"\n\
+             mu = 10.0\nsigma = 1.0\nnumspikes = 1\nlocation = \"proximal\"\ncell_specific = false\n\
+             n_drive_cells = 1000000 # <--\n\
+             weights_ampa = { L2_basket = 0.01, L2_pyramidal = 0.01, L5_basket = 0.01, L5_pyramidal = 0.01 }\n\
+             weights_nmda = { L2_basket = 0.01, L2_pyramidal = 0.01, L5_basket = 0.01, L5_pyramidal = 0.01 }\n"
+                .to_string(),
+            "drives[0].n_drive_cells",
+            vec![
+                "drive 'wide' connects 1000000 drive cells to 2.160e3 synapses each",
+                "at most 1e9 pairs",
+            ],
+        ),
     ];
     for (name, text, key, fragments) in &cases {
         assert_refused(&dir, name, text, key, fragments);
@@ -470,4 +484,36 @@ fn dry_run_prints_the_estimates() {
     ] {
         assert!(text.contains(w), "{text:?} lacks {w:?}");
     }
+}
+
+/// A network file whose drive asks for 10^9 spikes per drive cell: its
+/// values are valid one by one, the run is not (the drive events of a trial
+/// are drawn at once), so the estimate refuses it before anything runs.
+#[test]
+fn network_file_drive_events_beyond_the_cap_are_refused() {
+    let dir = temp_dir("hostile-json-events");
+    let mut v = network_file();
+    v["external_drives"]["evdist1"]["dynamics"]["numspikes"] = 1_000_000_000u64.into();
+    let file = dir.join("numspikes.json");
+    std::fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
+    let text = format!(
+        "[simulation]\ntstop = 100.0\n[network]\nhnn_json = {:?} # <--\n",
+        file.to_str().unwrap()
+    );
+    assert_refused(
+        &dir,
+        "numspikes",
+        &text,
+        "network.hnn_json",
+        &[
+            "the drives draw about 2.000e9 events per trial",
+            "(2.000e9 from drive 'evdist1')",
+            "at most 1e8 events per trial",
+        ],
+    );
+    let (code, err) = mpirun_2(&dir.join("numspikes.toml"), &dir.join("numspikes-mpi.h5"));
+    assert_eq!(code, Some(2), "under mpirun: {err}");
+    assert!(err.contains("from drive 'evdist1'"), "{err}");
+    assert!(!dir.join("numspikes-mpi.h5").exists());
+    std::fs::remove_dir_all(&dir).ok();
 }
