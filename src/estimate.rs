@@ -289,6 +289,36 @@ pub fn check_planned_network(
             ),
         )?;
     }
+    // `[[network.connections]]`: all-to-all from a cell type or a drive
+    let drive_cells = |name: &str| -> f64 {
+        let Some(d) = cfg.drives.iter().find(|d| d.name == name) else {
+            return 0.0;
+        };
+        match &d.n_drive_cells {
+            NDriveCells::Count(n) => *n as f64,
+            NDriveCells::NCells => d
+                .target_types()
+                .iter()
+                .filter_map(|t| sizes.get(t.as_str()))
+                .sum(),
+        }
+    };
+    for (i, c) in cfg.network.connections.iter().enumerate() {
+        let n_src = sizes
+            .get(c.src.as_str())
+            .copied()
+            .unwrap_or_else(|| drive_cells(&c.src));
+        let n_target = sizes.get(c.target.as_str()).copied().unwrap_or(0.0);
+        pairs += n_src * n_target;
+        check(
+            pairs,
+            &format!("network.connections[{i}]"),
+            &format!(
+                "connection {} -> {} joins {n_src:.3e} sources to {n_target:.3e} targets each",
+                c.src, c.target
+            ),
+        )?;
+    }
     Ok(())
 }
 
@@ -659,6 +689,33 @@ mod tests {
         assert_eq!(short(1e-9), "1e-9");
         assert_eq!(short(170.0), "170");
         assert_eq!(short(0.025), "0.025");
+    }
+
+    /// Without a memory limit, only the absolute cap applies: a connection
+    /// from a drive of 10^6 cells onto 1000 cells is refused at its entry.
+    #[test]
+    fn planned_connections_from_a_drive_are_capped() {
+        let text = "[network]\nmesh_shape = [1000, 1]\n\
+            [[network.connections]]\nsrc = \"d\"\ntarget = \"L5_pyramidal\"\nloc = \"proximal\"\n\
+            receptor = \"ampa\"\nweight = 0.01\nlamtha = 3.0\n\
+            [[drives]]\nname = \"d\"\ntype = \"evoked\"\nmu = 10.0\nsigma = 1.0\nnumspikes = 1\n\
+            location = \"proximal\"\nweights_ampa = { L2_basket = 0.01 }\n\
+            cell_specific = false\nn_drive_cells = 100\n";
+        let config = Config::parse(text, "wide.toml").unwrap();
+        let cfg = config.resolve(&BTreeMap::new()).unwrap();
+        check_planned_network(&cfg, &config, None).unwrap();
+        let wide = text.replace("n_drive_cells = 100\n", "n_drive_cells = 1000000\n");
+        let config = Config::parse(&wide, "wide.toml").unwrap();
+        let cfg = config.resolve(&BTreeMap::new()).unwrap();
+        let e = check_planned_network(&cfg, &config, None).unwrap_err();
+        assert_eq!(e.key, "network.connections[0]");
+        assert_eq!(e.line, Some(3));
+        assert!(
+            e.message
+                .contains("connection d -> L5_pyramidal joins 1.000e6 sources to 1.000e3"),
+            "{e}"
+        );
+        assert!(e.message.contains("at most 1e9 pairs"), "{e}");
     }
 
     #[test]

@@ -144,6 +144,16 @@ fn resources_beyond_any_machine_are_refused_before_the_run() {
                 "at most 1e9 pairs",
             ],
         ),
+        (
+            "sweep_point_rate_huge",
+            format!(
+                "{one_cell}[[drives]]\nname = \"p\"\ntype = \"poisson\"\nrate_constant = \"$r\" # <--\n\
+                 location = \"proximal\"\nweights_ampa = {{ L2_basket = 0.01 }}\n\
+                 [sweep.params]\nr = {{ values = [10, 1e12] }}\n"
+            ),
+            "drives[0].rate_constant",
+            vec!["events per trial (sweep point 1)", "from drive 'p'"],
+        ),
     ];
     for (name, text, key, fragments) in &cases {
         assert_refused(&dir, name, text, key, fragments);
