@@ -527,3 +527,53 @@ fn network_file_drive_events_beyond_the_cap_are_refused() {
     assert!(!dir.join("numspikes-mpi.h5").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Input files beyond 1 GiB (here sparse, taking no disk space) are
+/// refused by their size before they are read.
+#[test]
+fn input_files_beyond_one_gib_are_refused_unread() {
+    let dir = temp_dir("hostile-huge-files");
+    let huge = |name: &str| {
+        let p = dir.join(name);
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_len((1 << 30) + 1).unwrap();
+        p
+    };
+    let config = huge("huge.toml");
+    let out = hnn_mpi(&[config.to_str().unwrap(), "--dry-run"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot read config file {}: the file has 1073741825 bytes",
+            config.display()
+        )),
+        "{err}"
+    );
+    let network = huge("huge.json");
+    let text = format!(
+        "[network]\nhnn_json = {:?} # <--\n",
+        network.to_str().unwrap()
+    );
+    assert_refused(
+        &dir,
+        "huge_network",
+        &text,
+        "network.hnn_json",
+        &["cannot read the network file: the file has 1073741825 bytes"],
+    );
+    let reference = huge("huge_dipole.txt");
+    let text = format!(
+        "[network]\nmesh_shape = [1, 1]\n{BASE_DRIVE}[summary]\nstats = [\"dipole_rmse\"]\n\
+         reference = {:?} # <--\n",
+        reference.to_str().unwrap()
+    );
+    assert_refused(
+        &dir,
+        "huge_reference",
+        &text,
+        "summary.reference",
+        &["the file has 1073741825 bytes"],
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -12,7 +12,7 @@ pub struct ReferenceDipole {
 
 impl ReferenceDipole {
     pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::config::rules::read_input_file(path)
             .map_err(|e| format!("cannot read reference dipole {}: {e}", path.display()))?;
         let mut times_ms = Vec::new();
         let mut agg = Vec::new();

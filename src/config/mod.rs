@@ -88,7 +88,7 @@ impl Config {
     /// names (`params_file`, `hnn_json`, `[summary] reference`) exist.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let text = rules::read_input_file(path).map_err(|e| ConfigError {
             file: file.clone(),
             line: None,
             column: None,

@@ -9,6 +9,66 @@
 //! and hnn-core's `ValueError`s) unreachable from user input.
 
 use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+/// The largest input file (config, network, parameter or reference dipole
+/// file) read: parsing holds several times its size in memory.
+pub const MAX_INPUT_FILE_BYTES: u64 = 1 << 30;
+
+/// Why an input file cannot be read.
+#[derive(Debug)]
+pub enum InputFileError {
+    Io(std::io::Error),
+    /// Larger than [`MAX_INPUT_FILE_BYTES`].
+    TooLarge {
+        bytes: u64,
+    },
+}
+
+impl fmt::Display for InputFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputFileError::Io(e) => write!(f, "{e}"),
+            InputFileError::TooLarge { bytes } => write!(
+                f,
+                "the file has {bytes} bytes; hnn-mpi reads input files of at most \
+                 {MAX_INPUT_FILE_BYTES} bytes (1 GiB)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InputFileError {}
+
+impl From<InputFileError> for std::io::Error {
+    fn from(e: InputFileError) -> Self {
+        match e {
+            InputFileError::Io(e) => e,
+            too_large => std::io::Error::other(too_large.to_string()),
+        }
+    }
+}
+
+/// Read a text input file, refusing one beyond [`MAX_INPUT_FILE_BYTES`]
+/// before reading it (and reading no more than that, should it grow).
+pub fn read_input_file(path: &Path) -> Result<String, InputFileError> {
+    let file = std::fs::File::open(path).map_err(InputFileError::Io)?;
+    let bytes = file.metadata().map_err(InputFileError::Io)?.len();
+    if bytes > MAX_INPUT_FILE_BYTES {
+        return Err(InputFileError::TooLarge { bytes });
+    }
+    let mut text = String::new();
+    file.take(MAX_INPUT_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(InputFileError::Io)?;
+    if text.len() as u64 > MAX_INPUT_FILE_BYTES {
+        return Err(InputFileError::TooLarge {
+            bytes: text.len() as u64,
+        });
+    }
+    Ok(text)
+}
 
 /// The most drive cells one drive may have (`n_drive_cells`, the distinct
 /// gids of a `spike_train`, a drive's gid range in a network file). Each

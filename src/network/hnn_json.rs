@@ -361,7 +361,7 @@ pub fn read_network(path: &Path, tstop_ms: f64) -> Res<NetworkDescription> {
         field: String::new(),
         message,
     };
-    let text = std::fs::read_to_string(path)
+    let text = rules::read_input_file(path)
         .map_err(|e| file_err(format!("cannot read the network file: {e}")))?;
     let json: Json =
         serde_json::from_str(&text).map_err(|e| file_err(format!("not a valid JSON file: {e}")))?;

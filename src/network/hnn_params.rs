@@ -31,7 +31,8 @@ pub enum ParamValue {
 /// error names the file and what is wrong.
 pub fn read_params_file(path: &Path) -> Result<BTreeMap<String, ParamValue>, String> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let text = crate::config::rules::read_input_file(path)
+        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
     parse_params(&text, path).map_err(|e| format!("{shown}: {e}"))
 }
 
