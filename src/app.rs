@@ -276,7 +276,8 @@ impl std::error::Error for ConfigFileError {}
 /// Reads `path` and checks that it is TOML; returns its text.
 pub fn read_config(path: &Path) -> Result<String, ConfigFileError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigFileError::Read(name.clone(), e))?;
+    let text = crate::config::rules::read_input_file(path)
+        .map_err(|e| ConfigFileError::Read(name.clone(), e.into()))?;
     text.parse::<toml::Table>()
         .map_err(|e| ConfigFileError::Toml(name, e))?;
     Ok(text)

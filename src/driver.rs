@@ -122,6 +122,7 @@ pub fn print_plan(plan: &SweepPlan, path: &std::path::Path, batch: usize) {
     if n > 5 {
         println!("  ... ({} more)", n - 5);
     }
+    println!("{}", plan.estimate);
 }
 
 /// Open the output file as the command line asks: create (refusing an

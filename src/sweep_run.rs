@@ -9,6 +9,7 @@ use crate::analysis::dipole::{renormalize_to_nam, smooth};
 use crate::analysis::stats::{self, ReferenceDipole};
 use crate::config::{Config, ConfigError, ResolvedConfig, SaveItem, Stat};
 use crate::engine::network_sim::{batchable, NetworkSimulation, SimGroup, TrialResult, VsecMode};
+use crate::estimate::{self, MemoryLimit, RunEstimate};
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
 use crate::output::{SimResult, VsecSpec};
@@ -31,20 +32,24 @@ pub struct SweepPlan {
     /// that each cell type has about [`BATCH_CELLS`] cells (small
     /// networks), one for large networks.
     pub batch_capacity: usize,
+    /// Memory, output size and work of the run (checked against the
+    /// machine before anything runs; printed by `--dry-run`).
+    pub estimate: RunEstimate,
 }
 
 impl SweepPlan {
     /// Read, check and expand a config; resolve every point (range checks)
     /// and build the first network, so that config errors surface before
-    /// anything is written.
+    /// anything is written; refuse a run that cannot fit
+    /// ([`crate::estimate`]) before anything large is allocated.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.check_one_file_layout()?;
         let points = config.sweep_points()?;
-        for p in &points {
-            config.resolve(p)?;
-        }
+        let limit = MemoryLimit::of_this_machine();
         let first = config.resolve(&points[0])?;
+        estimate::check_planned_network(&first, &config, Some(&limit))?;
         let first_net = build_network(&first, &config)?;
-        let vsec = vsec_modes(&config.output.save)
+        let vsec: Vec<(VsecMode, VsecSpec)> = vsec_modes(&config.output.save)
             .into_iter()
             .map(|(mode, name)| {
                 let (gids, sections) = vsec_index(&first_net, mode).into_iter().unzip();
@@ -59,13 +64,19 @@ impl SweepPlan {
             })
             .collect();
         let reference = match &config.summary.reference {
-            Some(p) => Some(
-                ReferenceDipole::read(&config.input_path(p))
-                    .map_err(|e| config.error_at("summary.reference", e))?,
-            ),
+            Some(p) => {
+                let r = ReferenceDipole::read(&config.input_path(p))
+                    .and_then(|r| r.check_overlap(first.simulation.tstop).map(|()| r))
+                    .map_err(|e| config.error_at("summary.reference", e))?;
+                Some(r)
+            }
             None => None,
         };
         let stat_names = config.summary.stats.iter().map(Stat::name).collect();
+        let n_traces = vsec.iter().map(|(_, v)| v.gids.len()).sum();
+        // resolves (and so range-checks) every point
+        let estimate =
+            estimate::estimate_run(&config, &points, &first_net, n_traces, Some(&limit))?;
         Ok(SweepPlan {
             config,
             points,
@@ -74,6 +85,7 @@ impl SweepPlan {
             vsec,
             gid_ranges: first_net.gid_ranges(),
             batch_capacity: batch_capacity(&first_net),
+            estimate,
         })
     }
 

@@ -12,7 +12,7 @@ pub struct ReferenceDipole {
 
 impl ReferenceDipole {
     pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::config::rules::read_input_file(path)
             .map_err(|e| format!("cannot read reference dipole {}: {e}", path.display()))?;
         let mut times_ms = Vec::new();
         let mut agg = Vec::new();
@@ -33,6 +33,26 @@ impl ReferenceDipole {
                     i + 1
                 ));
             }
+            // "nan" and "inf" parse as numbers; one of them would make
+            // every dipole_rmse NaN
+            if let Some(x) = cols.iter().find(|x| !x.is_finite()) {
+                return Err(format!(
+                    "{}:{}: {x} is not a finite number",
+                    path.display(),
+                    i + 1
+                ));
+            }
+            if let Some(&prev) = times_ms.last() {
+                if cols[0] <= prev {
+                    return Err(format!(
+                        "{}:{}: time {} ms does not follow the previous sample's {prev} ms \
+                         (times must increase)",
+                        path.display(),
+                        i + 1,
+                        cols[0]
+                    ));
+                }
+            }
             times_ms.push(cols[0]);
             agg.push(cols[1]);
         }
@@ -40,6 +60,20 @@ impl ReferenceDipole {
             return Err(format!("{}: fewer than two samples", path.display()));
         }
         Ok(ReferenceDipole { times_ms, agg })
+    }
+
+    /// Refuse a reference with no sample in the simulation's `[0, tstop]`:
+    /// every `dipole_rmse` would be NaN.
+    pub fn check_overlap(&self, tstop_ms: f64) -> Result<(), String> {
+        let (first, last) = (self.times_ms[0], self.times_ms[self.times_ms.len() - 1]);
+        if last < 0.0 || first > tstop_ms {
+            Err(format!(
+                "the reference dipole covers {first} to {last} ms, the simulation 0 to \
+                 {tstop_ms} ms: no sample to compare (every dipole_rmse would be NaN)"
+            ))
+        } else {
+            Ok(())
+        }
     }
 
     /// Linear interpolation at `t`, or `None` outside the file's time span.

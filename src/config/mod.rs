@@ -32,6 +32,7 @@ mod error;
 mod parse;
 mod raw;
 mod resolve;
+pub mod rules;
 pub mod svml_pow;
 pub mod sweep;
 mod types;
@@ -87,7 +88,7 @@ impl Config {
     /// names (`params_file`, `hnn_json`, `[summary] reference`) exist.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let text = rules::read_input_file(path).map_err(|e| ConfigError {
             file: file.clone(),
             line: None,
             column: None,
@@ -226,6 +227,7 @@ impl Config {
         };
         let simulation = r.simulation(&self.simulation)?;
         r.smoothing(&simulation, &self.summary)?;
+        let sim_tstop_ms = simulation.tstop;
         Ok(ResolvedConfig {
             point: point.clone(),
             simulation,
@@ -234,7 +236,7 @@ impl Config {
                 .drives
                 .iter()
                 .enumerate()
-                .map(|(i, d)| r.drive(i, d))
+                .map(|(i, d)| r.drive(i, d, sim_tstop_ms))
                 .collect::<Result<_, _>>()?,
             summary: self.summary.clone(),
             output: self.output.clone(),
@@ -271,6 +273,73 @@ impl Config {
             key: key.to_string(),
             message: message.into(),
         }
+    }
+
+    /// Refuse sweep references (`"$name"`) in the values that fix the
+    /// output file's layout, which is one for the whole sweep and taken from
+    /// its first simulation (`driver::output_spec`): `tstop` and `dt` (the
+    /// time axis `/times`), `n_trials` (every dataset's shape), `mesh_shape`
+    /// and a drive's number of drive cells (`/cells/gid_ranges`, the voltage
+    /// traces). [`Config::parse`] accepts them (a library user may resolve
+    /// points one by one); a sweep written to one file may not.
+    pub fn check_one_file_layout(&self) -> Result<(), ConfigError> {
+        let refuse = |key: &str, name: &str, why: &str| {
+            Err(self.error_at(
+                key,
+                format!(
+                    "cannot be a sweep parameter (\"${name}\"): every simulation of the output file \
+                     must have the same {why}; write one config per value"
+                ),
+            ))
+        };
+        let s = &self.simulation;
+        for (key, n, why) in [
+            (
+                "simulation.tstop",
+                s.tstop.reference(),
+                "tstop (it fixes /times and the dipoles' length)",
+            ),
+            (
+                "simulation.dt",
+                s.dt.reference(),
+                "dt (it fixes /times and the dipoles' length)",
+            ),
+            (
+                "simulation.n_trials",
+                s.n_trials.reference(),
+                "n_trials (it fixes the shape [n_sims, n_trials, ...] of every dataset)",
+            ),
+        ] {
+            if let Some(name) = n {
+                return refuse(key, name, why);
+            }
+        }
+        for (i, side) in self.network.mesh_shape.iter().enumerate() {
+            if let Some(name) = side.reference() {
+                return refuse(
+                    &format!("network.mesh_shape[{i}]"),
+                    name,
+                    "mesh_shape (it fixes the cells' gids, /cells/gid_ranges, and the voltage traces)",
+                );
+            }
+        }
+        for (i, d) in self.drives.iter().enumerate() {
+            let why =
+                "number of drive cells of each drive (it fixes their gids, /cells/gid_ranges)";
+            if let NDriveCells::Count(c) = &d.n_drive_cells {
+                if let Some(name) = c.reference() {
+                    return refuse(&format!("drives[{i}].n_drive_cells"), name, why);
+                }
+            }
+            if let DriveKind::SpikeTrain { gids, .. } = &d.kind {
+                for (j, g) in gids.iter().enumerate() {
+                    if let Some(name) = g.reference() {
+                        return refuse(&format!("drives[{i}].gids[{j}]"), name, why);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Check that the input files the config names (`hnn_json`,

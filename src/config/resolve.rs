@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::ConfigError;
+use super::rules::{self, RuleResult};
 use super::types::*;
 use super::Config;
 
@@ -81,42 +82,46 @@ impl Resolver<'_> {
         Ok(self.int(path, &as_u64)? as usize)
     }
 
-    // checks ---------------------------------------------------------------
+    // checks: the rules of [`super::rules`], placed at the key -------------
+
+    fn checked(&self, path: &str, n: &Num<f64>, rule: fn(f64) -> RuleResult<f64>) -> Res<f64> {
+        let v = self.f(path, n)?;
+        rule(v).map_err(|e| self.err(path, e.message(&self.from(n))))
+    }
+
+    fn checked_u(
+        &self,
+        path: &str,
+        n: &Num<usize>,
+        rule: fn(usize) -> RuleResult<usize>,
+    ) -> Res<usize> {
+        let v = self.u(path, n)?;
+        rule(v).map_err(|e| self.err(path, e.message(&self.from(n))))
+    }
 
     fn gt0(&self, path: &str, n: &Num<f64>) -> Res<f64> {
-        let v = self.f(path, n)?;
-        if v > 0.0 {
-            Ok(v)
-        } else {
-            Err(self.err(path, format!("must be > 0 (got {v}{})", self.from(n))))
-        }
+        self.checked(path, n, rules::positive)
     }
 
     fn ge0(&self, path: &str, n: &Num<f64>) -> Res<f64> {
-        let v = self.f(path, n)?;
-        if v >= 0.0 {
-            Ok(v)
-        } else {
-            Err(self.err(path, format!("must be >= 0 (got {v}{})", self.from(n))))
-        }
+        self.checked(path, n, rules::non_negative)
+    }
+
+    fn std_dev(&self, path: &str, n: &Num<f64>) -> Res<f64> {
+        self.checked(path, n, rules::std_dev)
     }
 
     fn prob(&self, path: &str, n: &Num<f64>) -> Res<f64> {
-        let v = self.f(path, n)?;
-        if v > 0.0 && v <= 1.0 {
-            Ok(v)
-        } else {
-            Err(self.err(path, format!("must be in (0, 1] (got {v}{})", self.from(n))))
-        }
+        self.checked(path, n, rules::probability)
     }
 
     fn count_ge1(&self, path: &str, n: &Num<usize>) -> Res<usize> {
-        let v = self.u(path, n)?;
-        if v >= 1 {
-            Ok(v)
-        } else {
-            Err(self.err(path, format!("must be >= 1 (got {v}{})", self.from(n))))
-        }
+        self.checked_u(path, n, rules::at_least_one)
+    }
+
+    fn event_seed(&self, path: &str, n: &Num<u64>) -> Res<u64> {
+        let v = self.s(path, n)?;
+        rules::event_seed(v).map_err(|e| self.err(path, e.message(&self.from(n))))
     }
 
     fn table(
@@ -222,22 +227,16 @@ impl Resolver<'_> {
         for (i, b) in n.tonic_bias.iter().enumerate() {
             let p = format!("network.tonic_bias[{i}]");
             let t0 = self.ge0(&format!("{p}.t0"), &b.t0)?;
-            let tstop = match &b.tstop {
-                Some(ts) => {
-                    let v = self.f(&format!("{p}.tstop"), ts)?;
-                    if v < t0 {
-                        return Err(self.err(
-                            &format!("{p}.tstop"),
-                            format!(
-                                "must be >= t0 (got tstop = {v}{}, t0 = {t0})",
-                                self.from(ts)
-                            ),
-                        ));
+            let tstop =
+                match &b.tstop {
+                    Some(ts) => {
+                        let v = self.f(&format!("{p}.tstop"), ts)?;
+                        Some(rules::not_before("tstop", v, "t0", t0).map_err(|e| {
+                            self.err(&format!("{p}.tstop"), e.message(&self.from(ts)))
+                        })?)
                     }
-                    Some(v)
-                }
-                None => None,
-            };
+                    None => None,
+                };
             tonic_bias.push(TonicBias {
                 cell_type: b.cell_type.clone(),
                 amplitude: self.per_type(&format!("{p}.amplitude"), &b.amplitude, Self::any)?,
@@ -276,27 +275,35 @@ impl Resolver<'_> {
             tonic_bias,
             connections,
             params_file: n.params_file.clone(),
-            params: self.table("network.params", &n.params, Self::any)?,
+            // each HNN parameter by its rule (the parameter files' too)
+            params: n
+                .params
+                .iter()
+                .map(|(k, v)| {
+                    let path = format!("network.params.{k}");
+                    Ok((k.clone(), self.checked(&path, v, rules::hnn_param(k))?))
+                })
+                .collect::<Res<_>>()?,
         })
     }
 
-    pub fn drive(&self, i: usize, d: &Drive<Unresolved>) -> Res<Drive<Resolved>> {
+    /// `sim_tstop_ms`: the simulation's tstop, the end of a Poisson drive
+    /// without its own.
+    pub fn drive(
+        &self,
+        i: usize,
+        d: &Drive<Unresolved>,
+        sim_tstop_ms: f64,
+    ) -> Res<Drive<Resolved>> {
         let p = format!("drives[{i}]");
         let k = |key: &str| format!("{p}.{key}");
         let tstop_check = |tstart: f64, tstop: &Option<Num<f64>>| -> Res<Option<f64>> {
             match tstop {
                 Some(ts) => {
                     let v = self.ge0(&k("tstop"), ts)?;
-                    if v < tstart {
-                        return Err(self.err(
-                            &k("tstop"),
-                            format!(
-                                "must be >= tstart (got tstop = {v}{}, tstart = {tstart})",
-                                self.from(ts)
-                            ),
-                        ));
-                    }
-                    Ok(Some(v))
+                    rules::not_before("tstop", v, "tstart", tstart)
+                        .map(Some)
+                        .map_err(|e| self.err(&k("tstop"), e.message(&self.from(ts))))
                 }
                 None => Ok(None),
             }
@@ -308,7 +315,7 @@ impl Resolver<'_> {
                 numspikes,
             } => DriveKind::Evoked {
                 mu: self.f(&k("mu"), mu)?,
-                sigma: self.ge0(&k("sigma"), sigma)?,
+                sigma: self.std_dev(&k("sigma"), sigma)?,
                 numspikes: self.count_ge1(&k("numspikes"), numspikes)?,
             },
             DriveKind::Poisson {
@@ -316,10 +323,14 @@ impl Resolver<'_> {
                 tstop,
                 rate_constant,
             } => {
-                let tstart = self.ge0(&k("tstart"), tstart)?;
+                let tstart_v = self.ge0(&k("tstart"), tstart)?;
+                if tstop.is_none() {
+                    rules::poisson_start_within(tstart_v, sim_tstop_ms)
+                        .map_err(|e| self.err(&k("tstart"), e.message(&self.from(tstart))))?;
+                }
                 DriveKind::Poisson {
-                    tstart,
-                    tstop: tstop_check(tstart, tstop)?,
+                    tstart: tstart_v,
+                    tstop: tstop_check(tstart_v, tstop)?,
                     rate_constant: self.per_type(&k("rate_constant"), rate_constant, Self::gt0)?,
                 }
             }
@@ -336,23 +347,14 @@ impl Resolver<'_> {
                 let burst_rate_v = self.gt0(&k("burst_rate"), burst_rate)?;
                 let numspikes_v = self.count_ge1(&k("numspikes"), numspikes)?;
                 let spike_isi_v = self.ge0(&k("spike_isi"), spike_isi)?;
-                let period = 1000.0 / burst_rate_v;
-                let duration = (numspikes_v as f64 - 1.0) * spike_isi_v;
-                if duration > period {
-                    return Err(self.err(
-                        &k("spike_isi"),
-                        format!(
-                            "a burst ((numspikes - 1) * spike_isi = {duration} ms) must fit in the burst period \
-                             (1000 / burst_rate = {period} ms): lower spike_isi or numspikes, or burst_rate"
-                        ),
-                    ));
-                }
+                rules::burst_fits(numspikes_v, spike_isi_v, burst_rate_v)
+                    .map_err(|m| self.err(&k("spike_isi"), m))?;
                 DriveKind::Bursty {
                     tstart: tstart_v,
-                    tstart_std: self.ge0(&k("tstart_std"), tstart_std)?,
+                    tstart_std: self.std_dev(&k("tstart_std"), tstart_std)?,
                     tstop: tstop_check(tstart_v, tstop)?,
                     burst_rate: burst_rate_v,
-                    burst_std: self.ge0(&k("burst_std"), burst_std)?,
+                    burst_std: self.std_dev(&k("burst_std"), burst_std)?,
                     numspikes: numspikes_v,
                     spike_isi: spike_isi_v,
                 }
@@ -372,11 +374,18 @@ impl Resolver<'_> {
         };
         let n_drive_cells = match (&kind, &d.n_drive_cells) {
             (DriveKind::SpikeTrain { gids, .. }, _) => {
-                NDriveCells::Count(gids.iter().collect::<BTreeSet<_>>().len())
+                let distinct = gids.iter().collect::<BTreeSet<_>>().len();
+                // no gids: no drive cells, refused where the drive is attached
+                if distinct > 0 {
+                    rules::drive_cells(distinct).map_err(|e| {
+                        self.err(&k("gids"), format!("{} distinct gids: {e}", distinct))
+                    })?;
+                }
+                NDriveCells::Count(distinct)
             }
             (_, NDriveCells::NCells) => NDriveCells::NCells,
             (_, NDriveCells::Count(c)) => {
-                NDriveCells::Count(self.count_ge1(&k("n_drive_cells"), c)?)
+                NDriveCells::Count(self.checked_u(&k("n_drive_cells"), c, rules::drive_cells)?)
             }
         };
         Ok(Drive {
@@ -390,7 +399,7 @@ impl Resolver<'_> {
             synaptic_delays: self.per_type(&k("synaptic_delays"), &d.synaptic_delays, Self::ge0)?,
             space_constant: self.gt0(&k("space_constant"), &d.space_constant)?,
             probability: self.per_type(&k("probability"), &d.probability, Self::prob)?,
-            event_seed: self.s(&k("event_seed"), &d.event_seed)?,
+            event_seed: self.event_seed(&k("event_seed"), &d.event_seed)?,
             conn_seed: d
                 .conn_seed
                 .as_ref()

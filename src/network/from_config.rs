@@ -56,6 +56,54 @@ pub fn build_network(
 /// hnn-core's order: `erp_drives`, `[[drives]]`, `[[network.connections]]`,
 /// global gains, tonic biases.
 fn add_config_extras(
+    net: NetworkDescription,
+    cfg: &ResolvedConfig,
+    config: &Config,
+) -> Result<NetworkDescription, ConfigError> {
+    let net = add_config_parts(net, cfg, config)?;
+    check_drive_seeds(&net, cfg, config)?;
+    Ok(net)
+}
+
+/// hnn-core seeds drive cell `k` of a drive in trial `t` with
+/// `RandomState(event_seed + t * n_gids + k)`, which numpy refuses beyond
+/// 2**32 - 1: check the largest seed of every drive before any trial runs.
+fn check_drive_seeds(
+    net: &NetworkDescription,
+    cfg: &ResolvedConfig,
+    config: &Config,
+) -> Result<(), ConfigError> {
+    let last_trial = cfg.simulation.n_trials.saturating_sub(1) as u128;
+    for d in &net.drives {
+        let largest = d.spec.event_seed as u128
+            + last_trial * net.n_gids as u128
+            + d.n_drive_cells.saturating_sub(1) as u128;
+        if largest > crate::config::rules::MAX_NUMPY_SEED as u128 {
+            let key = match cfg.drives.iter().position(|c| c.name == d.name) {
+                Some(i) => format!("drives[{i}].event_seed"),
+                None if crate::config::ERP_DRIVE_NAMES.contains(&d.name.as_str()) => {
+                    "network.erp_drives".to_string()
+                }
+                None => "network.hnn_json".to_string(),
+            };
+            return Err(config.error_at(
+                &key,
+                format!(
+                    "drive '{}': event_seed {} + trial {last_trial} x {} gids + drive cell {} gives \
+                     seed {largest}, beyond numpy's 2**32 - 1: lower event_seed or n_trials",
+                    d.name,
+                    d.spec.event_seed,
+                    net.n_gids,
+                    d.n_drive_cells.saturating_sub(1)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// [`add_config_extras`] before the checks of the whole network.
+fn add_config_parts(
     mut net: NetworkDescription,
     cfg: &ResolvedConfig,
     config: &Config,

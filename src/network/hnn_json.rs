@@ -56,6 +56,7 @@ use super::cell_template::{
 };
 use super::description::{CellPopulation, Connection, ConnectionParams, NetworkDescription};
 use super::drives::{Drive, DriveDynamics, DriveSpec, PoissonRate};
+use crate::config::rules::{self, RuleResult};
 use crate::engine::layout::mechanism_parameters;
 
 /// hnn-core's `Network._inplane_distance`, fixed by its constructor (µm per
@@ -295,6 +296,18 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// A number that must satisfy one of the shared value rules
+    /// ([`crate::config::rules`], the same as for the TOML).
+    fn checked(&self, rule: fn(f64) -> RuleResult<f64>) -> Res<f64> {
+        let v = self.f64()?;
+        rule(v).map_err(|e| self.err(e.to_string()))
+    }
+
+    fn checked_usize(&self, rule: fn(usize) -> RuleResult<usize>) -> Res<usize> {
+        let v = self.usize()?;
+        rule(v).map_err(|e| self.err(e.to_string()))
+    }
+
     fn usize(&self) -> Res<usize> {
         match self.v {
             Json::Num(x, true) if *x >= 0.0 => Ok(*x as usize),
@@ -348,7 +361,7 @@ pub fn read_network(path: &Path, tstop_ms: f64) -> Res<NetworkDescription> {
         field: String::new(),
         message,
     };
-    let text = std::fs::read_to_string(path)
+    let text = rules::read_input_file(path)
         .map_err(|e| file_err(format!("cannot read the network file: {e}")))?;
     let json: Json =
         serde_json::from_str(&text).map_err(|e| file_err(format!("not a valid JSON file: {e}")))?;
@@ -412,11 +425,17 @@ fn parse_network(root: Node, tstop_ms: f64) -> Res<NetworkDescription> {
         )));
     }
     root.get("legacy_mode")?.node().bool()?;
-    let n_x = root.get("N_pyr_x")?.node().usize()?;
-    let n_y = root.get("N_pyr_y")?.node().usize()?;
-    let threshold = root.get("threshold")?.node().f64()?;
-    let delay = root.get("delay")?.node().f64()?;
-    let celsius = root.get("celsius")?.node().f64()?;
+    let n_x = root
+        .get("N_pyr_x")?
+        .node()
+        .checked_usize(rules::at_least_one)?;
+    let n_y = root
+        .get("N_pyr_y")?
+        .node()
+        .checked_usize(rules::at_least_one)?;
+    let threshold = root.get("threshold")?.node().checked(rules::finite)?;
+    let delay = root.get("delay")?.node().checked(rules::non_negative)?;
+    let celsius = root.get("celsius")?.node().checked(rules::finite)?;
 
     // gid ranges, in file order
     let gr = root.get("gid_ranges")?;
@@ -534,6 +553,12 @@ fn parse_network(root: Node, tstop_ms: f64) -> Res<NetworkDescription> {
                 ),
             });
         }
+        // bounded before anything loops over the drive's cells
+        rules::drive_cells(b - a).map_err(|e| HnnJsonError {
+            file: root.file.to_path_buf(),
+            field: rpath.clone(),
+            message: format!("drive {name}: gids [{a}, {b}): {e}"),
+        })?;
         net.n_gids = b;
         parsed_drives.push(parse_drive(name, d.node(), a, b - a, &net, tstop_ms)?);
     }
@@ -573,16 +598,21 @@ fn parse_network(root: Node, tstop_ms: f64) -> Res<NetworkDescription> {
             if pop.template.section_index(&section).is_none() {
                 return Err(b.err(format!("{cell_type} cells have no section {section}")));
             }
-            let tstop = b.get("tstop")?;
-            let tstop = if tstop.node().is_null() {
+            let t0 = b.get("t0")?.node().checked(rules::non_negative)?;
+            let tstop_node = b.get("tstop")?;
+            let tstop = if tstop_node.node().is_null() {
                 None
             } else {
-                Some(tstop.node().f64()?)
+                let v = tstop_node.node().checked(rules::finite)?;
+                Some(
+                    rules::not_before("tstop", v, "t0", t0)
+                        .map_err(|e| tstop_node.node().err(e.to_string()))?,
+                )
             };
             net.tonic_biases.push(super::description::TonicBias {
                 cell_type: cell_type.to_string(),
-                amplitude: b.get("amplitude")?.node().f64()?,
-                t0: b.get("t0")?.node().f64()?,
+                amplitude: b.get("amplitude")?.node().checked(rules::finite)?,
+                t0,
                 tstop,
                 section,
             });
@@ -661,9 +691,9 @@ fn parse_cell_type(name: &str, c: Node) -> Res<(CellTemplate, bool)> {
         s.only_keys(&["e", "tau1", "tau2"])?;
         synapses.push(SynapseSpec {
             receptor: receptor.to_string(),
-            e_mv: s.get("e")?.node().f64()?,
-            tau1_ms: s.get("tau1")?.node().f64()?,
-            tau2_ms: s.get("tau2")?.node().f64()?,
+            e_mv: s.get("e")?.node().checked(rules::finite)?,
+            tau1_ms: s.get("tau1")?.node().checked(rules::positive)?,
+            tau2_ms: s.get("tau2")?.node().checked(rules::positive)?,
         });
     }
 
@@ -868,9 +898,9 @@ fn parse_section(name: &str, s: Node, synapses: &[SynapseSpec]) -> Res<SectionSp
     Ok(SectionSpec {
         name: name.to_string(),
         l_um,
-        diam_um: s.get("diam")?.node().f64()?,
-        ra_ohm_cm: s.get("Ra")?.node().f64()?,
-        cm_uf_per_cm2: s.get("cm")?.node().f64()?,
+        diam_um: s.get("diam")?.node().checked(rules::positive)?,
+        ra_ohm_cm: s.get("Ra")?.node().checked(rules::positive)?,
+        cm_uf_per_cm2: s.get("cm")?.node().checked(rules::positive)?,
         v0_mv,
         end_pts,
         nseg,
@@ -899,18 +929,25 @@ const DRIVE_KEYS: &[&str] = &[
 
 /// A per-cell-type table (`{type: value}`), one number for every target
 /// type, or null (none).
-fn per_type(n: Option<Owned>, targets: &[String]) -> Res<BTreeMap<String, f64>> {
+fn per_type(
+    n: Option<Owned>,
+    targets: &[String],
+    rule: fn(f64) -> RuleResult<f64>,
+) -> Res<BTreeMap<String, f64>> {
     let Some(n) = n else {
         return Ok(BTreeMap::new());
     };
     let n = n.node();
     match n.v {
         Json::Null => Ok(BTreeMap::new()),
-        Json::Num(x, _) => Ok(targets.iter().map(|t| (t.clone(), *x)).collect()),
+        Json::Num(..) => {
+            let x = n.checked(rule)?;
+            Ok(targets.iter().map(|t| (t.clone(), x)).collect())
+        }
         Json::Obj(_) => n
             .entries()?
             .iter()
-            .map(|(k, v)| Ok((k.to_string(), v.node().f64()?)))
+            .map(|(k, v)| Ok((k.to_string(), v.node().checked(rule)?)))
             .collect(),
         _ => Err(n.expected("a number, an object cell type -> number, or null")),
     }
@@ -946,15 +983,26 @@ fn parse_drive(
     }
     let dy = d.get("dynamics")?;
     let dyn_node = dy.node();
-    let f = |k: &str| -> Res<f64> { dyn_node.get(k)?.node().f64() };
+    // every value by the rule its TOML key has (config/rules.rs)
+    let f = |k: &str, rule: fn(f64) -> RuleResult<f64>| -> Res<f64> {
+        dyn_node.get(k)?.node().checked(rule)
+    };
+    let count =
+        |k: &str| -> Res<usize> { dyn_node.get(k)?.node().checked_usize(rules::at_least_one) };
     // `simulate_dipole` replaces a drive's `tstop = None` by the
-    // simulation's tstop
-    let tstop_or_sim = || -> Res<f64> {
+    // simulation's tstop, which must not precede the drive's tstart
+    let tstop_or_sim = |tstart: f64| -> Res<f64> {
         let t = dyn_node.get("tstop")?;
         if t.node().is_null() {
+            if ty_s == "poisson" {
+                let start = dyn_node.get("tstart")?;
+                rules::poisson_start_within(tstart, tstop_ms)
+                    .map_err(|e| start.node().err(e.to_string()))?;
+            }
             Ok(tstop_ms)
         } else {
-            t.node().f64()
+            let v = t.node().checked(rules::non_negative)?;
+            rules::not_before("tstop", v, "tstart", tstart).map_err(|e| t.node().err(e.to_string()))
         }
     };
     let dynamics = match ty_s {
@@ -962,22 +1010,23 @@ fn parse_drive(
         "evoked" | "gaussian" => {
             dyn_node.only_keys(crate::config::EVOKED_KEYS)?;
             DriveDynamics::Evoked {
-                mu: f("mu")?,
-                sigma: f("sigma")?,
-                numspikes: dyn_node.get("numspikes")?.node().usize()?,
+                mu: f("mu", rules::finite)?,
+                sigma: f("sigma", rules::std_dev)?,
+                numspikes: count("numspikes")?,
             }
         }
         "poisson" => {
             dyn_node.only_keys(crate::config::POISSON_KEYS)?;
             let rc = dyn_node.get("rate_constant")?;
             let rate_constant = match rc.v {
-                Json::Num(x, _) if cell_specific => {
+                Json::Num(..) if cell_specific => {
                     // add_poisson_drive turns one rate into a per-type table
-                    PoissonRate::PerTargetType(targets.iter().map(|t| (t.clone(), *x)).collect())
+                    let x = rc.node().checked(rules::positive)?;
+                    PoissonRate::PerTargetType(targets.iter().map(|t| (t.clone(), x)).collect())
                 }
-                Json::Num(x, _) => PoissonRate::Constant(*x),
+                Json::Num(..) => PoissonRate::Constant(rc.node().checked(rules::positive)?),
                 Json::Obj(_) if cell_specific => {
-                    PoissonRate::PerTargetType(per_type(Some(rc), &targets)?)
+                    PoissonRate::PerTargetType(per_type(Some(rc), &targets, rules::positive)?)
                 }
                 Json::Obj(_) => {
                     return Err(rc.node().err(
@@ -991,22 +1040,29 @@ fn parse_drive(
                         .expected("a number or an object cell type -> rate"))
                 }
             };
+            let tstart = f("tstart", rules::non_negative)?;
             DriveDynamics::Poisson {
-                tstart: f("tstart")?,
-                tstop: tstop_or_sim()?,
+                tstart,
+                tstop: tstop_or_sim(tstart)?,
                 rate_constant,
             }
         }
         "bursty" => {
             dyn_node.only_keys(crate::config::BURSTY_KEYS)?;
+            let tstart = f("tstart", rules::non_negative)?;
+            let burst_rate = f("burst_rate", rules::positive)?;
+            let numspikes = count("numspikes")?;
+            let spike_isi = f("spike_isi", rules::non_negative)?;
+            let isi = dyn_node.get("spike_isi")?;
+            rules::burst_fits(numspikes, spike_isi, burst_rate).map_err(|m| isi.node().err(m))?;
             DriveDynamics::Bursty {
-                tstart: f("tstart")?,
-                tstart_std: f("tstart_std")?,
-                tstop: tstop_or_sim()?,
-                burst_rate: f("burst_rate")?,
-                burst_std: f("burst_std")?,
-                numspikes: dyn_node.get("numspikes")?.node().usize()?,
-                spike_isi: f("spike_isi")?,
+                tstart,
+                tstart_std: f("tstart_std", rules::std_dev)?,
+                tstop: tstop_or_sim(tstart)?,
+                burst_rate,
+                burst_std: f("burst_std", rules::std_dev)?,
+                numspikes,
+                spike_isi,
             }
         }
         "spike_train" => {
@@ -1026,22 +1082,27 @@ fn parse_drive(
             Ok(n.node().usize()? as u64)
         }
     };
+    let event_seed = seed("event_seed")?;
+    rules::event_seed(event_seed).map_err(|e| {
+        d.get("event_seed")
+            .map_or_else(|err| err, |n| n.node().err(e.to_string()))
+    })?;
     let spec = DriveSpec {
         name: name.to_string(),
         dynamics,
         location: d.get("location")?.node().str()?.to_string(),
         n_drive_cells: (!cell_specific).then_some(n_drive_cells),
         cell_specific,
-        weights_ampa: per_type(d.opt("weights_ampa")?, &targets)?,
-        weights_nmda: per_type(d.opt("weights_nmda")?, &targets)?,
-        synaptic_delays: per_type(d.opt("synaptic_delays")?, &targets)?,
+        weights_ampa: per_type(d.opt("weights_ampa")?, &targets, rules::non_negative)?,
+        weights_nmda: per_type(d.opt("weights_nmda")?, &targets, rules::non_negative)?,
+        synaptic_delays: per_type(d.opt("synaptic_delays")?, &targets, rules::non_negative)?,
         // informational: the drive's connections are the file's
         space_constant: match d.opt("space_constant")? {
-            Some(s) => s.node().f64()?,
-            None => f64::NAN,
+            Some(s) if !s.node().is_null() => s.node().checked(rules::positive)?,
+            _ => f64::NAN,
         },
-        probability: per_type(d.opt("probability")?, &targets)?,
-        event_seed: seed("event_seed")?,
+        probability: per_type(d.opt("probability")?, &targets, rules::probability)?,
+        event_seed,
         conn_seed: seed("conn_seed")?,
     };
     Ok(Drive {
@@ -1148,7 +1209,7 @@ fn parse_connection(c: Node, net: &NetworkDescription) -> Res<Connection> {
         }
     }
     let gain = match nc.opt("gain")? {
-        Some(g) => g.node().f64()?,
+        Some(g) => g.node().checked(rules::non_negative)?,
         None => 1.0,
     };
     Ok(Connection {
@@ -1158,13 +1219,13 @@ fn parse_connection(c: Node, net: &NetworkDescription) -> Res<Connection> {
         loc,
         receptor,
         params: ConnectionParams {
-            a_weight: nc.get("A_weight")?.node().f64()?,
-            a_delay: nc.get("A_delay")?.node().f64()?,
-            lamtha: nc.get("lamtha")?.node().f64()?,
+            a_weight: nc.get("A_weight")?.node().checked(rules::non_negative)?,
+            a_delay: nc.get("A_delay")?.node().checked(rules::non_negative)?,
+            lamtha: nc.get("lamtha")?.node().checked(rules::positive)?,
             threshold: net.threshold,
             gain,
         },
-        probability: c.get("probability")?.node().f64()?,
+        probability: c.get("probability")?.node().checked(rules::probability)?,
     })
 }
 

@@ -31,7 +31,8 @@ pub enum ParamValue {
 /// error names the file and what is wrong.
 pub fn read_params_file(path: &Path) -> Result<BTreeMap<String, ParamValue>, String> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let text = crate::config::rules::read_input_file(path)
+        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
     parse_params(&text, path).map_err(|e| format!("{shown}: {e}"))
 }
 
@@ -154,7 +155,12 @@ impl ModelParams {
         let number = |key: &str| -> Result<Option<f64>, String> {
             match file.get(key) {
                 None => Ok(None),
-                Some(ParamValue::Number(x)) if x.is_finite() => Ok(Some(*x)),
+                // the rule `[network.params]` applies to the same key
+                Some(ParamValue::Number(x)) if x.is_finite() => {
+                    crate::config::rules::hnn_param(key)(*x)
+                        .map(Some)
+                        .map_err(|e| format!("{shown}: {key}: {e}"))
+                }
                 Some(v) => Err(format!("{shown}: {key} must be a number, got {v:?}")),
             }
         };

@@ -76,6 +76,196 @@ fn cell_coords(
     ])
 }
 
+/// The local connections: (src, target, loc, receptor, weight key, lamtha,
+/// allow_autapses), in the order of hnn-core's neymotin_2020_model.
+#[allow(clippy::type_complexity)]
+const LOCAL_CONNECTIONS: [(&str, &str, &str, &str, &str, f64, bool); 16] = [
+    (
+        "L2_pyramidal",
+        "L2_pyramidal",
+        "proximal",
+        "nmda",
+        "gbar_L2Pyr_L2Pyr_nmda",
+        3.0,
+        false,
+    ),
+    (
+        "L2_pyramidal",
+        "L2_pyramidal",
+        "proximal",
+        "ampa",
+        "gbar_L2Pyr_L2Pyr_ampa",
+        3.0,
+        false,
+    ),
+    (
+        "L5_pyramidal",
+        "L5_pyramidal",
+        "proximal",
+        "nmda",
+        "gbar_L5Pyr_L5Pyr_nmda",
+        3.0,
+        false,
+    ),
+    (
+        "L5_pyramidal",
+        "L5_pyramidal",
+        "proximal",
+        "ampa",
+        "gbar_L5Pyr_L5Pyr_ampa",
+        3.0,
+        false,
+    ),
+    (
+        "L2_basket",
+        "L2_pyramidal",
+        "soma",
+        "gabaa",
+        "gbar_L2Basket_L2Pyr_gabaa",
+        50.0,
+        true,
+    ),
+    (
+        "L2_basket",
+        "L2_pyramidal",
+        "soma",
+        "gabab",
+        "gbar_L2Basket_L2Pyr_gabab",
+        50.0,
+        true,
+    ),
+    (
+        "L5_basket",
+        "L5_pyramidal",
+        "soma",
+        "gabaa",
+        "gbar_L5Basket_L5Pyr_gabaa",
+        70.0,
+        true,
+    ),
+    (
+        "L5_basket",
+        "L5_pyramidal",
+        "soma",
+        "gabab",
+        "gbar_L5Basket_L5Pyr_gabab",
+        70.0,
+        true,
+    ),
+    (
+        "L2_pyramidal",
+        "L5_pyramidal",
+        "proximal",
+        "ampa",
+        "gbar_L2Pyr_L5Pyr",
+        3.0,
+        true,
+    ),
+    (
+        "L2_pyramidal",
+        "L5_pyramidal",
+        "distal",
+        "ampa",
+        "gbar_L2Pyr_L5Pyr",
+        3.0,
+        true,
+    ),
+    (
+        "L2_basket",
+        "L5_pyramidal",
+        "distal",
+        "gabaa",
+        "gbar_L2Basket_L5Pyr",
+        50.0,
+        true,
+    ),
+    (
+        "L2_pyramidal",
+        "L2_basket",
+        "soma",
+        "ampa",
+        "gbar_L2Pyr_L2Basket",
+        3.0,
+        true,
+    ),
+    (
+        "L2_basket",
+        "L2_basket",
+        "soma",
+        "gabaa",
+        "gbar_L2Basket_L2Basket",
+        20.0,
+        true,
+    ),
+    (
+        "L5_basket",
+        "L5_basket",
+        "soma",
+        "gabaa",
+        "gbar_L5Basket_L5Basket",
+        20.0,
+        false,
+    ),
+    (
+        "L5_pyramidal",
+        "L5_basket",
+        "soma",
+        "ampa",
+        "gbar_L5Pyr_L5Basket",
+        3.0,
+        true,
+    ),
+    (
+        "L2_pyramidal",
+        "L5_basket",
+        "soma",
+        "ampa",
+        "gbar_L2Pyr_L5Basket",
+        3.0,
+        true,
+    ),
+];
+
+/// Cells per type of a `mesh_shape` network, as [`jones_2009`] places them
+/// (hnn-core `_create_cell_coords`), computed without building it.
+pub fn population_sizes(n_x: usize, n_y: usize) -> [(&'static str, usize); 4] {
+    let steps = |n: usize, from: usize, by: usize| n.saturating_sub(from).div_ceil(by);
+    let n_pyr = n_x.saturating_mul(n_y);
+    let n_basket = steps(n_x, 0, 3)
+        .saturating_mul(steps(n_y, 0, 2))
+        .saturating_add(steps(n_x, 1, 3).saturating_mul(steps(n_y, 1, 2)));
+    [
+        ("L2_basket", n_basket),
+        ("L2_pyramidal", n_pyr),
+        ("L5_basket", n_basket),
+        ("L5_pyramidal", n_pyr),
+    ]
+}
+
+/// (source, target) cell pairs of the local connections of a `mesh_shape`
+/// network (all-to-all, autapses excluded where hnn-core excludes them), as
+/// a float: the count can exceed any integer type for absurd meshes.
+pub fn local_connection_pairs(n_x: usize, n_y: usize) -> f64 {
+    let sizes = population_sizes(n_x, n_y);
+    let size = |name: &str| {
+        sizes
+            .iter()
+            .find(|s| s.0 == name)
+            .map_or(0.0, |s| s.1 as f64)
+    };
+    LOCAL_CONNECTIONS
+        .iter()
+        .map(|&(src, target, _, _, _, _, autapses)| {
+            let (ns, nt) = (size(src), size(target));
+            if src == target && !autapses {
+                ns * (nt - 1.0).max(0.0)
+            } else {
+                ns * nt
+            }
+        })
+        .sum()
+}
+
 /// The Jones 2009 network without drives, with connection weights from
 /// `weights` (HNN names, see [`default_connection_weights`]).
 pub fn jones_2009(
@@ -136,155 +326,7 @@ pub fn jones_2009(
             .ok_or_else(|| format!("missing connection weight {k}"))
     };
     let delay = net.delay;
-    // (src, target, loc, receptor, weight key, lamtha, allow_autapses), in
-    // the order of hnn-core's neymotin_2020_model.
-    let table: [(&str, &str, &str, &str, &str, f64, bool); 16] = [
-        (
-            "L2_pyramidal",
-            "L2_pyramidal",
-            "proximal",
-            "nmda",
-            "gbar_L2Pyr_L2Pyr_nmda",
-            3.0,
-            false,
-        ),
-        (
-            "L2_pyramidal",
-            "L2_pyramidal",
-            "proximal",
-            "ampa",
-            "gbar_L2Pyr_L2Pyr_ampa",
-            3.0,
-            false,
-        ),
-        (
-            "L5_pyramidal",
-            "L5_pyramidal",
-            "proximal",
-            "nmda",
-            "gbar_L5Pyr_L5Pyr_nmda",
-            3.0,
-            false,
-        ),
-        (
-            "L5_pyramidal",
-            "L5_pyramidal",
-            "proximal",
-            "ampa",
-            "gbar_L5Pyr_L5Pyr_ampa",
-            3.0,
-            false,
-        ),
-        (
-            "L2_basket",
-            "L2_pyramidal",
-            "soma",
-            "gabaa",
-            "gbar_L2Basket_L2Pyr_gabaa",
-            50.0,
-            true,
-        ),
-        (
-            "L2_basket",
-            "L2_pyramidal",
-            "soma",
-            "gabab",
-            "gbar_L2Basket_L2Pyr_gabab",
-            50.0,
-            true,
-        ),
-        (
-            "L5_basket",
-            "L5_pyramidal",
-            "soma",
-            "gabaa",
-            "gbar_L5Basket_L5Pyr_gabaa",
-            70.0,
-            true,
-        ),
-        (
-            "L5_basket",
-            "L5_pyramidal",
-            "soma",
-            "gabab",
-            "gbar_L5Basket_L5Pyr_gabab",
-            70.0,
-            true,
-        ),
-        (
-            "L2_pyramidal",
-            "L5_pyramidal",
-            "proximal",
-            "ampa",
-            "gbar_L2Pyr_L5Pyr",
-            3.0,
-            true,
-        ),
-        (
-            "L2_pyramidal",
-            "L5_pyramidal",
-            "distal",
-            "ampa",
-            "gbar_L2Pyr_L5Pyr",
-            3.0,
-            true,
-        ),
-        (
-            "L2_basket",
-            "L5_pyramidal",
-            "distal",
-            "gabaa",
-            "gbar_L2Basket_L5Pyr",
-            50.0,
-            true,
-        ),
-        (
-            "L2_pyramidal",
-            "L2_basket",
-            "soma",
-            "ampa",
-            "gbar_L2Pyr_L2Basket",
-            3.0,
-            true,
-        ),
-        (
-            "L2_basket",
-            "L2_basket",
-            "soma",
-            "gabaa",
-            "gbar_L2Basket_L2Basket",
-            20.0,
-            true,
-        ),
-        (
-            "L5_basket",
-            "L5_basket",
-            "soma",
-            "gabaa",
-            "gbar_L5Basket_L5Basket",
-            20.0,
-            false,
-        ),
-        (
-            "L5_pyramidal",
-            "L5_basket",
-            "soma",
-            "ampa",
-            "gbar_L5Pyr_L5Basket",
-            3.0,
-            true,
-        ),
-        (
-            "L2_pyramidal",
-            "L5_basket",
-            "soma",
-            "ampa",
-            "gbar_L2Pyr_L5Basket",
-            3.0,
-            true,
-        ),
-    ];
-    for (src, target, loc, receptor, key, lamtha, autapses) in table {
+    for (src, target, loc, receptor, key, lamtha, autapses) in LOCAL_CONNECTIONS {
         let weight = w(key)?;
         add_cell_connection(
             &mut net, src, target, loc, receptor, weight, delay, lamtha, autapses,

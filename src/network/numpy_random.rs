@@ -26,7 +26,13 @@
 //! platform libm `log`, the same function numpy's C code calls.
 //!
 //! Errors that numpy / hnn-core raise as Python exceptions (`ValueError`,
-//! ...) are panics here, with the Python message quoted.
+//! ...) are panics here, with the Python message quoted. User input never
+//! reaches them: every reader (the TOML, hnn-core network and parameter
+//! files) applies [`crate::config::rules`] first (sigma and burst_std >= 0
+//! and not -0.0, rates > 0, tstop >= tstart, a Poisson drive ending after
+//! it starts, bursts that fit their period, probabilities in (0, 1],
+//! seeds within 2**32 - 1 for every trial and drive cell), and
+//! [`crate::estimate`] bounds the number of events drawn.
 
 use std::collections::BTreeMap;
 
