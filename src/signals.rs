@@ -23,9 +23,13 @@ extern "C" fn on_signal(sig: libc::c_int) {
     // Only atomics, write(2) and _exit(2): async-signal-safe.
     if EXIT_AT_ONCE.load(Ordering::SeqCst) {
         let message: &[u8] = if sig == libc::SIGINT {
-            b"hnn-mpi: interrupted by SIGINT before the output file was opened; nothing was written\n"
+            b"hnn-mpi: interrupted by SIGINT before the output file was opened: nothing was \
+              written (an existing output file is as it was); rerun the same command, with \
+              --resume if it had it\n"
         } else {
-            b"hnn-mpi: interrupted by SIGTERM before the output file was opened; nothing was written\n"
+            b"hnn-mpi: interrupted by SIGTERM before the output file was opened: nothing was \
+              written (an existing output file is as it was); rerun the same command, with \
+              --resume if it had it\n"
         };
         // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer
         // is a static.
