@@ -52,8 +52,13 @@ fn saved(log: &str) -> usize {
         .lines()
         .find(|l| l.starts_with("hnn-mpi: interrupted by"))
         .unwrap_or_else(|| panic!("no interruption message: {log}"));
-    let (_, rest) = line.split_once(": ").unwrap();
-    rest.split_whitespace().next().unwrap().parse().unwrap()
+    // "hnn-mpi: interrupted by WHAT: K of N simulations done ..."
+    let counts = line.split(": ").nth(2).unwrap_or_default();
+    counts
+        .split_whitespace()
+        .next()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line:?}"))
 }
 
 /// Checks the interrupted file: closed and valid, finished simulations 1,
