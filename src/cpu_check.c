@@ -169,10 +169,12 @@ void hnn_mpi_check_cpu(const char *required, const char *target, const char *pre
             "compiled for (%s): %s.\n"
             "Rebuild it on this kind of machine (cargo build --release), or build once for "
             "every node of the cluster with a portable level:\n"
-            "  cargo build-v3   # x86-64-v3 (AVX2, FMA): -> target/x86-64-v3/release/hnn-mpi\n"
-            "  cargo build-v4   # x86-64-v4 (AVX-512): -> target/x86-64-v4/release/hnn-mpi\n"
-            "or RUSTFLAGS=\"-C target-cpu=NAME\" cargo build --release (see README, "
-            "\"Portable builds\").\n",
+            "  cargo build-v3   # x86-64-v3 (AVX2, FMA)\n"
+            "  cargo build-v4   # x86-64-v4 (AVX-512)\n"
+            "(-> target/x86-64-v3/x86_64-unknown-linux-gnu/release/hnn-mpi), or any CPU:\n"
+            "  RUSTFLAGS=\"-C target-cpu=NAME\" cargo build --release --target "
+            "x86_64-unknown-linux-gnu\n"
+            "(see jobs/README.md, \"Login node and compute nodes of another CPU\").\n",
             target, missing);
     fflush(stderr);
     exit(exit_code);
