@@ -4,7 +4,10 @@
 //! (between its own simulations it serves the others' requests). Results go
 //! to rank 0, which writes them to the one output file as they arrive.
 //! Simulations are deterministic, so the file is the same for any number of
-//! ranks.
+//! ranks. A signal to any rank interrupts the sweep: rank 0 hands out
+//! nothing more, every rank abandons the simulations under way (they stay
+//! pending for `--resume`), and rank 0 closes the file within
+//! [`CLOSE_WITHIN`].
 
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
