@@ -17,8 +17,49 @@ use crate::sweep_run::SweepPlan;
 /// when there are several.
 static RANK: OnceLock<(i32, i32)> = OnceLock::new();
 
+/// This process's MPI world rank (0 without MPI, or before MPI is up).
+pub fn world_rank() -> i32 {
+    RANK.get().map_or(0, |r| r.0)
+}
+
+/// Exit code of a process that panicked: Rust's own (SPEC §1 "other").
+/// Under MPI it is the code of the MPI_Abort that ends every rank.
+pub const PANIC_EXIT_CODE: i32 = 101;
+
+/// A panic (a bug) on any rank ends the whole job at once: the standard
+/// message (where, what; a backtrace with RUST_BACKTRACE=1), which rank,
+/// then MPI_Abort on MPI_COMM_WORLD, so that no other rank waits for this
+/// one forever. Without MPI the panic unwinds as usual (exit code 101),
+/// closing the output file on the way. Finished simulations are in the
+/// file either way (`--resume`).
+pub fn install_panic_hook() {
+    let standard = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        standard(info);
+        let (rank, size) = RANK.get().copied().unwrap_or((0, 1));
+        let mpi_up = mpi::environment::is_initialized() && !mpi::environment::is_finalized();
+        if mpi_up && size > 1 {
+            eprintln!(
+                "hnn-mpi: fatal: internal error (a panic, above) on rank {rank} of {size}: \
+                 ending every rank (MPI_Abort); finished simulations are in the output file, \
+                 rerun with --resume to complete it"
+            );
+            // SAFETY: MPI is initialised and not finalised; MPI_Abort does
+            // not return.
+            unsafe {
+                mpi::ffi::MPI_Abort(mpi::ffi::RSMPI_COMM_WORLD, PANIC_EXIT_CODE);
+            }
+        }
+        eprintln!(
+            "hnn-mpi: fatal: internal error (a panic, above); finished simulations are in \
+             the output file, rerun with --resume to complete it"
+        );
+    }));
+}
+
 /// Runs the main job and returns the process exit code (SPEC §1).
 pub fn run(cli: &Cli) -> u8 {
+    install_panic_hook();
     init_logging(cli);
 
     // Not started by an MPI launcher: one process, no MPI start-up (an
@@ -106,6 +147,10 @@ pub fn run(cli: &Cli) -> u8 {
     let Some(k) = ranks_per_sim(cli, &plan, size as usize, rank == 0) else {
         return exit_code::BAD_CONFIG;
     };
+    // Every rank now takes part in the sweep's clean stop (an MPI rank that
+    // exits at once on a signal makes mpirun kill rank 0 before it closes
+    // the file).
+    crate::signals::defer();
     let group = world.split_by_color(Color::with_value(rank / k as i32));
     let group = group.filter(|_| k > 1);
     let code = if rank == 0 {

@@ -1,21 +1,51 @@
-//! SIGTERM and SIGINT (SLURM's time limit, Ctrl-C): record that one arrived,
-//! so the sweep stops handing out work, writes what has finished, closes
-//! the file and exits with a message on how to resume.
+//! SIGTERM and SIGINT (SLURM's time limit, Ctrl-C, `mpirun` passing on a
+//! signal). Before the output file is opened there is nothing to save: the
+//! process exits at once with [`exit_code::INTERRUPTED`] (a config or a
+//! network can take seconds to build). Once [`defer`] is called (just before
+//! the file is opened), a signal is only recorded: the sweep abandons the
+//! simulations under way (they stay pending, `--resume` reruns them),
+//! writes what has finished, closes the file and exits with a message on how
+//! to resume.
+//!
+//! [`exit_code::INTERRUPTED`]: crate::cli::exit_code::INTERRUPTED
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+use crate::cli::exit_code;
 
 /// The signal received, 0 if none.
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
 
+/// Whether a signal ends the process at once (nothing written yet).
+static EXIT_AT_ONCE: AtomicBool = AtomicBool::new(true);
+
 extern "C" fn on_signal(sig: libc::c_int) {
-    // Only an atomic store: async-signal-safe.
+    // Only atomics, write(2) and _exit(2): async-signal-safe.
+    if EXIT_AT_ONCE.load(Ordering::SeqCst) {
+        let message: &[u8] = if sig == libc::SIGINT {
+            b"hnn-mpi: interrupted by SIGINT before the output file was opened: nothing was \
+              written (an existing output file is as it was); rerun the same command, with \
+              --resume if it had it\n"
+        } else {
+            b"hnn-mpi: interrupted by SIGTERM before the output file was opened: nothing was \
+              written (an existing output file is as it was); rerun the same command, with \
+              --resume if it had it\n"
+        };
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer
+        // is a static.
+        unsafe {
+            libc::write(2, message.as_ptr().cast(), message.len());
+            libc::_exit(i32::from(exit_code::INTERRUPTED));
+        }
+    }
     RECEIVED.store(sig, Ordering::SeqCst);
 }
 
-/// Install the handlers (idempotent).
+/// Install the handlers (idempotent). Until [`defer`], a signal ends the
+/// process at once.
 pub fn install() {
     for sig in [libc::SIGTERM, libc::SIGINT] {
-        // SAFETY: the handler only stores to an atomic.
+        // SAFETY: the handler is async-signal-safe (see `on_signal`).
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
@@ -26,9 +56,26 @@ pub fn install() {
     }
 }
 
+/// From now on a signal is recorded ([`received`]) for the sweep to stop
+/// cleanly: there is a file to close. A signal that arrived before this
+/// call has already ended the process.
+pub fn defer() {
+    EXIT_AT_ONCE.store(false, Ordering::SeqCst);
+}
+
 /// The name of the signal received, if any.
 pub fn received() -> Option<&'static str> {
-    match RECEIVED.load(Ordering::SeqCst) {
+    name(RECEIVED.load(Ordering::SeqCst))
+}
+
+/// The number of the signal received, 0 if none (to tell rank 0 which).
+pub fn received_number() -> i32 {
+    RECEIVED.load(Ordering::SeqCst)
+}
+
+/// The name of signal number `sig` (0: none).
+pub fn name(sig: i32) -> Option<&'static str> {
+    match sig {
         0 => None,
         s if s == libc::SIGTERM => Some("SIGTERM"),
         s if s == libc::SIGINT => Some("SIGINT"),

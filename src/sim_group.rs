@@ -2,6 +2,7 @@
 //! simulation (`ranks_per_sim`) exchange spikes and gather results with
 //! collectives.
 
+use mpi::collective::SystemOperation;
 use mpi::datatype::PartitionMut;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, CommunicatorCollectives, Root};
@@ -52,6 +53,13 @@ impl SimGroup for MpiGroup<'_> {
                 step: c[2] as usize,
             })
             .collect()
+    }
+
+    fn any(&self, local: bool) -> bool {
+        let mut any = 0u8;
+        self.0
+            .all_reduce_into(&u8::from(local), &mut any, SystemOperation::max());
+        any != 0
     }
 
     fn gather_f64(&self, data: &[f64]) -> Option<Vec<Vec<f64>>> {

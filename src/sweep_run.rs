@@ -4,11 +4,16 @@
 //! the same point gives the same record on any rank.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use crate::analysis::dipole::{renormalize_to_nam, smooth};
 use crate::analysis::stats::{self, ReferenceDipole};
 use crate::config::{Config, ConfigError, ResolvedConfig, SaveItem, Stat};
-use crate::engine::network_sim::{batchable, NetworkSimulation, SimGroup, TrialResult, VsecMode};
+use crate::engine::network_sim::{
+    batchable, Abandoned, NetworkSimulation, SimGroup, TrialResult, VsecMode,
+};
 use crate::estimate::{self, MemoryLimit, RunEstimate};
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
@@ -104,31 +109,46 @@ impl SweepPlan {
         group: Option<&dyn SimGroup>,
         poll: &mut dyn FnMut(f64),
     ) -> SimResult {
-        match self.try_simulate(sim, group, poll) {
-            Ok(r) => r,
-            Err(message) => SimResult::failed(sim, message),
-        }
+        self.simulate_until(sim, group, &mut go_on(poll))
+            .expect("a hook that never breaks")
     }
 
-    fn try_simulate(
+    /// [`Self::simulate`], abandoned (`Err`) as soon as `poll` breaks (in a
+    /// group: any rank's `poll`; every rank of the group returns `Err`).
+    pub fn simulate_until(
         &self,
         sim: usize,
         group: Option<&dyn SimGroup>,
-        poll: &mut dyn FnMut(f64),
-    ) -> Result<SimResult, String> {
+        poll: &mut dyn FnMut(f64) -> ControlFlow<()>,
+    ) -> Result<SimResult, Abandoned> {
+        fault_point(1);
         let leader = group.is_none_or(|g| g.rank() == 0);
-        let (cfg, net) = self.build(sim)?;
+        let (cfg, net) = match self.build(sim) {
+            Ok(x) => x,
+            Err(message) => return Ok(SimResult::failed(sim, message)),
+        };
         let s = &cfg.simulation;
         let mut acc = Accumulator::new(self, s.n_trials);
+        let mut failure = None;
         for trial in 0..s.n_trials {
             let result = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group)
                 .record_vsec(self.record_mode())
-                .run_polling(poll);
-            if leader {
-                acc.absorb(self, &cfg, &net, trial, result)?;
+                .run_batch_until(poll)?
+                .pop()
+                .expect("one result");
+            if leader && failure.is_none() {
+                failure = acc.absorb(self, &cfg, &net, trial, result).err();
+            }
+            // A group's other ranks run every trial: the group's first rank
+            // runs them too, or they would wait for it forever.
+            if failure.is_some() && group.is_none() {
+                break;
             }
         }
-        Ok(acc.finish(sim))
+        Ok(match failure {
+            Some(message) => SimResult::failed(sim, message),
+            None => acc.finish(sim),
+        })
     }
 
     /// Run simulations `sims` on this rank alone, integrating those whose
@@ -137,10 +157,29 @@ impl SweepPlan {
     /// [`Self::simulate`] bit for bit, in the order of `sims`. A failing
     /// simulation fails alone.
     pub fn simulate_batch(&self, sims: &[usize], poll: &mut dyn FnMut(f64)) -> Vec<SimResult> {
+        let (results, abandoned) = self.simulate_batch_until(sims, &mut go_on(poll));
+        assert!(abandoned.is_none(), "a hook that never breaks");
+        results
+    }
+
+    /// [`Self::simulate_batch`], stopped as soon as `poll` breaks: the
+    /// results of the simulations that finished (in the order of `sims`)
+    /// and, if it broke, where. The others are abandoned (no result).
+    pub fn simulate_batch_until(
+        &self,
+        sims: &[usize],
+        poll: &mut dyn FnMut(f64) -> ControlFlow<()>,
+    ) -> (Vec<SimResult>, Option<Abandoned>) {
+        fault_point(sims.len());
         let mut out: Vec<Option<SimResult>> = sims.iter().map(|_| None).collect();
+        let finished = |out: Vec<Option<SimResult>>| out.into_iter().flatten().collect();
         // (index in sims, config, network, results so far, failure)
         let mut built = Vec::new();
         for (i, &sim) in sims.iter().enumerate() {
+            // Building many networks takes a while too.
+            if poll(0.0).is_break() {
+                return (finished(out), Some(Abandoned { t_ms: 0.0 }));
+            }
             match self.build(sim) {
                 Ok((cfg, net)) => built.push((i, cfg, net)),
                 Err(e) => out[i] = Some(SimResult::failed(sim, e)),
@@ -173,9 +212,13 @@ impl SweepPlan {
                     break;
                 }
                 let members: Vec<_> = live.iter().map(|&j| (&built[batch[j]].2, trial)).collect();
-                let results = NetworkSimulation::new_batch(&members, s.tstop, s.dt)
+                let results = match NetworkSimulation::new_batch(&members, s.tstop, s.dt)
                     .record_vsec(self.record_mode())
-                    .run_batch(poll);
+                    .run_batch_until(poll)
+                {
+                    Ok(results) => results,
+                    Err(abandoned) => return (finished(out), Some(abandoned)),
+                };
                 for (&j, result) in live.iter().zip(results) {
                     let (_, cfg, net) = &built[batch[j]];
                     if let Ok(acc) = &mut accs[j] {
@@ -193,9 +236,8 @@ impl SweepPlan {
                 });
             }
         }
-        out.into_iter()
-            .map(|r| r.expect("every simulation run"))
-            .collect()
+        debug_assert!(out.iter().all(Option::is_some), "every simulation run");
+        (finished(out), None)
     }
 
     /// The resolved config and the network of simulation `sim`.
@@ -215,6 +257,42 @@ impl SweepPlan {
             .iter()
             .map(|v| v.0)
             .max_by_key(|m| *m == VsecMode::All)
+    }
+}
+
+/// A poll hook that reports progress and never asks to stop.
+fn go_on(poll: &mut dyn FnMut(f64)) -> impl FnMut(f64) -> ControlFlow<()> + '_ {
+    move |t_ms| {
+        poll(t_ms);
+        ControlFlow::Continue(())
+    }
+}
+
+/// Environment variable of the test-only fault injection: `RANK:N` makes
+/// world rank RANK panic as it starts its N-th simulation (0: its first;
+/// a batch counts each of its simulations; a `ranks_per_sim` group's other
+/// ranks count the group's). Tests use it to check that a panic anywhere
+/// ends the whole job promptly; unset, it costs one load per simulation.
+pub const FAULT_PANIC_VAR: &str = "HNN_MPI_FAULT_PANIC";
+
+/// The injected fault, `(world rank, simulation count)`, read once.
+static FAULT: OnceLock<Option<(i32, usize)>> = OnceLock::new();
+/// Simulations this process has started, counted only with a fault set.
+static STARTED: AtomicUsize = AtomicUsize::new(0);
+
+/// `n` simulations start on this rank: panic if the injected fault says so.
+fn fault_point(n: usize) {
+    let fault = FAULT.get_or_init(|| {
+        let spec = std::env::var(FAULT_PANIC_VAR).ok()?;
+        let (rank, nth) = spec.split_once(':')?;
+        Some((rank.trim().parse().ok()?, nth.trim().parse().ok()?))
+    });
+    let Some((rank, nth)) = *fault else { return };
+    let first = STARTED.fetch_add(n, Ordering::SeqCst);
+    if crate::app::world_rank() == rank && (first..first + n).contains(&nth) {
+        panic!(
+            "{FAULT_PANIC_VAR}: injected panic on rank {rank} as it starts its simulation #{nth}"
+        );
     }
 }
 

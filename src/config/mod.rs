@@ -152,10 +152,12 @@ impl Config {
             }
         }
 
+        let offsets: Vec<usize> = ctx.locs.values().copied().collect();
         let locs = ctx
             .locs
-            .iter()
-            .map(|(k, &off)| (k.clone(), raw::line_col(text, off)))
+            .keys()
+            .cloned()
+            .zip(raw::line_cols(text, &offsets))
             .collect();
         let base_dir = Path::new(file)
             .parent()

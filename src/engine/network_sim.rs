@@ -7,6 +7,7 @@
 //! its own results.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use super::cell_batch::CellBatch;
@@ -88,7 +89,27 @@ pub trait SimGroup {
     fn all_gather_spikes(&self, local: &[SpikeRecord]) -> Vec<SpikeRecord>;
     /// Rank 0 receives every rank's `data` in rank order; others `None`.
     fn gather_f64(&self, data: &[f64]) -> Option<Vec<Vec<f64>>>;
+    /// Whether any rank of the group passes `true` (a collective): the
+    /// ranks agree to abandon a simulation at the same step.
+    fn any(&self, local: bool) -> bool;
 }
+
+/// A simulation stopped before its end because the poll hook of
+/// [`NetworkSimulation::run_batch_until`] asked for it (a signal, a
+/// stop request): its results are incomplete and discarded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Abandoned {
+    /// Simulated time reached, ms.
+    pub t_ms: f64,
+}
+
+impl std::fmt::Display for Abandoned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "simulation abandoned at t = {} ms", self.t_ms)
+    }
+}
+
+impl std::error::Error for Abandoned {}
 
 /// Where one network of a batch sits in the merged simulation: its gids
 /// are `gid_base..gid_base + n_gids`, its cells of population `b` are cells
@@ -458,7 +479,26 @@ impl<'a> NetworkSimulation<'a> {
 
     /// Run a batch ([`Self::new_batch`]): one result per network, in the
     /// order given, each as [`Self::run_polling`] would return it.
-    pub fn run_batch(mut self, poll: &mut dyn FnMut(f64)) -> Vec<TrialResult> {
+    pub fn run_batch(self, poll: &mut dyn FnMut(f64)) -> Vec<TrialResult> {
+        let mut go_on = |t_ms: f64| {
+            poll(t_ms);
+            ControlFlow::Continue(())
+        };
+        match self.run_batch_until(&mut go_on) {
+            Ok(results) => results,
+            Err(_) => unreachable!("the hook never breaks"),
+        }
+    }
+
+    /// [`Self::run_batch`], abandoned when `poll(t_ms)` (every
+    /// [`POLL_STEPS`] steps) breaks: a signal stops a long simulation
+    /// within milliseconds. In a group every rank's hook is asked and the
+    /// group stops together when any rank's breaks (the others would wait
+    /// for it in the next spike exchange forever).
+    pub fn run_batch_until(
+        mut self,
+        poll: &mut dyn FnMut(f64) -> ControlFlow<()>,
+    ) -> Result<Vec<TrialResult>, Abandoned> {
         self.sim.initialize();
         let n_steps = (self.tstop_ms / self.sim.dt_ms).round() as usize;
         let dipole_pops: Vec<usize> = (0..self.net.populations.len())
@@ -502,7 +542,15 @@ impl<'a> NetworkSimulation<'a> {
         self.sample_vsec(&rec, &mut vsec);
         for step in 0..n_steps {
             if step % POLL_STEPS == 0 {
-                poll(self.sim.t_ms);
+                let mut stop = poll(self.sim.t_ms).is_break();
+                if let Some(group) = self.group {
+                    stop = group.any(stop);
+                }
+                if stop {
+                    return Err(Abandoned {
+                        t_ms: self.sim.t_ms,
+                    });
+                }
             }
             self.detect_spikes(step, &mut spikes);
             if self.group.is_some() && (step % self.exchange_steps == 0 || step + 1 == n_steps) {
@@ -557,7 +605,7 @@ impl<'a> NetworkSimulation<'a> {
             }
             total
         };
-        match self.group {
+        Ok(match self.group {
             None => {
                 let mut results = Vec::with_capacity(self.members.len());
                 for (m, member) in self.members.iter().enumerate() {
@@ -634,7 +682,7 @@ impl<'a> NetworkSimulation<'a> {
                     None
                 };
                 let (Some(all_traces), Some(all_spikes)) = (all_traces, all_spikes) else {
-                    return vec![TrialResult::default()];
+                    return Ok(vec![TrialResult::default()]);
                 };
                 if let Some(all_vsec) = all_vsec {
                     result.vsec = self.assemble_vsec(&rec, &all_vsec, n_steps + 1);
@@ -672,7 +720,7 @@ impl<'a> NetworkSimulation<'a> {
                 }
                 vec![result]
             }
-        }
+        })
     }
 
     /// The group's gathered voltages (`[gid, samples of each recorded

@@ -233,20 +233,44 @@ impl Drive {
         tstop: f64,
     ) -> Vec<Vec<f64>> {
         let trial_seed_offset = net.n_gids;
+        // One pass each, not one per drive cell: a spike train or a
+        // cell-specific drive may have 10^5 cells.
+        let spike_train = match &self.spec.dynamics {
+            DriveDynamics::SpikeTrain { times, gids } if !self.spec.cell_specific => {
+                Some((times, gids))
+            }
+            _ => None,
+        };
+        if let Some((times, gids)) = spike_train {
+            if !times.is_empty() && times.len() == gids.len() && self.n_drive_cells > 0 {
+                // hnn-core seeds (and checks the seeds of) every drive cell
+                // first; the seeds grow with the offset: check both ends.
+                let seed =
+                    self.spec.event_seed as i64 + trial_idx as i64 * trial_seed_offset as i64;
+                numpy_random::get_prng(seed, 0);
+                numpy_random::get_prng(seed, self.n_drive_cells as i64 - 1);
+                let mut per_cell = vec![Vec::new(); self.n_drive_cells];
+                for (&t, &g) in times.iter().zip(gids) {
+                    if let Some(cell) = usize::try_from(g).ok().and_then(|g| per_cell.get_mut(g)) {
+                        cell.push(t);
+                    }
+                }
+                return per_cell;
+            }
+        }
+        let mut first_target: BTreeMap<usize, &str> = BTreeMap::new();
+        if self.spec.cell_specific {
+            for c in net.connections.iter().filter(|c| c.src_type == self.name) {
+                for (s, _) in &c.gid_pairs {
+                    first_target.entry(*s).or_insert(&c.target_type);
+                }
+            }
+        }
         (0..self.n_drive_cells)
             .map(|offset| {
                 let gid = self.gid_start + offset;
-                let target_type = if self.spec.cell_specific {
-                    // A cell-specific drive cell connects to one type.
-                    net.connections
-                        .iter()
-                        .find(|c| {
-                            c.src_type == self.name && c.gid_pairs.iter().any(|(s, _)| *s == gid)
-                        })
-                        .map(|c| c.target_type.clone())
-                } else {
-                    None
-                };
+                // A cell-specific drive cell connects to one type.
+                let target_type = first_target.get(&gid).map(|t| t.to_string());
                 if self.spec.cell_specific && target_type.is_none() {
                     // All its connections were dropped by `probability`.
                     return Vec::new();
