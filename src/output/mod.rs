@@ -107,6 +107,7 @@
 //!   dataset is allocated, not written, at creation.
 
 mod hdf5_file;
+mod lock;
 mod spikes;
 mod swmr;
 
@@ -383,6 +384,14 @@ pub enum OutputError {
         context: String,
         source: hdf5::Error,
     },
+    /// Another process holds the file's writer lock (see `lock`).
+    Locked { path: PathBuf, pid: Option<u32> },
+    /// The path names something other than a regular file (a FIFO, a
+    /// device, a socket, a directory), after following symlinks.
+    NotRegular { path: PathBuf, kind: &'static str },
+    /// `resume`: the file is damaged beyond what resume repairs (its
+    /// structure is unreadable, or it is cut short); `what` says where.
+    Damaged { path: PathBuf, what: String },
     /// A file-system operation failed.
     Io {
         path: PathBuf,
@@ -453,6 +462,27 @@ impl fmt::Display for OutputError {
                 }
                 Ok(())
             }
+            Locked { path, pid } => {
+                write!(f, "{} is being written by another process", path.display())?;
+                if let Some(pid) = pid {
+                    write!(f, " (pid {pid})")?;
+                }
+                write!(
+                    f,
+                    "; wait for it to finish, or stop it and rerun with --resume"
+                )
+            }
+            NotRegular { path, kind } => write!(
+                f,
+                "{} is {kind}, not a regular file; refusing to replace or write it",
+                path.display()
+            ),
+            Damaged { path, what } => write!(
+                f,
+                "cannot resume {}: the file is damaged ({what}); \
+                 rerun with --force to start it again (its data are lost)",
+                path.display()
+            ),
             Io {
                 path,
                 context,
