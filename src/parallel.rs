@@ -169,7 +169,13 @@ fn run_root_inner(
         ..
     } = root;
     if let Some(e) = write_error {
-        error!("writing {}: {e}", path.display());
+        eprintln!(
+            "hnn-mpi: error: {e}; {} of {} simulations are saved in {}; once the cause is \
+             fixed, rerun the same command with --resume to complete it",
+            file.n_done() + file.n_failed(),
+            spec.n_sims,
+            path.display()
+        );
         return exit_code::IO_FAILURE;
     }
     if let Err(e) = file.close() {
@@ -218,11 +224,20 @@ impl RootState<'_> {
     }
 
     /// Record and write one result computed by world rank `source`.
+    /// After a write error nothing more is written or scheduled: the run
+    /// stops as soon as the simulations under way return.
     fn record(&mut self, result: crate::output::SimResult, source: usize) {
         self.in_flight[source] = self.in_flight[source].saturating_sub(1);
-        self.progress.record(&result);
-        if let Err(e) = self.file.write(&result) {
-            self.write_error.get_or_insert(e.to_string());
+        if self.write_error.is_some() {
+            return;
+        }
+        match self.file.write(&result) {
+            Ok(()) => self.progress.record(&result),
+            Err(e) => {
+                error!("{e}: stopping the sweep");
+                self.write_error = Some(e.to_string());
+                self.queue.clear();
+            }
         }
     }
 

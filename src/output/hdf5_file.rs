@@ -342,6 +342,12 @@ impl OutputFile {
             context: context.to_string(),
             source,
         };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                let dir = dir.to_path_buf();
+                return Err(OutputError::MissingDirectory { path, dir });
+            }
+        }
         // Before anything else: a refusal of a file being written must not
         // touch it, and nothing may replace it while we decide.
         let lock = WriterLock::acquire(&path)?;
