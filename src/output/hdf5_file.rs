@@ -744,12 +744,14 @@ impl OutputFile {
         if spec.save_spikes {
             Self::drop_damaged_csr(&file, &path)?;
         }
-        h5(swmr::start_swmr_write(&file), &path, || {
-            "switching to SWMR-write mode".into()
-        })?;
+        // What /status calls done is read back before SWMR mode: in it,
+        // HDF5 retries a damaged metadata block about a hundred times with
+        // growing sleeps (a hang) instead of failing. The few resets of a
+        // damaged file are written then too.
         let handles = open_handles(&file, &path, spec)?;
         let mut out = Self::from_parts(path, spec, file, handles, lock);
         let damaged = out.reset_unreadable()?;
+        let mut out = out.into_swmr(spec)?;
         if !damaged.is_empty() {
             log::warn!(
                 "{}: the data of {} simulation(s) marked done are unreadable (the file was \
@@ -770,6 +772,29 @@ impl OutputFile {
         }
         let status = out.status.clone();
         Ok((out, status))
+    }
+
+    /// The file (open read-write, not yet in SWMR mode) switched to
+    /// SWMR-write mode, its datasets reopened.
+    fn into_swmr(self, spec: &OutputSpec) -> Result<Self, OutputError> {
+        let OutputFile {
+            path,
+            file,
+            _lock,
+            ds_status,
+            ds_errors,
+            dipole,
+            vsec,
+            summary,
+            spikes,
+            ..
+        } = self;
+        drop((ds_status, ds_errors, dipole, vsec, summary, spikes));
+        h5(swmr::start_swmr_write(&file), &path, || {
+            "switching to SWMR-write mode".into()
+        })?;
+        let handles = open_handles(&file, &path, spec)?;
+        Ok(Self::from_parts(path, spec, file, handles, _lock))
     }
 
     /// Refuses a file cut short: a dataset allocated at creation (status,
