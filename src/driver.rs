@@ -105,7 +105,13 @@ fn missing_parents(path: &Path) -> Result<Vec<PathBuf>, String> {
         match std::fs::metadata(dir) {
             Ok(m) if m.is_dir() => break,
             Ok(_) => return Err(format!("{} is not a directory", dir.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing.push(dir.to_path_buf()),
+            // ENOTDIR: an ancestor is a file; found (and named) further up
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    || e.raw_os_error() == Some(libc::ENOTDIR) =>
+            {
+                missing.push(dir.to_path_buf())
+            }
             Err(e) => return Err(format!("cannot examine {}: {e}", dir.display())),
         }
     }

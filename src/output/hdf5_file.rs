@@ -170,6 +170,23 @@ fn has_attr(loc: &hdf5::Location, name: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Reads every root attribute `resume` looks at, so that an unreadable
+/// one is an error rather than taken for a missing one.
+fn root_attrs_readable(file: &File) -> hdf5::Result<()> {
+    let names = file.attr_names()?;
+    for name in ["format", "definition_hash", "config"] {
+        if names.iter().any(|n| n == name) {
+            file.attr(name)?.read_scalar::<VarLenUnicode>()?;
+        }
+    }
+    for name in ["n_sims", "n_trials", "n_times"] {
+        if names.iter().any(|n| n == name) {
+            file.attr(name)?.read_scalar::<i64>()?;
+        }
+    }
+    Ok(())
+}
+
 fn read_attr_str(loc: &hdf5::Location, name: &str) -> Option<String> {
     if !has_attr(loc, name) {
         return None;
@@ -726,8 +743,24 @@ impl OutputFile {
                     })
                 }
             };
-            Self::check_resumable(&ro, &path, spec)?;
-            Self::check_not_cut_short(&ro, &path, spec)?;
+            // HDF5 errors here mean a damaged file, not a foreign one
+            let damaged = |e: OutputError| match e {
+                OutputError::Hdf5 {
+                    path,
+                    context,
+                    source,
+                } => OutputError::Damaged {
+                    path,
+                    what: format!("{context}: {source}"),
+                },
+                e => e,
+            };
+            h5(root_attrs_readable(&ro), &path, || {
+                "reading the root attributes".into()
+            })
+            .map_err(damaged)?;
+            Self::check_resumable(&ro, &path, spec).map_err(damaged)?;
+            Self::check_not_cut_short(&ro, &path, spec).map_err(damaged)?;
             h5(ro.close(), &path, || "closing the read-only check".into())?;
         }
         let file = match swmr::open_rw(&path) {
