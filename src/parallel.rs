@@ -3,8 +3,8 @@
 //! uneven simulation costs balance; every rank computes, rank 0 included
 //! (between its own simulations it serves the others' requests). Results go
 //! to rank 0, which writes them to the one output file as they arrive.
-//! Simulations are deterministic, so the file is the same for any number of
-//! ranks.
+//! Simulations are deterministic, so the file's data are the same for any
+//! number of ranks (what differs: [`crate::output`], "What is identical").
 
 use std::collections::VecDeque;
 
