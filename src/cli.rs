@@ -50,7 +50,8 @@ Exit codes:
   2      bad config or arguments; the message names the key, the file and the line
   3      finished, but some simulations failed; their status and error message
          are in the output file (/status, /errors)
-  4      I/O error (output file, disk)
+  4      I/O error (output file, disk), a damaged output file (--resume), or an
+         output file being written by another process
   5      interrupted by SIGTERM or SIGINT (e.g. SLURM's time limit): finished
          simulations are in the file; rerun with --resume to complete it
   other  MPI errors abort with the MPI library's code
@@ -74,13 +75,16 @@ pub struct Cli {
     pub config: PathBuf,
 
     /// Write the results to PATH instead of [output].path (whose default is
-    /// results/<CONFIG stem>.h5).
+    /// results/<CONFIG stem>.h5). Missing parent directories are created.
+    /// One process writes a file at a time (a lock next to it, .NAME.lock).
+    /// PATH must be a regular file, or a symlink to one.
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
     /// Continue an interrupted sweep in an existing output file: only pending
-    /// and failed simulations run. Refuses a file written from a different
-    /// network/sweep definition.
+    /// and failed simulations run, and so do those whose data no longer read
+    /// back. Refuses, unchanged, a file written from a different
+    /// network/sweep definition; refuses a damaged one (exit 4).
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
 

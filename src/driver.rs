@@ -1,13 +1,13 @@
 //! The sweep job on rank 0's side: output file, scheduling of simulations,
 //! progress, exit code (SPEC §1, §3).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use log::{info, warn};
 
 use crate::cli::{exit_code, Cli};
-use crate::config::{Config, ConfigError, SaveItem};
+use crate::config::{Config, SaveItem};
 use crate::output::{OutputError, OutputFile, OutputSpec, SimResult, STATUS_DONE};
 use crate::sweep_run::{sample_times, SweepPlan};
 
@@ -53,6 +53,84 @@ pub fn output_path(cli: &Cli, config: &Config) -> PathBuf {
     cli.output
         .clone()
         .unwrap_or_else(|| config.output.path.clone())
+}
+
+/// Where the output path came from, for messages that blame it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputPathSource {
+    /// `-o` / `--output`.
+    CommandLine,
+    /// `[output] path` in the config file.
+    Config,
+    /// Neither: `results/<config stem>.h5`.
+    Default,
+}
+
+impl OutputPathSource {
+    pub fn of(cli: &Cli, config: &Config) -> Self {
+        if cli.output.is_some() {
+            OutputPathSource::CommandLine
+        } else if config.spells_out("output.path") {
+            OutputPathSource::Config
+        } else {
+            OutputPathSource::Default
+        }
+    }
+
+    /// `message` prefixed with the source: `--output: ...`,
+    /// `FILE:LINE: output.path: ...`, or `the default output path P: ...`.
+    pub fn blame(self, config: &Config, path: &Path, message: impl Into<String>) -> String {
+        let message = message.into();
+        match self {
+            OutputPathSource::CommandLine => format!("--output: {message}"),
+            OutputPathSource::Config => config.error_at("output.path", message).to_string(),
+            OutputPathSource::Default => format!(
+                "the default output path {} (set [output] path or --output to choose \
+                 another): {message}",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// The directories above `path` that do not exist, outermost first; an
+/// error message when one that exists is not a directory (symlinks
+/// followed) or cannot be examined.
+fn missing_parents(path: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut missing = Vec::new();
+    for dir in path.ancestors().skip(1) {
+        if dir.as_os_str().is_empty() {
+            break;
+        }
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => return Err(format!("{} is not a directory", dir.display())),
+            // ENOTDIR: an ancestor is a file; found (and named) further up
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    || e.raw_os_error() == Some(libc::ENOTDIR) =>
+            {
+                missing.push(dir.to_path_buf())
+            }
+            Err(e) => return Err(format!("cannot examine {}: {e}", dir.display())),
+        }
+    }
+    missing.reverse();
+    Ok(missing)
+}
+
+/// Creates the missing directories above `path` (as `mkdir -p`), logging
+/// each; the message says which failed and why.
+fn create_parents(path: &Path) -> Result<(), String> {
+    for dir in missing_parents(path)? {
+        match std::fs::create_dir(&dir) {
+            Ok(()) => info!("created directory {}", dir.display()),
+            // created meanwhile by someone else: fine if it is a directory
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(e) => return Err(format!("cannot create directory {}: {e}", dir.display())),
+        }
+    }
+    Ok(())
 }
 
 /// The file layout of a plan.
@@ -102,6 +180,14 @@ pub fn print_plan(plan: &SweepPlan, path: &std::path::Path, batch: usize) {
         n,
         path.display()
     );
+    match missing_parents(path) {
+        Ok(dirs) => {
+            for dir in dirs {
+                println!("  would create directory {}", dir.display());
+            }
+        }
+        Err(e) => println!("  the output path cannot be used: {e}"),
+    }
     if batch.min(n) > 1 {
         println!(
             "  small networks: up to {} simulations integrated together per rank",
@@ -134,18 +220,23 @@ pub fn open_output(
     spec: &OutputSpec,
 ) -> Result<(OutputFile, Vec<usize>), (u8, String)> {
     let path = output_path(cli, &plan.config);
-    let config_error = |e: ConfigError| (exit_code::BAD_CONFIG, e.to_string());
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            return Err(config_error(plan.config.error_at(
-                "output.path",
-                format!("output directory {} does not exist", dir.display()),
-            )));
-        }
-    }
+    let source = OutputPathSource::of(cli, &plan.config);
+    let blame = |message: String| {
+        (
+            exit_code::BAD_CONFIG,
+            source.blame(&plan.config, &path, message),
+        )
+    };
+    // --resume needs the file, so creates nothing; it still says which
+    // parent is not a directory.
     if cli.resume {
-        let (file, status) =
-            OutputFile::resume(&path, spec).map_err(|e| output_error(&plan.config, e))?;
+        missing_parents(&path).map_err(blame)?;
+    } else {
+        create_parents(&path).map_err(blame)?;
+    }
+    let output_error = |e| output_error(&plan.config, &path, source, e);
+    if cli.resume {
+        let (file, status) = OutputFile::resume(&path, spec).map_err(output_error)?;
         let pending: Vec<usize> = (0..spec.n_sims)
             .filter(|&i| status[i] != STATUS_DONE)
             .collect();
@@ -158,32 +249,30 @@ pub fn open_output(
         );
         Ok((file, pending))
     } else {
-        let file = OutputFile::create(&path, spec, cli.force)
-            .map_err(|e| output_error(&plan.config, e))?;
+        let file = OutputFile::create(&path, spec, cli.force).map_err(output_error)?;
         Ok((file, (0..spec.n_sims).collect()))
     }
 }
 
-fn output_error(config: &Config, e: OutputError) -> (u8, String) {
+/// An output error as (exit code, message): what is wrong with the path
+/// the user gave blames where it came from ([`OutputPathSource`]) with
+/// exit code 2; the rest (I/O, a damaged file, another writer) exit 4.
+fn output_error(
+    config: &Config,
+    path: &Path,
+    source: OutputPathSource,
+    e: OutputError,
+) -> (u8, String) {
+    let blame = |m: String| (exit_code::BAD_CONFIG, source.blame(config, path, m));
     match e {
-        OutputError::Exists(p) => (
-            exit_code::BAD_CONFIG,
-            config
-                .error_at(
-                    "output.path",
-                    format!(
-                        "output file {} exists; use --force to overwrite it or --resume to continue it",
-                        p.display()
-                    ),
-                )
-                .to_string(),
-        ),
-        OutputError::MissingDirectory { dir, .. } => (
-            exit_code::BAD_CONFIG,
-            config
-                .error_at("output.path", format!("output directory {} does not exist", dir.display()))
-                .to_string(),
-        ),
+        OutputError::Exists(p) => blame(format!(
+            "output file {} exists; use --force to overwrite it or --resume to continue it",
+            p.display()
+        )),
+        OutputError::MissingDirectory { dir, .. } => {
+            blame(format!("output directory {} does not exist", dir.display()))
+        }
+        e @ OutputError::NotRegular { .. } => blame(e.to_string()),
         other => (exit_code::IO_FAILURE, other.to_string()),
     }
 }

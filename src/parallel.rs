@@ -3,11 +3,11 @@
 //! uneven simulation costs balance; every rank computes, rank 0 included
 //! (between its own simulations it serves the others' requests). Results go
 //! to rank 0, which writes them to the one output file as they arrive.
-//! Simulations are deterministic, so the file is the same for any number of
-//! ranks. A signal to any rank interrupts the sweep: rank 0 hands out
-//! nothing more, every rank abandons the simulations under way (they stay
-//! pending for `--resume`), and rank 0 closes the file within
-//! [`CLOSE_WITHIN`].
+//! Simulations are deterministic, so the file's data are the same for any
+//! number of ranks (what differs: [`crate::output`], "What is identical").
+//! A signal to any rank interrupts the sweep: rank 0 hands out nothing
+//! more, every rank abandons the simulations under way (they stay pending
+//! for `--resume`), and rank 0 closes the file within [`CLOSE_WITHIN`].
 
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
@@ -230,7 +230,13 @@ fn run_root_inner(
         ..
     } = root;
     if let Some(e) = write_error {
-        error!("writing {}: {e}", path.display());
+        eprintln!(
+            "hnn-mpi: error: {e}; {} of {} simulations are saved in {}; once the cause is \
+             fixed, rerun the same command with --resume to complete it",
+            progress.done() + (spec.n_sims - pending.len()),
+            spec.n_sims,
+            path.display()
+        );
         return exit_code::IO_FAILURE;
     }
     if let Some(e) = close_error {
@@ -288,8 +294,13 @@ impl RootState<'_> {
     }
 
     /// Record and write one result computed by world rank `source`.
+    /// After a write error nothing more is written or scheduled, and the
+    /// workers abandon what they run: the run stops at once.
     fn record(&mut self, result: SimResult, source: usize) {
         self.in_flight[source] = self.in_flight[source].saturating_sub(1);
+        if self.write_error.is_some() {
+            return;
+        }
         let Some(file) = self.file.as_mut() else {
             debug!(
                 "simulation {} finished after the file was closed: it stays pending",
@@ -297,9 +308,13 @@ impl RootState<'_> {
             );
             return;
         };
-        self.progress.record(&result);
-        if let Err(e) = file.write(&result) {
-            self.write_error.get_or_insert(e.to_string());
+        match file.write(&result) {
+            Ok(()) => self.progress.record(&result),
+            Err(e) => {
+                error!("{e}: stopping the sweep");
+                self.write_error = Some(e.to_string());
+                self.interrupt("a write error".into());
+            }
         }
     }
 

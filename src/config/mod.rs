@@ -263,6 +263,13 @@ impl Config {
         parse::locate_offset(&self.locs, key)
     }
 
+    /// Whether the file writes `key` itself (not a default, nor only an
+    /// enclosing table): e.g. `output.path`, to tell a user's path from the
+    /// default one in messages.
+    pub fn spells_out(&self, key: &str) -> bool {
+        self.locs.contains_key(key)
+    }
+
     /// A [`ConfigError`] at a key path: for errors found after loading (e.g.
     /// by the network builder: "drives[0].location: L2_basket cells have no
     /// section `apical_tuft`").

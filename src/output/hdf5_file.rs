@@ -8,6 +8,7 @@ use hdf5::types::{FixedUnicode, VarLenUnicode};
 use hdf5::{Dataset, Extent, File, H5Type, SimpleExtents};
 use ndarray::{s, ArrayView1, ArrayView2};
 
+use super::lock::{resolved, WriterLock};
 use super::spikes::{compressed, set_attr_i64, set_attr_str, SpikeStore, DEFAULT_WORK_CHUNK};
 use super::swmr;
 use super::{
@@ -64,8 +65,51 @@ pub struct OutputFile {
     /// In the order of the spec's `stat_names`.
     summary: Vec<Dataset>,
     spikes: Option<SpikeStore>,
-    // Last: dropped after the handles above.
+    // Dropped after the handles above.
     file: File,
+    /// Held until the file is closed (after `file`).
+    _lock: WriterLock,
+}
+
+/// What `meta` is when it is not a regular file ("a FIFO", ...).
+fn non_regular_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a directory")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_char_device() {
+        Some("a character device")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// Whether `path` exists (symlinks followed); an error for anything but a
+/// regular file.
+fn existing_regular_file(path: &Path) -> Result<bool, OutputError> {
+    match std::fs::metadata(path) {
+        Ok(m) => match non_regular_kind(&m) {
+            Some(kind) => Err(OutputError::NotRegular {
+                path: path.to_path_buf(),
+                kind,
+            }),
+            None => Ok(true),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(OutputError::Io {
+            path: path.to_path_buf(),
+            context: "examining the output file".into(),
+            source,
+        }),
+    }
 }
 
 /// Bytes of an `/errors` entry (UTF-8, NUL-padded); longer messages are
@@ -126,6 +170,23 @@ fn has_attr(loc: &hdf5::Location, name: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Reads every root attribute `resume` looks at, so that an unreadable
+/// one is an error rather than taken for a missing one.
+fn root_attrs_readable(file: &File) -> hdf5::Result<()> {
+    let names = file.attr_names()?;
+    for name in ["format", "definition_hash", "config"] {
+        if names.iter().any(|n| n == name) {
+            file.attr(name)?.read_scalar::<VarLenUnicode>()?;
+        }
+    }
+    for name in ["n_sims", "n_trials", "n_times"] {
+        if names.iter().any(|n| n == name) {
+            file.attr(name)?.read_scalar::<i64>()?;
+        }
+    }
+    Ok(())
+}
+
 fn read_attr_str(loc: &hdf5::Location, name: &str) -> Option<String> {
     if !has_attr(loc, name) {
         return None;
@@ -141,6 +202,26 @@ fn read_attr_i64(loc: &hdf5::Location, name: &str) -> Option<i64> {
         return None;
     }
     loc.attr(name).and_then(|a| a.read_scalar::<i64>()).ok()
+}
+
+/// The file's size in bytes.
+fn file_len(path: &Path) -> Result<u64, OutputError> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|source| OutputError::Io {
+            path: path.to_path_buf(),
+            context: "reading the file's size".into(),
+            source,
+        })
+}
+
+/// "3, 7, 12" (the first 10, then "... (N in all)").
+fn list_sims(sims: &[usize]) -> String {
+    let mut s: Vec<String> = sims.iter().take(10).map(|i| i.to_string()).collect();
+    if sims.len() > 10 {
+        s.push(format!("... ({} in all)", sims.len()));
+    }
+    s.join(", ")
 }
 
 fn same_f64s(a: &[f64], b: &[f64]) -> bool {
@@ -278,23 +359,34 @@ impl OutputFile {
             context: context.to_string(),
             source,
         };
-        if path.is_dir() {
-            return Err(io_err(
-                "creating the output file",
-                std::io::Error::other("it is a directory"),
-            ));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                let dir = dir.to_path_buf();
+                return Err(OutputError::MissingDirectory { path, dir });
+            }
         }
-        if path.exists() && !force {
+        // Before anything else: a refusal of a file being written must not
+        // touch it, and nothing may replace it while we decide.
+        let lock = WriterLock::acquire(&path)?;
+        let exists = existing_regular_file(&path)?;
+        if exists && !force {
             return Err(OutputError::Exists(path));
         }
-        let dir = match path.parent() {
+        // A symlink to a regular file: replace the file it names, not the
+        // link (which the rename below would).
+        let target = if exists && path.is_symlink() {
+            resolved(&path)
+        } else {
+            path.clone()
+        };
+        let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         if !dir.is_dir() {
             return Err(OutputError::MissingDirectory { path, dir });
         }
-        let Some(file_name) = path.file_name() else {
+        let Some(file_name) = target.file_name() else {
             return Err(io_err(
                 "creating the output file",
                 std::io::Error::other("the path has no file name"),
@@ -312,9 +404,9 @@ impl OutputFile {
                     "switching to SWMR-write mode".into()
                 })?;
                 let handles = open_handles(&file, &path, spec)?;
-                Ok(Self::from_parts(path.clone(), spec, file, handles))
+                Ok(Self::from_parts(path.clone(), spec, file, handles, lock))
             })
-            .and_then(|out| match std::fs::rename(&tmp, &path) {
+            .and_then(|out| match std::fs::rename(&tmp, &target) {
                 Ok(()) => Ok(out),
                 Err(e) => {
                     drop(out);
@@ -327,7 +419,13 @@ impl OutputFile {
         built
     }
 
-    fn from_parts(path: PathBuf, spec: &OutputSpec, file: File, h: Handles) -> Self {
+    fn from_parts(
+        path: PathBuf,
+        spec: &OutputSpec,
+        file: File,
+        h: Handles,
+        lock: WriterLock,
+    ) -> Self {
         OutputFile {
             path,
             n_sims: spec.n_sims,
@@ -342,6 +440,7 @@ impl OutputFile {
             summary: h.summary,
             spikes: h.spikes,
             file,
+            _lock: lock,
         }
     }
 
@@ -620,8 +719,49 @@ impl OutputFile {
     ) -> Result<(Self, Vec<u8>), OutputError> {
         spec.validate()?;
         let path = path.as_ref().to_path_buf();
-        if !path.is_file() {
+        if !existing_regular_file(&path)? {
             return Err(OutputError::NotFound(path));
+        }
+        let lock = WriterLock::acquire(&path)?;
+        let not_hdf5 = |e: &hdf5::Error| e.to_string().contains("signature");
+        // Every refusal is decided on a read-only open: a refused file is
+        // left byte for byte as it was (a read-write open rewrites the
+        // superblock's flags and the mtime).
+        {
+            let ro = match swmr::open_for_reading(&path) {
+                Ok(f) => f,
+                Err(e) if not_hdf5(&e) => {
+                    return Err(OutputError::NotOurs {
+                        path,
+                        reason: "not an HDF5 file".into(),
+                    })
+                }
+                Err(e) => {
+                    return Err(OutputError::Damaged {
+                        path,
+                        what: format!("HDF5 cannot open it: {e}"),
+                    })
+                }
+            };
+            // HDF5 errors here mean a damaged file, not a foreign one
+            let damaged = |e: OutputError| match e {
+                OutputError::Hdf5 {
+                    path,
+                    context,
+                    source,
+                } => OutputError::Damaged {
+                    path,
+                    what: format!("{context}: {source}"),
+                },
+                e => e,
+            };
+            h5(root_attrs_readable(&ro), &path, || {
+                "reading the root attributes".into()
+            })
+            .map_err(damaged)?;
+            Self::check_resumable(&ro, &path, spec).map_err(damaged)?;
+            Self::check_not_cut_short(&ro, &path, spec).map_err(damaged)?;
+            h5(ro.close(), &path, || "closing the read-only check".into())?;
         }
         let file = match swmr::open_rw(&path) {
             Ok(swmr::OpenRw::Clean(f)) => f,
@@ -632,21 +772,28 @@ impl OutputFile {
                 );
                 f
             }
-            Err(e) if e.to_string().contains("signature") => {
-                return Err(OutputError::NotOurs {
-                    path,
-                    reason: "not an HDF5 file".into(),
-                })
-            }
             Err(e) => return h5(Err(e), &path, || "opening the file to resume it".into()),
         };
-        Self::check_resumable(&file, &path, spec)?;
-        h5(swmr::start_swmr_write(&file), &path, || {
-            "switching to SWMR-write mode".into()
-        })?;
+        if spec.save_spikes {
+            Self::drop_damaged_csr(&file, &path)?;
+        }
+        // What /status calls done is read back before SWMR mode: in it,
+        // HDF5 retries a damaged metadata block about a hundred times with
+        // growing sleeps (a hang) instead of failing. The few resets of a
+        // damaged file are written then too.
         let handles = open_handles(&file, &path, spec)?;
-        let status = handles.status.clone();
-        let mut out = Self::from_parts(path, spec, file, handles);
+        let mut out = Self::from_parts(path, spec, file, handles, lock);
+        let damaged = out.reset_unreadable()?;
+        let mut out = out.into_swmr(spec)?;
+        if !damaged.is_empty() {
+            log::warn!(
+                "{}: the data of {} simulation(s) marked done are unreadable (the file was \
+                 damaged): simulation(s) {} will run again",
+                out.path.display(),
+                damaged.len(),
+                list_sims(&damaged)
+            );
+        }
         let touched = h5(out.scrub(), &out.path.clone(), || {
             "resetting interrupted writes".into()
         })?;
@@ -656,7 +803,174 @@ impl OutputFile {
                 out.path.display()
             );
         }
+        let status = out.status.clone();
         Ok((out, status))
+    }
+
+    /// The file (open read-write, not yet in SWMR mode) switched to
+    /// SWMR-write mode, its datasets reopened.
+    fn into_swmr(self, spec: &OutputSpec) -> Result<Self, OutputError> {
+        let OutputFile {
+            path,
+            file,
+            _lock,
+            ds_status,
+            ds_errors,
+            dipole,
+            vsec,
+            summary,
+            spikes,
+            ..
+        } = self;
+        drop((ds_status, ds_errors, dipole, vsec, summary, spikes));
+        h5(swmr::start_swmr_write(&file), &path, || {
+            "switching to SWMR-write mode".into()
+        })?;
+        let handles = open_handles(&file, &path, spec)?;
+        Ok(Self::from_parts(path, spec, file, handles, _lock))
+    }
+
+    /// Refuses a file cut short: a dataset allocated at creation (status,
+    /// messages, statistics, the spike indexes) that does not lie wholly
+    /// within the file. (A killed writer can leave the file short of its
+    /// last page only, past everything allocated at creation.) Reading
+    /// past the end gives zeros, which would pass for data.
+    fn check_not_cut_short(file: &File, path: &Path, spec: &OutputSpec) -> Result<(), OutputError> {
+        let file_len = file_len(path)?;
+        let mut names: Vec<String> = vec!["status".into(), "errors".into()];
+        names.extend(spec.stat_names.iter().map(|s| format!("summary/{s}")));
+        if spec.save_spikes {
+            names.push("spikes/offsets".into());
+            names.push("spikes/_pending/index".into());
+        }
+        for name in names {
+            let ds = h5(file.dataset(&name), path, || format!("opening /{name}"))?;
+            if let Some(offset) = ds.offset() {
+                let end = offset.saturating_add(ds.storage_size());
+                if end > file_len {
+                    return Err(OutputError::Damaged {
+                        path: path.to_path_buf(),
+                        what: format!(
+                            "it is cut short: /{name} ends at byte {end}, the file has {file_len} bytes"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Before SWMR mode: a built spike CSR that cannot be read back is
+    /// emptied, to be rebuilt by `close` from the work area.
+    fn drop_damaged_csr(file: &File, path: &Path) -> Result<(), OutputError> {
+        let dropped = SpikeStore::drop_damaged_csr(file, file_len(path)?).map_err(|e| {
+            OutputError::Damaged {
+                path: path.to_path_buf(),
+                what: format!("/spikes cannot be read or repaired: {e}"),
+            }
+        })?;
+        if dropped {
+            log::warn!(
+                "{}: /spikes/times or /spikes/gids is unreadable; it will be rebuilt from the work area",
+                path.display()
+            );
+            h5(file.flush(), path, || {
+                "flushing the emptied spike CSR".into()
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Whether every dataset row of `sim` (status 1) reads back: each of
+    /// its dipole and voltage chunks was written, lies within the file and
+    /// decodes, and so do its work-area spikes.
+    fn readable(&self, sim: usize, file_len: u64) -> bool {
+        let chunked = |ds: &Dataset, lead: &[usize]| -> bool {
+            let shape = ds.shape();
+            let Some(chunk) = ds.chunk() else {
+                return false;
+            };
+            // every chunk whose leading coordinates are `lead`
+            let free = &shape[lead.len()..];
+            let steps = &chunk[lead.len()..];
+            let mut coord: Vec<usize> = vec![0; free.len()];
+            loop {
+                let full: Vec<u64> = lead.iter().chain(&coord).map(|&c| c as u64).collect();
+                if !super::spikes::chunk_within(ds, &full, file_len) {
+                    return false;
+                }
+                // odometer over the chunk grid of the free dimensions
+                let mut d = free.len();
+                loop {
+                    if d == 0 {
+                        return true;
+                    }
+                    d -= 1;
+                    coord[d] += steps[d];
+                    if coord[d] < free[d] {
+                        break;
+                    }
+                    coord[d] = 0;
+                }
+            }
+        };
+        if let Some(ds) = &self.dipole {
+            for d in ds {
+                if !chunked(d, &[sim])
+                    || d.read_slice::<f64, _, ndarray::Ix2>(s![sim, .., ..])
+                        .is_err()
+                {
+                    return false;
+                }
+            }
+        }
+        for (d, _) in &self.vsec {
+            if !chunked(d, &[sim])
+                || d.read_slice::<f32, _, ndarray::Ix3>(s![sim, .., .., ..])
+                    .is_err()
+            {
+                return false;
+            }
+        }
+        self.spikes
+            .as_ref()
+            .is_none_or(|sp| sp.readable(sim, file_len))
+    }
+
+    /// Resets to pending (NaN data, status 0) every simulation marked done
+    /// whose data do not read back; returns them. A file in which even
+    /// that cannot be written is refused as damaged.
+    fn reset_unreadable(&mut self) -> Result<Vec<usize>, OutputError> {
+        let file_len = file_len(&self.path)?;
+        let damaged: Vec<usize> = (0..self.n_sims)
+            .filter(|&sim| self.status[sim] == STATUS_DONE && !self.readable(sim, file_len))
+            .collect();
+        if damaged.is_empty() {
+            return Ok(damaged);
+        }
+        let reset = (|| -> hdf5::Result<()> {
+            if let Some(sp) = self.spikes.as_mut() {
+                sp.invalidate_csr()?;
+            }
+            for &sim in &damaged {
+                self.write_summary(sim, None)?;
+                self.write_dipoles(sim, None)?;
+                self.write_vsec(sim, None)?;
+            }
+            self.file.flush()?;
+            for &sim in &damaged {
+                self.write_status(sim, STATUS_PENDING)?;
+            }
+            self.file.flush()
+        })();
+        reset.map_err(|e| OutputError::Damaged {
+            path: self.path.clone(),
+            what: format!(
+                "simulation(s) {} are unreadable and cannot be reset: {e}",
+                list_sims(&damaged)
+            ),
+        })?;
+        Ok(damaged)
     }
 
     /// The checks of `resume`: format, definition hash, layout.
@@ -1067,10 +1381,13 @@ impl OutputFile {
             vsec,
             summary,
             spikes,
+            _lock,
             ..
         } = self;
         drop((ds_status, ds_errors, dipole, vsec, summary, spikes));
-        h5(file.close(), &path, || "closing the file".into())
+        let closed = h5(file.close(), &path, || "closing the file".into());
+        drop(_lock);
+        closed
     }
 
     /// Whether `/spikes` holds a CSR of everything written (`None` when

@@ -93,6 +93,42 @@
 //! without file locking (`HDF5_USE_FILE_LOCKING=FALSE`), where `resume`
 //! cannot tell a killed writer from a running one.
 //!
+//! # One writer, refusals, damage
+//!
+//! - **One writer per file.** `create` and `resume` take an exclusive
+//!   advisory lock (`flock`) on a sidecar `.NAME.lock` next to the file
+//!   (holding the writer's pid) and keep it until `close` (or drop);
+//!   another writer is refused with [`OutputError::Locked`]. The kernel
+//!   drops the lock when the process dies, so a killed writer's file stays
+//!   resumable; a leftover sidecar is harmless. Readers take no lock.
+//! - **Only regular files** (symlinks followed) are created over, replaced
+//!   or resumed ([`OutputError::NotRegular`]); a symlink to a regular file
+//!   is kept and the file it names is written.
+//! - **A refusal touches nothing.** `resume` decides every refusal (format,
+//!   definition, layout, truncation) on a read-only open, before it opens
+//!   the file for writing.
+//! - **Done means readable.** Before continuing a file, `resume` refuses
+//!   it ([`OutputError::Damaged`]) when it is cut short (a dataset
+//!   allocated at creation lies past its end) or its structure cannot be
+//!   read, and reads back every simulation `/status` calls done (each of
+//!   its dipole, voltage and work-area chunks must exist, lie within the
+//!   file and decode): unreadable ones are reset to pending (NaN, status 0)
+//!   and run again; an unreadable spike CSR is rebuilt from the work area.
+//!   This happens before SWMR mode, in which HDF5 retries a damaged
+//!   metadata block for minutes instead of failing. Not detected: damage
+//!   to the uncompressed contiguous datasets (`/summary`, `/status`,
+//!   `/errors`), which carry no checksum.
+//!
+//! # What is identical across rank counts
+//!
+//! A sweep's file is the same whatever the number of ranks, except: the
+//! root attributes `mpi_ranks` and `created` (and `hostname`, `git_commit`
+//! when run elsewhere or by another build), and the spike work area
+//! `/spikes/_pending`, whose order is the order in which results arrived.
+//! Every other dataset and attribute is identical bit for bit (`h5diff
+//! --exclude-path /spikes/_pending` reports only those two attributes;
+//! tests/mpi_sweep.rs).
+//!
 //! # Costs of these choices
 //!
 //! - The file needs HDF5 ≥ 1.10 to read (superblock version 3): h5py
@@ -107,6 +143,7 @@
 //!   dataset is allocated, not written, at creation.
 
 mod hdf5_file;
+mod lock;
 mod spikes;
 mod swmr;
 
@@ -383,6 +420,14 @@ pub enum OutputError {
         context: String,
         source: hdf5::Error,
     },
+    /// Another process holds the file's writer lock (see `lock`).
+    Locked { path: PathBuf, pid: Option<u32> },
+    /// The path names something other than a regular file (a FIFO, a
+    /// device, a socket, a directory), after following symlinks.
+    NotRegular { path: PathBuf, kind: &'static str },
+    /// `resume`: the file is damaged beyond what resume repairs (its
+    /// structure is unreadable, or it is cut short); `what` says where.
+    Damaged { path: PathBuf, what: String },
     /// A file-system operation failed.
     Io {
         path: PathBuf,
@@ -453,6 +498,27 @@ impl fmt::Display for OutputError {
                 }
                 Ok(())
             }
+            Locked { path, pid } => {
+                write!(f, "{} is being written by another process", path.display())?;
+                if let Some(pid) = pid {
+                    write!(f, " (pid {pid})")?;
+                }
+                write!(
+                    f,
+                    "; wait for it to finish, or stop it and rerun with --resume"
+                )
+            }
+            NotRegular { path, kind } => write!(
+                f,
+                "{} is {kind}, not a regular file; refusing to replace or write it",
+                path.display()
+            ),
+            Damaged { path, what } => write!(
+                f,
+                "cannot resume {}: the file is damaged ({what}); \
+                 rerun with --force to start it again (its data are lost)",
+                path.display()
+            ),
             Io {
                 path,
                 context,

@@ -17,7 +17,14 @@ use hdf5::types::VarLenUnicode;
 use hdf5::{Dataset, Extent, Group, H5Type, SimpleExtents};
 use ndarray::{s, Array2, ArrayView1, ArrayView2};
 
+use super::swmr::chunk_extent;
 use super::STATUS_DONE;
+
+/// Whether the chunk of `ds` at element `coord` was written and lies
+/// within the file's first `file_len` bytes.
+pub(crate) fn chunk_within(ds: &Dataset, coord: &[u64], file_len: u64) -> bool {
+    matches!(chunk_extent(ds, coord), Ok(Some((addr, size))) if addr.saturating_add(size) <= file_len)
+}
 
 /// Chunk length (elements) of the work-area datasets, unless the caller
 /// chooses.
@@ -280,6 +287,90 @@ impl SpikeStore {
         let row = sim * self.n_trials;
         self.work_index
             .write_slice(&index, s![row..row + self.n_trials, ..])
+    }
+
+    /// Whether the work-area spikes of `sim` (status 1) can be read back:
+    /// its index rows are set, its chunks lie within the file's
+    /// `file_len` bytes and decode.
+    pub(crate) fn readable(&self, sim: usize, file_len: u64) -> bool {
+        let row = sim * self.n_trials;
+        let Ok(idx) = self
+            .work_index
+            .read_slice_2d::<i64, _>(s![row..row + self.n_trials, ..])
+        else {
+            return false;
+        };
+        let work_len = self.work_times.len().min(self.work_gids.len()) as i64;
+        let (mut lo, mut hi) = (i64::MAX, 0);
+        for r in idx.rows() {
+            let (a, c) = (r[0], r[1]);
+            if a < 0 || c < 0 || a + c > work_len {
+                return false;
+            }
+            if c > 0 {
+                lo = lo.min(a);
+                hi = hi.max(a + c);
+            }
+        }
+        if hi <= lo {
+            return true;
+        }
+        let (lo, hi) = (lo as usize, hi as usize);
+        let chunk = self.work_chunk;
+        for col in [&self.work_times, &self.work_gids] {
+            let mut c = lo / chunk * chunk;
+            while c < hi {
+                if !chunk_within(&col.ds, &[c as u64, 0], file_len) {
+                    return false;
+                }
+                c += chunk;
+            }
+        }
+        self.work_times.read::<f64>(lo, hi).is_ok() && self.work_gids.read::<i64>(lo, hi).is_ok()
+    }
+
+    /// Marks the CSR as not built (`offsets[-1] = -1`): the next `finish`
+    /// rebuilds it.
+    pub(crate) fn invalidate_csr(&mut self) -> hdf5::Result<()> {
+        write_one_i64(&self.offsets, self.n_sims * self.n_trials, -1)?;
+        self.csr_valid = false;
+        Ok(())
+    }
+
+    /// Before SWMR mode (objects may still change): when the file claims
+    /// a built CSR that cannot be read back (chunks past the file's
+    /// `file_len` bytes, or not decoding), empties `/spikes/times` and
+    /// `/spikes/gids` and marks the CSR unbuilt, so that `finish` writes
+    /// fresh chunks instead of updating damaged ones. Returns whether it
+    /// did.
+    pub(crate) fn drop_damaged_csr(root: &Group, file_len: u64) -> hdf5::Result<bool> {
+        let g = root.group("spikes")?;
+        let offsets = g.dataset("offsets")?;
+        let n = offsets.shape()[0];
+        if n == 0 || offsets.read_slice_1d::<i64, _>(s![n - 1..n])?[0] < 0 {
+            return Ok(false);
+        }
+        let times = g.dataset("times")?;
+        let gids = g.dataset("gids")?;
+        let intact = |ds: &Dataset, read: &dyn Fn(usize, usize) -> bool| {
+            let len = ds.shape()[0];
+            let chunk = ds.chunk().and_then(|c| c.first().copied()).unwrap_or(1);
+            (0..len)
+                .step_by(chunk.max(1))
+                .all(|c| chunk_within(ds, &[c as u64], file_len) && read(c, (c + chunk).min(len)))
+        };
+        let ok = intact(&times, &|a, b| {
+            times.read_slice_1d::<f64, _>(s![a..b]).is_ok()
+        }) && intact(&gids, &|a, b| {
+            gids.read_slice_1d::<i64, _>(s![a..b]).is_ok()
+        });
+        if ok {
+            return Ok(false);
+        }
+        write_one_i64(&offsets, n - 1, -1)?;
+        times.resize(0)?;
+        gids.resize(0)?;
+        Ok(true)
     }
 
     /// True when the CSR holds every simulation written.

@@ -31,6 +31,26 @@ extern "C" {
     fn H5Fincrement_filesize(file_id: hid_t, increment: u64) -> herr_t;
     fn H5Fopen(filename: *const c_char, flags: c_uint, fapl_id: hid_t) -> hid_t;
     fn H5Pset(plist_id: hid_t, name: *const c_char, value: *const c_void) -> herr_t;
+    fn H5Dget_chunk_info_by_coord(
+        dset_id: hid_t,
+        offset: *const u64,
+        filter_mask: *mut c_uint,
+        addr: *mut u64,
+        size: *mut u64,
+    ) -> herr_t;
+}
+
+/// File address and stored size (bytes) of the chunk of `ds` that starts
+/// at element `coord`, or `None` when that chunk was never written.
+pub(crate) fn chunk_extent(ds: &hdf5::Dataset, coord: &[u64]) -> hdf5::Result<Option<(u64, u64)>> {
+    const HADDR_UNDEF: u64 = u64::MAX;
+    let (mut mask, mut addr, mut size) = (0 as c_uint, HADDR_UNDEF, 0u64);
+    hdf5::sync::sync(|| {
+        hdf5::h5check(unsafe {
+            H5Dget_chunk_info_by_coord(ds.id(), coord.as_ptr(), &mut mask, &mut addr, &mut size)
+        })
+    })?;
+    Ok((addr != HADDR_UNDEF).then_some((addr, size)))
 }
 
 fn c_path(path: &Path) -> hdf5::Result<CString> {
