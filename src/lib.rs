@@ -16,6 +16,7 @@ pub mod config;
 pub mod driver;
 pub mod engine;
 pub mod estimate;
+pub mod fuzzing;
 pub mod network;
 pub mod output;
 pub mod parallel;

@@ -130,6 +130,41 @@ pub fn attach_drive(net: &mut NetworkDescription, spec: DriveSpec) -> Result<(),
                 ),
             ));
         }
+        // hnn-core's add_connection refuses a receptor the section lacks
+        // (a pyramidal soma has only GABA synapses); the engine needs the
+        // synapse to connect the drive.
+        let sections = tpl
+            .location_sections(&spec.location)
+            .unwrap_or_else(|| vec![spec.location.clone()]);
+        for (receptor, field, weights) in [
+            ("ampa", "weights_ampa", &spec.weights_ampa),
+            ("nmda", "weights_nmda", &spec.weights_nmda),
+        ] {
+            if !weights.contains_key(t) {
+                continue;
+            }
+            for s in &sections {
+                let receptors = tpl
+                    .section_index(s)
+                    .map_or(&[][..], |i| &tpl.sections[i].receptors[..]);
+                if !receptors.iter().any(|r| r == receptor) {
+                    return Err(drive_error(
+                        field,
+                        format!(
+                            "drive {}: {t} cells have no '{receptor}' synapse on {s} (location \
+                             '{}'; its synapses: {})",
+                            spec.name,
+                            spec.location,
+                            if receptors.is_empty() {
+                                "none".to_string()
+                            } else {
+                                receptors.join(", ")
+                            }
+                        ),
+                    ));
+                }
+            }
+        }
         if !spec.synaptic_delays.contains_key(t) {
             return Err(drive_error(
                 "synaptic_delays",

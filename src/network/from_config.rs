@@ -28,7 +28,8 @@ pub fn build_network(
         ModelSource::Builtin(m) => *m,
         ModelSource::HnnJson(p) => {
             let net = super::hnn_json::network_for_config(cfg, config, p)?;
-            return add_config_extras(net, cfg, config);
+            let net = add_config_extras(net, cfg, config)?;
+            return check_event_seeds(net, cfg, config);
         }
     };
     let params = model_params(cfg, config, model)?;
@@ -49,7 +50,45 @@ pub fn build_network(
             ));
         }
     }
-    add_config_extras(net, cfg, config)
+    let net = add_config_extras(net, cfg, config)?;
+    check_event_seeds(net, cfg, config)
+}
+
+/// hnn-core seeds each drive cell's events with `RandomState(event_seed +
+/// trial * n_gids + drive cell offset)`, which numpy refuses beyond
+/// 2**32 - 1: refuse a seed that gets there in some trial, at the key that
+/// sets it.
+fn check_event_seeds(
+    net: NetworkDescription,
+    cfg: &ResolvedConfig,
+    config: &Config,
+) -> Result<NetworkDescription, ConfigError> {
+    const MAX_SEED: u128 = u32::MAX as u128;
+    let n_trials = cfg.simulation.n_trials.max(1) as u128;
+    for d in &net.drives {
+        let last = d.spec.event_seed as u128
+            + (n_trials - 1) * net.n_gids as u128
+            + d.n_drive_cells.saturating_sub(1) as u128;
+        if last > MAX_SEED {
+            let key = match cfg.drives.iter().position(|c| c.name == d.name) {
+                Some(i) => format!("drives[{i}].event_seed"),
+                // a drive of the network file, or of erp_drives
+                None if matches!(cfg.network.model, ModelSource::HnnJson(_)) => {
+                    "network.hnn_json".to_string()
+                }
+                None => "network.erp_drives".to_string(),
+            };
+            return Err(config.error_at(
+                &key,
+                format!(
+                    "drive '{}': event_seed {} gives drive cells numpy seeds up to {last} \
+                     (event_seed + trial x {} gids + drive cell), beyond numpy's 2**32 - 1",
+                    d.name, d.spec.event_seed, net.n_gids
+                ),
+            ));
+        }
+    }
+    Ok(net)
 }
 
 /// What the config adds to the model's (or network file's) network, in
