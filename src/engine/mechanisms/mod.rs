@@ -2,17 +2,47 @@
 //! them: currents with the numerical Jacobian `(i(v + 0.001) - i(v)) / 0.001`,
 //! `cnexp` state updates, `TABLE` interpolation.
 //!
+//! Each mechanism is one file: its declaration (`INFO`, a
+//! [`MechanismInfo`]: `.mod` name, parameters, states, ions) and its
+//! kernels (a [`MechanismInstance`]). The registry below lists them; the
+//! cell batch, the layout and the hnn-core JSON reader ask it
+//! ([`find`], [`MECHANISMS`]) and name no mechanism themselves.
+//!
+//! - [`abi`]: the declaration types and the kernel trait.
+//! - [`ca_ion`]: the calcium ion (`eion.cpp`), made wherever a mechanism
+//!   declares `USEION ca`.
+//! - this file: the registry and the kernels' shared building blocks
+//!   (numerical Jacobian, `cnexp`, tabulated gates, scratch space).
+//!
 //! State arrays are `[instance * n_cells + cell]`: cells innermost, so the
 //! inner loops run over the cells of a batch and vectorise.
 
-pub mod ar;
-pub mod ca;
+pub mod abi;
 pub mod ca_ion;
-pub mod cad;
-pub mod cat;
-pub mod hh2;
-pub mod kca;
-pub mod km;
+
+pub use abi::{DensityMechanism, MechanismInfo, MechanismInstance};
+
+/// Declares each mechanism's module and lists its `INFO` in [`MECHANISMS`],
+/// so that a new mechanism is one file plus one name in the list below.
+macro_rules! registry {
+    ($($name:ident),* $(,)?) => {
+        $(pub mod $name;)*
+
+        /// Every density mechanism, in NEURON's type order: nrnivmodl
+        /// registers hnn-core's `.mod` files in alphabetical order. (The cell
+        /// batch then moves concentration writers ahead, as NEURON's
+        /// `nrn_writes_conc` does.)
+        pub static MECHANISMS: &[&MechanismInfo] = &[$(&$name::INFO),*];
+    };
+}
+
+// The registry: one name per `.mod` file, in NEURON's type order.
+registry!(ar, ca, cad, cat, hh2, kca, km);
+
+/// The mechanism with `.mod` SUFFIX `name`, if the engine has it.
+pub fn find(name: &str) -> Option<&'static MechanismInfo> {
+    MECHANISMS.iter().copied().find(|m| m.name == name)
+}
 
 use super::fast_exp::{self, hoc_exp_in_place};
 use super::table::Table;
