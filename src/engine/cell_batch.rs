@@ -53,12 +53,18 @@ impl CellBatch {
         };
         // NEURON's nrn_writes_conc moves each concentration writer ahead of
         // the other mechanisms: a stable partition of the registry order.
-        let inserted = || MECHANISMS.iter().filter_map(|info| layout.mechanism(info.name));
+        let inserted = || {
+            MECHANISMS
+                .iter()
+                .filter_map(|info| layout.mechanism(info.name))
+        };
         let writers = inserted().filter(|m| m.info.writes_concentration());
         let others = inserted().filter(|m| !m.info.writes_concentration());
         let n_conc_writers = writers.clone().count();
-        let mechanisms: Vec<Box<dyn MechanismInstance>> =
-            writers.chain(others).map(|m| (m.info.build)(m, &ctx)).collect();
+        let mechanisms: Vec<Box<dyn MechanismInstance>> = writers
+            .chain(others)
+            .map(|m| (m.info.build)(m, &ctx))
+            .collect();
         CellBatch {
             n_cells,
             v: vec![0.0; nn],

@@ -819,10 +819,14 @@ fn parse_section(name: &str, s: Node, synapses: &[SynapseSpec]) -> Res<SectionSp
         };
         let mut out = BTreeMap::new();
         for (pname, v) in params.node().entries()? {
-            let known_name = info.range_params().any(|p| format!("{}_{mech}", p.name) == pname);
+            let known_name = info
+                .range_params()
+                .any(|p| format!("{}_{mech}", p.name) == pname);
             if !known_name {
-                let names: Vec<String> =
-                    info.range_params().map(|p| format!("{}_{mech}", p.name)).collect();
+                let names: Vec<String> = info
+                    .range_params()
+                    .map(|p| format!("{}_{mech}", p.name))
+                    .collect();
                 return Err(v.node().err(format!(
                     "`{pname}` is not a parameter of mechanism {mech} in hnn-mpi's engine \
                      (parameters: {})",

@@ -252,3 +252,69 @@ fn gates_at<const K: usize>(
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::abi::Scope;
+    use super::*;
+
+    /// NEURON's type order is nrnivmodl's alphabetical order of the `.mod`
+    /// files; every SUFFIX appears once.
+    #[test]
+    fn registry_in_type_order() {
+        let names: Vec<&str> = MECHANISMS.iter().map(|m| m.name).collect();
+        assert_eq!(names, ["ar", "ca", "cad", "cat", "hh2", "kca", "km"]);
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// The section parameters hnn-core sets (`<name>_<suffix>`) and their
+    /// `.mod` defaults, as the engine had them listed before the registry.
+    #[test]
+    fn range_parameters_and_defaults() {
+        let range = |name: &str| -> Vec<(&str, f64)> {
+            find(name)
+                .unwrap()
+                .range_params()
+                .map(|p| (p.name, p.default))
+                .collect()
+        };
+        assert_eq!(
+            range("hh2"),
+            [
+                ("gnabar", 0.12),
+                ("gkbar", 0.036),
+                ("gl", 0.0003),
+                ("el", -54.3)
+            ]
+        );
+        assert_eq!(range("km"), [("gbar", 10.0)]);
+        assert_eq!(range("ca"), [("gbar", 0.1)]);
+        assert_eq!(range("kca"), [("gbar", 10.0)]);
+        assert_eq!(range("cad"), [("taur", 200.0)]);
+        assert_eq!(range("cat"), [("gbar", 0.0)]);
+        assert_eq!(range("ar"), [("gbar", 0.0)]);
+        assert!(find("NMDA_gao").is_none());
+        assert!(find("km")
+            .unwrap()
+            .params
+            .iter()
+            .any(|p| p.scope == Scope::Global));
+    }
+
+    /// Only cad writes a concentration; ca, cad and kca use ca_ion.
+    #[test]
+    fn ions() {
+        let writers: Vec<&str> = MECHANISMS
+            .iter()
+            .filter(|m| m.writes_concentration())
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(writers, ["cad"]);
+        let ca_users: Vec<&str> = MECHANISMS
+            .iter()
+            .filter(|m| m.uses_ion("ca"))
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(ca_users, ["ca", "cad", "kca"]);
+    }
+}
