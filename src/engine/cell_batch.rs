@@ -4,9 +4,10 @@
 //!
 //! One step, as `nrn_fixed_step` orders it (src/nrnoc/fadvance.cpp):
 //! 1. [`CellBatch::setup_and_solve`] at the mid-step time: zero rhs/d,
-//!    membrane currents with their numerical conductances (mechanisms in
-//!    NEURON's type order), axial currents, capacitance, Hines solve,
-//!    `v += Δv`;
+//!    membrane currents with their numerical conductances (the registry's
+//!    mechanisms in NEURON's order, concentration writers first, each one
+//!    virtual call over all its instances), axial currents, capacitance,
+//!    Hines solve, `v += Δv`;
 //! 2. [`CellBatch::update_states`]: every `SOLVE ... METHOD cnexp` at the new v;
 //! 3. [`CellBatch::dipoles`]: the `AFTER SOLVE` dipole sums.
 
