@@ -16,6 +16,15 @@
 //!
 //! State arrays are `[instance * n_cells + cell]`: cells innermost, so the
 //! inner loops run over the cells of a batch and vectorise.
+//!
+//! Adding a density mechanism `foo.mod`: a file `foo.rs` here with
+//! `pub static INFO: MechanismInfo` and a type implementing
+//! [`MechanismInstance`] (see `km.rs`), and `foo` in the `registry!` line at
+//! its place in NEURON's type order; its golden data in `tests/data/`.
+//! Nothing else names mechanisms: the layout takes its `RANGE` parameters
+//! from `INFO`, the hnn-core JSON reader accepts `<param>_foo`, the batch
+//! creates `ca_ion` if it declares `USEION ca` and runs it first if it
+//! writes a concentration.
 
 pub mod abi;
 pub mod ca_ion;
