@@ -4,9 +4,10 @@
 //!
 //! One step, as `nrn_fixed_step` orders it (src/nrnoc/fadvance.cpp):
 //! 1. [`CellBatch::setup_and_solve`] at the mid-step time: zero rhs/d,
-//!    membrane currents with their numerical conductances (mechanisms in
-//!    NEURON's type order), axial currents, capacitance, Hines solve,
-//!    `v += Δv`;
+//!    membrane currents with their numerical conductances (the registry's
+//!    mechanisms in NEURON's order, concentration writers first, each one
+//!    virtual call over all its instances), axial currents, capacitance,
+//!    Hines solve, `v += Δv`;
 //! 2. [`CellBatch::update_states`]: every `SOLVE ... METHOD cnexp` at the new v;
 //! 3. [`CellBatch::dipoles`]: the `AFTER SOLVE` dipole sums.
 
@@ -14,9 +15,9 @@ use std::sync::Arc;
 
 use super::hines;
 use super::layout::CellLayout;
-use super::mechanisms::{
-    ar::Ar, ca::Ca, ca_ion::CaIon, cad::Cad, cat::Cat, hh2::Hh2, kca::Kca, km::Km, Scratch,
-};
+use super::mechanisms::abi::BuildContext;
+use super::mechanisms::ca_ion::Ions;
+use super::mechanisms::{MechanismInstance, Scratch, MECHANISMS};
 use super::synapse::{Exp2SynBank, IClamp};
 
 pub struct CellBatch {
@@ -26,14 +27,14 @@ pub struct CellBatch {
     pub v: Vec<f64>,
     rhs: Vec<f64>,
     d: Vec<f64>,
-    pub ca_ion: Option<CaIon>,
-    pub cad: Option<Cad>,
-    pub ar: Option<Ar>,
-    pub ca: Option<Ca>,
-    pub cat: Option<Cat>,
-    pub hh2: Option<Hh2>,
-    pub kca: Option<Kca>,
-    pub km: Option<Km>,
+    pub ions: Ions,
+    /// The density mechanisms inserted in this cell type, in NEURON's
+    /// order (`memb_order_`): concentration writers first, then the rest in
+    /// registry (type) order.
+    mechanisms: Vec<Box<dyn MechanismInstance>>,
+    /// `mechanisms[..n_conc_writers]` are the concentration writers, which
+    /// NEURON runs ahead of the point processes (Exp2Syn, IClamp).
+    n_conc_writers: usize,
     pub synapses: Exp2SynBank,
     pub iclamps: Vec<IClamp>,
     /// `0.001 / dt`: capacitance to conductance (NEURON `cfac`).
@@ -44,29 +45,34 @@ pub struct CellBatch {
 impl CellBatch {
     pub fn new(layout: Arc<CellLayout>, n_cells: usize, celsius: f64, dt_ms: f64) -> Self {
         let nn = layout.n_nodes * n_cells;
-        let mech = |name: &str| layout.mechanism(name);
         // ca_ion exists wherever a mechanism uses calcium.
-        let mut ca_nodes: Vec<usize> = ["ca", "cad", "kca"]
-            .iter()
-            .filter_map(|m| mech(m))
-            .flat_map(|m| m.nodes.iter().copied())
+        let ions = Ions::new(&layout.mechanisms, n_cells, celsius);
+        let ctx = BuildContext {
+            n_cells,
+            celsius,
+            ions: &ions,
+        };
+        // NEURON's nrn_writes_conc moves each concentration writer ahead of
+        // the other mechanisms: a stable partition of the registry order.
+        let inserted = || {
+            MECHANISMS
+                .iter()
+                .filter_map(|info| layout.mechanism(info.name))
+        };
+        let writers = inserted().filter(|m| m.info.writes_concentration());
+        let others = inserted().filter(|m| !m.info.writes_concentration());
+        let n_conc_writers = writers.clone().count();
+        let mechanisms: Vec<Box<dyn MechanismInstance>> = writers
+            .chain(others)
+            .map(|m| (m.info.build)(m, &ctx))
             .collect();
-        ca_nodes.sort_unstable();
-        ca_nodes.dedup();
-        let ca_ion = (!ca_nodes.is_empty()).then(|| CaIon::new(ca_nodes, n_cells, celsius));
-        let with_ion = |m: &str| ca_ion.as_ref().and_then(|ion| mech(m).map(|x| (x, ion)));
         CellBatch {
             n_cells,
             v: vec![0.0; nn],
             rhs: vec![0.0; nn],
             d: vec![0.0; nn],
-            cad: with_ion("cad").map(|(m, ion)| Cad::new(m, ion, n_cells)),
-            ca: with_ion("ca").map(|(m, ion)| Ca::new(m, ion, n_cells, celsius)),
-            kca: with_ion("kca").map(|(m, ion)| Kca::new(m, ion, n_cells, celsius)),
-            ar: mech("ar").map(|m| Ar::new(m, n_cells)),
-            cat: mech("cat").map(|m| Cat::new(m, n_cells)),
-            hh2: mech("hh2").map(|m| Hh2::new(m, n_cells, celsius)),
-            km: mech("km").map(|m| Km::new(m, n_cells, celsius)),
+            mechanisms,
+            n_conc_writers,
             synapses: Exp2SynBank::new(&layout, n_cells),
             iclamps: Vec::new(),
             cfac: 0.001 / dt_ms,
@@ -79,43 +85,28 @@ impl CellBatch {
                         .max()
                         .unwrap_or(0),
             ),
-            ca_ion,
+            ions,
             layout,
         }
     }
 
     /// `finitialize()` without a voltage: each node starts at its section's
-    /// v0; ions, then concentration writers (cad), then the other mechanisms
-    /// in NEURON's type order run their INITIAL blocks.
+    /// v0; ions, then concentration writers (cad), then the point processes,
+    /// then the other mechanisms in NEURON's type order run their INITIAL
+    /// blocks.
     pub fn initialize(&mut self) {
         let nc = self.n_cells;
         for (node, &v0) in self.layout.v0_mv.iter().enumerate() {
             self.v[node * nc..(node + 1) * nc].fill(v0);
         }
-        if let Some(ion) = &mut self.ca_ion {
-            ion.init();
-            if let Some(cad) = &mut self.cad {
-                cad.init(ion, nc);
-            }
+        self.ions.init();
+        let (writers, others) = self.mechanisms.split_at_mut(self.n_conc_writers);
+        for m in writers {
+            m.init(&self.v, &mut self.ions, nc);
         }
         self.synapses.init();
-        if let Some(m) = &mut self.ar {
-            m.init();
-        }
-        if let Some(m) = &mut self.ca {
-            m.init(&self.v, nc);
-        }
-        if let Some(m) = &mut self.cat {
-            m.init(&self.v, nc);
-        }
-        if let Some(m) = &mut self.hh2 {
-            m.init(&self.v, nc);
-        }
-        if let (Some(m), Some(ion)) = (&mut self.kca, &self.ca_ion) {
-            m.init(ion, nc);
-        }
-        if let Some(m) = &mut self.km {
-            m.init(&self.v, nc);
+        for m in others {
+            m.init(&self.v, &mut self.ions, nc);
         }
     }
 
@@ -126,30 +117,18 @@ impl CellBatch {
         self.rhs.fill(0.0);
         self.d.fill(0.0);
         let (v, rhs, d) = (&self.v, &mut self.rhs, &mut self.d);
-        if let Some(ion) = &mut self.ca_ion {
-            ion.begin_currents();
+        let ions = &mut self.ions;
+        ions.begin_currents();
+        let (writers, others) = self.mechanisms.split_at(self.n_conc_writers);
+        for m in writers {
+            m.current(v, rhs, d, ions, nc);
         }
         for clamp in &self.iclamps {
             clamp.current(t_mid_ms, rhs, nc);
         }
         self.synapses.current(v, rhs, d, nc);
-        if let Some(m) = &self.ar {
-            m.current(v, rhs, d, nc);
-        }
-        if let (Some(m), Some(ion)) = (&self.ca, &mut self.ca_ion) {
-            m.current(v, rhs, d, ion, nc);
-        }
-        if let Some(m) = &self.cat {
-            m.current(v, rhs, d, nc);
-        }
-        if let Some(m) = &self.hh2 {
-            m.current(v, rhs, d, nc);
-        }
-        if let Some(m) = &self.kca {
-            m.current(v, rhs, d, nc);
-        }
-        if let Some(m) = &self.km {
-            m.current(v, rhs, d, nc);
+        for m in others {
+            m.current(v, rhs, d, ions, nc);
         }
         // Axial currents (nrn_rhs), then capacitance and axial terms of the
         // diagonal (nrn_lhs).
@@ -195,27 +174,13 @@ impl CellBatch {
     /// `nonvint`: the state updates, concentration writers first.
     pub fn update_states(&mut self, dt_ms: f64) {
         let nc = self.n_cells;
-        if let (Some(m), Some(ion)) = (&mut self.cad, &mut self.ca_ion) {
-            m.state(ion, nc, dt_ms);
+        let (writers, others) = self.mechanisms.split_at_mut(self.n_conc_writers);
+        for m in writers {
+            m.state(&self.v, &mut self.ions, nc, dt_ms, &mut self.scratch);
         }
         self.synapses.state(nc, dt_ms);
-        if let Some(m) = &mut self.ar {
-            m.state(&self.v, nc, dt_ms, &mut self.scratch);
-        }
-        if let Some(m) = &mut self.ca {
-            m.state(&self.v, nc, dt_ms, &mut self.scratch);
-        }
-        if let Some(m) = &mut self.cat {
-            m.state(&self.v, nc, dt_ms, &mut self.scratch);
-        }
-        if let Some(m) = &mut self.hh2 {
-            m.state(&self.v, nc, dt_ms, &mut self.scratch);
-        }
-        if let (Some(m), Some(ion)) = (&mut self.kca, &self.ca_ion) {
-            m.state(ion, nc, dt_ms, &mut self.scratch);
-        }
-        if let Some(m) = &mut self.km {
-            m.state(&self.v, nc, dt_ms, &mut self.scratch);
+        for m in others {
+            m.state(&self.v, &mut self.ions, nc, dt_ms, &mut self.scratch);
         }
     }
 
@@ -239,15 +204,7 @@ impl CellBatch {
     /// batch): the part of the state update whose cost the exact
     /// expression fixes (`bench-batch` measures it).
     pub fn n_gate_states(&self) -> usize {
-        let lens = [
-            self.hh2.as_ref().map(|m| m.m.len() + m.h.len() + m.n.len()),
-            self.km.as_ref().map(|m| m.n.len()),
-            self.ca.as_ref().map(|m| m.m.len() + m.h.len()),
-            self.cat.as_ref().map(|m| m.m.len() + m.h.len()),
-            self.ar.as_ref().map(|m| m.m.len()),
-            self.kca.as_ref().map(|m| m.n.len()),
-        ];
-        lens.into_iter().flatten().sum()
+        self.mechanisms.iter().map(|m| m.n_gate_states()).sum()
     }
 
     /// Voltage of `node` in `cell`, mV.

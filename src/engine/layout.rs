@@ -8,6 +8,8 @@
 
 use std::collections::VecDeque;
 
+use super::mechanisms;
+pub use super::mechanisms::DensityMechanism;
 use crate::network::cell_template::CellTemplate;
 
 /// Marks the root node's (absent) parent.
@@ -38,17 +40,6 @@ impl SectionNodes {
             self.first + j
         }
     }
-}
-
-/// A density mechanism inserted in some segments.
-#[derive(Debug, Clone)]
-pub struct DensityMechanism {
-    /// The `.mod` SUFFIX.
-    pub name: String,
-    /// Nodes in increasing order (NEURON's `Memb_list` order).
-    pub nodes: Vec<usize>,
-    /// `params[k][instance]`, in the order of the mechanism's parameter list.
-    pub params: Vec<Vec<f64>>,
 }
 
 /// One `Exp2Syn` (hnn-core `Cell._create_synapses`: one per section and
@@ -99,30 +90,6 @@ pub struct CellLayout {
     /// Density dipole sites (node order), then one point-process site per
     /// section (section order), as NEURON sums them into `Qtotal`.
     pub dipole: Vec<DipoleSite>,
-}
-
-/// Parameters (NEURON names without suffix) and `.mod` defaults of each
-/// supported density mechanism.
-pub fn mechanism_parameters(name: &str) -> Option<&'static [(&'static str, f64)]> {
-    Some(match name {
-        // hh2.mod
-        "hh2" => &[
-            ("gnabar", 0.12),
-            ("gkbar", 0.036),
-            ("gl", 0.0003),
-            ("el", -54.3),
-        ],
-        // km.mod, ca.mod, kca.mod (pS/µm²)
-        "km" => &[("gbar", 10.0)],
-        "ca" => &[("gbar", 0.1)],
-        "kca" => &[("gbar", 10.0)],
-        // cad.mod (ms)
-        "cad" => &[("taur", 200.0)],
-        // cat.mod, ar.mod (S/cm²)
-        "cat" => &[("gbar", 0.0)],
-        "ar" => &[("gbar", 0.0)],
-        _ => return None,
-    })
 }
 
 /// NEURON stores 3-D points in single precision: hnn-core adds the two end
@@ -349,7 +316,7 @@ impl CellLayout {
     }
 
     pub fn mechanism(&self, name: &str) -> Option<&DensityMechanism> {
-        self.mechanisms.iter().find(|m| m.name == name)
+        self.mechanisms.iter().find(|m| m.name() == name)
     }
 
     /// Index of the synapse of `receptor` on `section`.
@@ -381,21 +348,23 @@ fn compile_mechanisms(
     names
         .into_iter()
         .map(|name| {
-            let defaults = mechanism_parameters(name)
-                .unwrap_or_else(|| panic!("unsupported mechanism {name}"));
+            let info =
+                mechanisms::find(name).unwrap_or_else(|| panic!("unsupported mechanism {name}"));
             let mut nodes = Vec::new();
-            let mut params = vec![Vec::new(); defaults.len()];
+            let mut params = vec![Vec::new(); info.range_params().count()];
             // Breadth-first section order is node order.
             for &s in order {
                 let spec = &t.sections[s];
                 let Some(m) = spec.mechanisms.iter().find(|m| m.name == name) else {
                     continue;
                 };
-                for (k, (pname, default)) in defaults.iter().enumerate() {
-                    let full = format!("{pname}_{name}");
+                // RANGE parameters by NEURON name (`gbar_km`); those the
+                // section does not set keep the `.mod` default.
+                for (k, p) in info.range_params().enumerate() {
+                    let full = format!("{}_{name}", p.name);
                     let values = match m.params.get(&full) {
                         Some(d) => t.segment_values(s, d),
-                        None => vec![*default; spec.nseg],
+                        None => vec![p.default; spec.nseg],
                     };
                     assert_eq!(values.len(), spec.nseg, "{full} on {}", spec.name);
                     params[k].extend(values);
@@ -403,7 +372,7 @@ fn compile_mechanisms(
                 nodes.extend(sections[s].first..sections[s].first + spec.nseg);
             }
             DensityMechanism {
-                name: name.to_string(),
+                info,
                 nodes,
                 params,
             }

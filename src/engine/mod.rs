@@ -4,7 +4,8 @@
 //!
 //! - [`layout`]: compartments, areas, axial coefficients (treeset.cpp).
 //! - [`hines`]: the tree solver.
-//! - [`mechanisms`]: hh2, km, ca, cad, kca, cat, ar and the calcium ion.
+//! - [`mechanisms`]: hh2, km, ca, cad, kca, cat, ar (each declares itself
+//!   and holds its kernels), their registry, and the calcium ion.
 //! - [`synapse`]: Exp2Syn and IClamp.
 //! - [`cell_batch`]: all cells of one type, structure-of-arrays.
 //! - [`events`]: NetCon event delivery.

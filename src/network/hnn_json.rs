@@ -57,7 +57,7 @@ use super::cell_template::{
 use super::description::{CellPopulation, Connection, ConnectionParams, NetworkDescription};
 use super::drives::{Drive, DriveDynamics, DriveSpec, PoissonRate};
 use crate::config::rules::{self, RuleResult};
-use crate::engine::layout::mechanism_parameters;
+use crate::engine::mechanisms;
 
 /// hnn-core's `Network._inplane_distance`, fixed by its constructor (µm per
 /// grid step; not stored in the file).
@@ -842,16 +842,21 @@ fn parse_section(name: &str, s: Node, synapses: &[SynapseSpec]) -> Res<SectionSp
     };
     let mut mechanisms = Vec::new();
     for (mech, params) in s.get("mechs")?.node().entries()? {
-        let Some(known) = mechanism_parameters(mech) else {
+        let Some(info) = mechanisms::find(mech) else {
             return Err(params.node().err(format!(
                 "mechanism `{mech}` is not implemented in hnn-mpi's engine"
             )));
         };
         let mut out = BTreeMap::new();
         for (pname, v) in params.node().entries()? {
-            let known_name = known.iter().any(|(p, _)| format!("{p}_{mech}") == pname);
+            let known_name = info
+                .range_params()
+                .any(|p| format!("{}_{mech}", p.name) == pname);
             if !known_name {
-                let names: Vec<String> = known.iter().map(|(p, _)| format!("{p}_{mech}")).collect();
+                let names: Vec<String> = info
+                    .range_params()
+                    .map(|p| format!("{}_{mech}", p.name))
+                    .collect();
                 return Err(v.node().err(format!(
                     "`{pname}` is not a parameter of mechanism {mech} in hnn-mpi's engine \
                      (parameters: {})",

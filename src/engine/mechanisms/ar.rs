@@ -1,12 +1,28 @@
 //! ar.mod: anomalous rectifier (h-like) current (Traub 2003).
 
+use super::abi::{
+    BuildContext, DensityMechanism, MechanismInfo, MechanismInstance, Param, StateVar,
+};
+use super::ca_ion::Ions;
 use super::{current_and_jacobian, node_rows, table_gates, Scratch};
-use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
-/// Reversal potential, mV.
+/// Reversal potential, mV (ar.mod `erev`, global).
 const EREV: f64 = -35.0;
+
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "ar",
+    mod_file: "hnn_core/mod/ar.mod",
+    params: &[
+        Param::range("gbar", "mho/cm2", 0.0),
+        Param::global("erev", "mV", EREV),
+    ],
+    states: &[StateVar { name: "m", unit: "1" }],
+    // NONSPECIFIC_CURRENT i: no ion.
+    ions: &[],
+    build: |m, ctx| Box::new(Ar::new(m, ctx)),
+};
 
 /// ar.mod `settables(v)`: [minf, mtau].
 fn settables(v: f64) -> [f64; 2] {
@@ -25,21 +41,29 @@ pub struct Ar {
 }
 
 impl Ar {
-    pub fn new(mech: &DensityMechanism, n_cells: usize) -> Self {
+    pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
         Ar {
             nodes: mech.nodes.clone(),
-            gbar: mech.params[0].clone(),
-            m: vec![0.0; mech.nodes.len() * n_cells],
+            gbar: mech.range("gbar"),
+            m: vec![0.0; mech.nodes.len() * ctx.n_cells],
             table: Table::build(-120.0, 40.0, 641, settables),
         }
     }
 
+}
+
+impl MechanismInstance for Ar {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
     /// INITIAL: m = 0.25 (the .mod file overrides minf).
-    pub fn init(&mut self) {
+    fn init(&mut self, _v: &[f64], _ions: &mut Ions, _nc: usize) {
         self.m.iter_mut().for_each(|m| *m = 0.25);
     }
 
-    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+    /// BREAKPOINT: `i = gbar * m * (v - erev)`, mA/cm².
+    fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _ions: &mut Ions, nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
@@ -52,8 +76,12 @@ impl Ar {
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+    fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
         let gates = &mut [(&mut self.m[..], 0, 1)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
+    }
+
+    fn n_gate_states(&self) -> usize {
+        self.m.len()
     }
 }

@@ -1,16 +1,46 @@
 //! ca.mod: high-voltage-activated calcium current (fixed eca from ca_ion).
 
-use super::ca_ion::CaIon;
+use super::abi::{
+    BuildContext, DensityMechanism, IonUse, MechanismInfo, MechanismInstance, Param, StateVar,
+};
+use super::ca_ion::Ions;
 use super::{current_and_jacobian, node_rows, table_gates, tadj, Scratch};
-use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
 const Q10: f64 = 2.3;
+/// Reference temperature and hnn-core's shift, °C.
 const TEMP: f64 = 23.0;
 const TSHIFT: f64 = 30.7;
 /// Voltage shift, mV (0 in hnn-core).
 const VSHIFT: f64 = 0.0;
+/// Table range, mV.
+const VMIN: f64 = -120.0;
+const VMAX: f64 = 100.0;
+
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "ca",
+    mod_file: "hnn_core/mod/ca.mod",
+    params: &[
+        Param::range("gbar", "pS/um2", 0.1),
+        Param::global("vshift", "mV", VSHIFT),
+        Param::global("temp", "degC", TEMP),
+        Param::global("q10", "1", Q10),
+        Param::global("tshift", "degC", TSHIFT),
+        Param::global("vmin", "mV", VMIN),
+        Param::global("vmax", "mV", VMAX),
+    ],
+    states: &[
+        StateVar { name: "m", unit: "1" },
+        StateVar { name: "h", unit: "1" },
+    ],
+    ions: &[IonUse {
+        ion: "ca",
+        read: &["eca"],
+        write: &["ica"],
+    }],
+    build: |m, ctx| Box::new(Ca::new(m, ctx)),
+};
 
 /// ca.mod `rates(vm)`: [minf, hinf, mtau, htau].
 fn rates(vm: f64, tadj: f64) -> [f64; 4] {
@@ -38,21 +68,29 @@ pub struct Ca {
 }
 
 impl Ca {
-    pub fn new(mech: &DensityMechanism, ion: &CaIon, n_cells: usize, celsius: f64) -> Self {
-        let tadj = tadj(Q10, celsius, TEMP, TSHIFT);
-        let k = mech.nodes.len() * n_cells;
+    pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
+        let tadj = tadj(Q10, ctx.celsius, TEMP, TSHIFT);
+        let k = mech.nodes.len() * ctx.n_cells;
+        let ion = ctx.ions.ca();
         Ca {
             nodes: mech.nodes.clone(),
             ion: mech.nodes.iter().map(|&n| ion.instance_at(n)).collect(),
-            gbar: mech.params[0].clone(),
+            gbar: mech.range("gbar"),
             m: vec![0.0; k],
             h: vec![0.0; k],
             tadj,
-            table: Table::build(-120.0, 100.0, 199, |v| rates(v, tadj)),
+            table: Table::build(VMIN, VMAX, 199, |v| rates(v, tadj)),
         }
     }
+}
 
-    pub fn init(&mut self, v: &[f64], nc: usize) {
+impl MechanismInstance for Ca {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
+    /// INITIAL: `trates(v + vshift)`, m = minf, h = hinf.
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
             for c in 0..nc {
                 let [minf, hinf, _, _] = self.table.lookup(v[node * nc + c] + VSHIFT);
@@ -62,7 +100,10 @@ impl Ca {
         }
     }
 
-    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], ion: &mut CaIon, nc: usize) {
+    /// BREAKPOINT: `ica = 1e-4 * tadj * gbar * m * m * h * (v - eca)`
+    /// (pS/µm² to S/cm², mA/cm²), also summed into ca_ion's `ica`.
+    fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], ions: &mut Ions, nc: usize) {
+        let ion = ions.ca_mut();
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
@@ -82,10 +123,14 @@ impl Ca {
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+    fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
         // VSHIFT is 0 in hnn-core, and v + 0.0 == v.
         debug_assert_eq!(VSHIFT, 0.0);
         let gates = &mut [(&mut self.m[..], 0, 2), (&mut self.h[..], 1, 3)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
+    }
+
+    fn n_gate_states(&self) -> usize {
+        self.m.len() + self.h.len()
     }
 }

@@ -2,6 +2,7 @@
 //! `eca` from the Nernst equation at every step (ion_cur in eion.cpp) and
 //! sums the channels' `ica`.
 
+use super::abi::DensityMechanism;
 use crate::engine::units::{nernst_mv, nernst_mv_slice, DEFAULT_CAI_MM, DEFAULT_CAO_MM};
 
 pub struct CaIon {
@@ -49,5 +50,66 @@ impl CaIon {
         // All instances at once, so the logarithms vectorise.
         nernst_mv_slice(&self.cai, DEFAULT_CAO_MM, 2.0, self.celsius, &mut self.eca);
         self.ica.fill(0.0);
+    }
+}
+
+/// The ions of a batch whose state the engine keeps. Only calcium varies in
+/// HNN: `cad` writes `cai`. Sodium and potassium (`USEION na`/`k` of hh2,
+/// km, kca) keep NEURON's default reversal potentials, since no hnn-core
+/// mechanism writes their concentrations, and nothing reads `ina`/`ik`.
+pub struct Ions {
+    pub ca: Option<CaIon>,
+}
+
+impl Ions {
+    /// `ca_ion` on every node of a mechanism with `USEION ca` (NEURON
+    /// creates the ion wherever such a mechanism is inserted), nodes in
+    /// increasing order.
+    pub fn new(mechanisms: &[DensityMechanism], n_cells: usize, celsius: f64) -> Self {
+        for m in mechanisms {
+            for u in m.info.ions {
+                assert!(
+                    u.ion == "ca" || !u.writes_concentration(),
+                    "{} writes the concentration of {}: only ca_ion is dynamic",
+                    m.name(),
+                    u.ion
+                );
+            }
+        }
+        let mut ca_nodes: Vec<usize> = mechanisms
+            .iter()
+            .filter(|m| m.info.uses_ion("ca"))
+            .flat_map(|m| m.nodes.iter().copied())
+            .collect();
+        ca_nodes.sort_unstable();
+        ca_nodes.dedup();
+        Ions {
+            ca: (!ca_nodes.is_empty()).then(|| CaIon::new(ca_nodes, n_cells, celsius)),
+        }
+    }
+
+    /// The calcium ion; present whenever a mechanism with `USEION ca` is.
+    #[inline]
+    pub fn ca(&self) -> &CaIon {
+        self.ca.as_ref().expect("USEION ca without ca_ion")
+    }
+
+    #[inline]
+    pub fn ca_mut(&mut self) -> &mut CaIon {
+        self.ca.as_mut().expect("USEION ca without ca_ion")
+    }
+
+    /// `ion_init` of each ion, before any mechanism's INITIAL.
+    pub fn init(&mut self) {
+        if let Some(ca) = &mut self.ca {
+            ca.init();
+        }
+    }
+
+    /// `ion_cur` of each ion, first in every current evaluation.
+    pub fn begin_currents(&mut self) {
+        if let Some(ca) = &mut self.ca {
+            ca.begin_currents();
+        }
     }
 }

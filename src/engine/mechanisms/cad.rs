@@ -1,13 +1,35 @@
 //! cad.mod: intracellular calcium decay in a submembrane shell (Destexhe 1993).
 
-use super::ca_ion::CaIon;
-use crate::engine::layout::DensityMechanism;
+use super::abi::{
+    BuildContext, DensityMechanism, IonUse, MechanismInfo, MechanismInstance, Param, StateVar,
+};
+use super::ca_ion::Ions;
+use super::Scratch;
 use crate::engine::units::{hoc_exp, FARADAY_MOD};
 
 /// Shell depth, µm.
 const DEPTH: f64 = 0.1;
 /// Resting calcium, mM.
 const CAINF: f64 = 100e-6;
+
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "cad",
+    mod_file: "hnn_core/mod/cad.mod",
+    params: &[
+        Param::global("depth", "um", DEPTH),
+        Param::range("taur", "ms", 200.0),
+        Param::global("cainf", "mM", CAINF),
+    ],
+    states: &[StateVar { name: "ca", unit: "mM" }],
+    // Writes cai: a concentration writer, run ahead of the other
+    // mechanisms (NEURON's nrn_writes_conc).
+    ions: &[IonUse {
+        ion: "ca",
+        read: &["ica", "cai"],
+        write: &["cai"],
+    }],
+    build: |m, ctx| Box::new(Cad::new(m, ctx)),
+};
 
 pub struct Cad {
     pub nodes: Vec<usize>,
@@ -19,16 +41,25 @@ pub struct Cad {
 }
 
 impl Cad {
-    pub fn new(mech: &DensityMechanism, ion: &CaIon, n_cells: usize) -> Self {
+    pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
+        let ion = ctx.ions.ca();
         Cad {
             nodes: mech.nodes.clone(),
             ion: mech.nodes.iter().map(|&n| ion.instance_at(n)).collect(),
-            taur: mech.params[0].clone(),
-            ca: vec![0.0; mech.nodes.len() * n_cells],
+            taur: mech.range("taur"),
+            ca: vec![0.0; mech.nodes.len() * ctx.n_cells],
         }
     }
+}
 
-    pub fn init(&mut self, ion: &mut CaIon, nc: usize) {
+impl MechanismInstance for Cad {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
+    /// INITIAL: ca = cainf, and cai = ca.
+    fn init(&mut self, _v: &[f64], ions: &mut Ions, nc: usize) {
+        let ion = ions.ca_mut();
         for (i, &ii) in self.ion.iter().enumerate() {
             for c in 0..nc {
                 self.ca[i * nc + c] = CAINF;
@@ -37,8 +68,12 @@ impl Cad {
         }
     }
 
+    /// No current: cad only reads ica.
+    fn current(&self, _v: &[f64], _rhs: &mut [f64], _d: &mut [f64], _ions: &mut Ions, _nc: usize) {}
+
     /// `SOLVE state METHOD cnexp`, then `cai = ca`.
-    pub fn state(&mut self, ion: &mut CaIon, nc: usize, dt: f64) {
+    fn state(&mut self, _v: &[f64], ions: &mut Ions, nc: usize, dt: f64, _scratch: &mut Scratch) {
+        let ion = ions.ca_mut();
         for (i, &ii) in self.ion.iter().enumerate() {
             let taur = self.taur[i];
             // Loop-invariant parts of nocmodl's cnexp expression, hoisted
@@ -58,5 +93,9 @@ impl Cad {
                 ion.cai[ii * nc + c] = self.ca[s];
             }
         }
+    }
+
+    fn n_gate_states(&self) -> usize {
+        0
     }
 }

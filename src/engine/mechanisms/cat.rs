@@ -1,10 +1,29 @@
 //! cat.mod: low-threshold T-type calcium current (Traub 2003); a nonspecific
 //! current with a fixed 125 mV reversal, so it does not feed cai.
 
+use super::abi::{
+    BuildContext, DensityMechanism, MechanismInfo, MechanismInstance, Param, StateVar,
+};
+use super::ca_ion::Ions;
 use super::{current_and_jacobian, node_rows, table_gates, Scratch};
-use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
+
+/// The fixed reversal potential of cat.mod's current, mV.
+const EREV: f64 = 125.0;
+
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "cat",
+    mod_file: "hnn_core/mod/cat.mod",
+    params: &[Param::range("gbar", "mho/cm2", 0.0)],
+    states: &[
+        StateVar { name: "m", unit: "1" },
+        StateVar { name: "h", unit: "1" },
+    ],
+    // NONSPECIFIC_CURRENT i (the PARAMETER `eca` is unused): no ion.
+    ions: &[],
+    build: |m, ctx| Box::new(Cat::new(m, ctx)),
+};
 
 /// cat.mod `settables(v)`: [minf, mtau, hinf, htau].
 fn settables(v: f64) -> [f64; 4] {
@@ -30,19 +49,26 @@ pub struct Cat {
 }
 
 impl Cat {
-    pub fn new(mech: &DensityMechanism, n_cells: usize) -> Self {
-        let k = mech.nodes.len() * n_cells;
+    pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
+        let k = mech.nodes.len() * ctx.n_cells;
         Cat {
             nodes: mech.nodes.clone(),
-            gbar: mech.params[0].clone(),
+            gbar: mech.range("gbar"),
             m: vec![0.0; k],
             h: vec![0.0; k],
             table: Table::build(-120.0, 40.0, 641, settables),
         }
     }
 
+}
+
+impl MechanismInstance for Cat {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
     /// INITIAL: h = hinf(v), and m = 0 (the .mod file overrides minf).
-    pub fn init(&mut self, v: &[f64], nc: usize) {
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
             for c in 0..nc {
                 self.h[i * nc + c] = self.table.lookup(v[node * nc + c])[2];
@@ -51,22 +77,27 @@ impl Cat {
         }
     }
 
-    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+    /// BREAKPOINT: `i = gbar * m * m * h * (v - 125)`, mA/cm².
+    fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _ions: &mut Ions, nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
             for c in 0..nc {
                 let s = i * nc + c;
                 let (m, h) = (self.m[s], self.h[s]);
-                let (g, cur) = current_and_jacobian(v[c], |v| 0.0 + gbar * m * m * h * (v - 125.0));
+                let (g, cur) = current_and_jacobian(v[c], |v| 0.0 + gbar * m * m * h * (v - EREV));
                 rhs[c] -= cur;
                 d[c] += g;
             }
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+    fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
         let gates = &mut [(&mut self.m[..], 0, 1), (&mut self.h[..], 2, 3)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
+    }
+
+    fn n_gate_states(&self) -> usize {
+        self.m.len() + self.h.len()
     }
 }

@@ -1,12 +1,50 @@
 //! hh2.mod: Hodgkin-Huxley sodium, potassium and leak channels (shifted).
 
+use super::abi::{
+    BuildContext, DensityMechanism, MechanismInfo, MechanismInstance, IonUse, Param, StateVar,
+};
+use super::ca_ion::Ions;
 use super::{current_and_jacobian, node_rows, table_gates, Scratch};
-use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::{hoc_exp, DEFAULT_EK_MV, DEFAULT_ENA_MV};
 
+/// Reference temperature of the rates, °C.
 const TEMP: f64 = 6.3;
+/// hnn-core's temperature shift, °C.
 const TSHIFT: f64 = 30.7;
+
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "hh2",
+    mod_file: "hnn_core/mod/hh2.mod",
+    params: &[
+        Param::range("gnabar", "S/cm2", 0.12),
+        Param::range("gkbar", "S/cm2", 0.036),
+        Param::range("gl", "S/cm2", 0.0003),
+        Param::range("el", "mV", -54.3),
+        Param::global("temp", "degC", TEMP),
+        Param::global("tshift", "degC", TSHIFT),
+    ],
+    states: &[
+        StateVar { name: "m", unit: "1" },
+        StateVar { name: "h", unit: "1" },
+        StateVar { name: "n", unit: "1" },
+    ],
+    // ena and ek stay at NEURON's defaults (no hnn-core mechanism writes
+    // nai, nao, ki or ko); ina and ik are summed by nothing downstream.
+    ions: &[
+        IonUse {
+            ion: "na",
+            read: &["ena"],
+            write: &["ina"],
+        },
+        IonUse {
+            ion: "k",
+            read: &["ek"],
+            write: &["ik"],
+        },
+    ],
+    build: |m, ctx| Box::new(Hh2::new(m, ctx)),
+};
 
 /// hh2.mod `vtrap`: x / (exp(x/y) - 1) without the 0/0.
 #[inline(always)]
@@ -55,14 +93,15 @@ pub struct Hh2 {
 }
 
 impl Hh2 {
-    pub fn new(mech: &DensityMechanism, n_cells: usize, celsius: f64) -> Self {
-        let k = mech.nodes.len() * n_cells;
+    pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
+        let k = mech.nodes.len() * ctx.n_cells;
+        let celsius = ctx.celsius;
         Hh2 {
             nodes: mech.nodes.clone(),
-            gnabar: mech.params[0].clone(),
-            gkbar: mech.params[1].clone(),
-            gl: mech.params[2].clone(),
-            el: mech.params[3].clone(),
+            gnabar: mech.range("gnabar"),
+            gkbar: mech.range("gkbar"),
+            gl: mech.range("gl"),
+            el: mech.range("el"),
             m: vec![0.0; k],
             h: vec![0.0; k],
             n: vec![0.0; k],
@@ -70,7 +109,15 @@ impl Hh2 {
         }
     }
 
-    pub fn init(&mut self, v: &[f64], nc: usize) {
+}
+
+impl MechanismInstance for Hh2 {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
+    /// INITIAL: `rates(v)`, then m, h, n at their steady states.
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
             for c in 0..nc {
                 let [minf, _, hinf, _, ninf, _] = self.table.lookup(v[node * nc + c]);
@@ -82,7 +129,8 @@ impl Hh2 {
         }
     }
 
-    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+    /// BREAKPOINT: `ina + ik + il`, mA/cm².
+    fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _ions: &mut Ions, nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let (gnabar, gkbar, gl, el) = (self.gnabar[i], self.gkbar[i], self.gl[i], self.el[i]);
@@ -103,12 +151,16 @@ impl Hh2 {
         }
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+    fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
         let gates = &mut [
             (&mut self.m[..], 0, 1),
             (&mut self.h[..], 2, 3),
             (&mut self.n[..], 4, 5),
         ];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
+    }
+
+    fn n_gate_states(&self) -> usize {
+        self.m.len() + self.h.len() + self.n.len()
     }
 }

@@ -1,15 +1,49 @@
 //! kca.mod: calcium-dependent potassium channel.
 
-use super::ca_ion::CaIon;
+use super::abi::{
+    BuildContext, DensityMechanism, IonUse, MechanismInfo, MechanismInstance, Param, StateVar,
+};
+use super::ca_ion::Ions;
 use super::{cnexp_row, gated_potassium_current, tadj, Scratch};
-use crate::engine::layout::DensityMechanism;
 
+/// Maximal activation rate, /ms (per mM^caix).
 const RA: f64 = 0.01;
+/// Maximal deactivation rate, /ms.
 const RB: f64 = 0.02;
 const CAIX: f64 = 1.0;
 const Q10: f64 = 2.3;
+/// Reference temperature and hnn-core's shift, °C.
 const TEMP: f64 = 23.0;
 const TSHIFT: f64 = 30.7;
+
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "kca",
+    mod_file: "hnn_core/mod/kca.mod",
+    params: &[
+        Param::range("gbar", "pS/um2", 10.0),
+        Param::global("caix", "1", CAIX),
+        Param::global("Ra", "/ms", RA),
+        Param::global("Rb", "/ms", RB),
+        Param::global("temp", "degC", TEMP),
+        Param::global("q10", "1", Q10),
+        Param::global("tshift", "degC", TSHIFT),
+    ],
+    states: &[StateVar { name: "n", unit: "1" }],
+    // ek stays at NEURON's default; cai comes from cad.
+    ions: &[
+        IonUse {
+            ion: "k",
+            read: &["ek"],
+            write: &["ik"],
+        },
+        IonUse {
+            ion: "ca",
+            read: &["cai"],
+            write: &[],
+        },
+    ],
+    build: |m, ctx| Box::new(Kca::new(m, ctx)),
+};
 
 pub struct Kca {
     pub nodes: Vec<usize>,
@@ -21,13 +55,14 @@ pub struct Kca {
 }
 
 impl Kca {
-    pub fn new(mech: &DensityMechanism, ion: &CaIon, n_cells: usize, celsius: f64) -> Self {
+    pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
+        let ion = ctx.ions.ca();
         Kca {
             nodes: mech.nodes.clone(),
             ion: mech.nodes.iter().map(|&n| ion.instance_at(n)).collect(),
-            gbar: mech.params[0].clone(),
-            n: vec![0.0; mech.nodes.len() * n_cells],
-            tadj: tadj(Q10, celsius, TEMP, TSHIFT),
+            gbar: mech.range("gbar"),
+            n: vec![0.0; mech.nodes.len() * ctx.n_cells],
+            tadj: tadj(Q10, ctx.celsius, TEMP, TSHIFT),
         }
     }
 
@@ -40,7 +75,16 @@ impl Kca {
         (a / (a + b), 1.0 / self.tadj / (a + b))
     }
 
-    pub fn init(&mut self, ion: &CaIon, nc: usize) {
+}
+
+impl MechanismInstance for Kca {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
+    /// INITIAL: n = ninf(cai).
+    fn init(&mut self, _v: &[f64], ions: &mut Ions, nc: usize) {
+        let ion = ions.ca();
         for (i, &ii) in self.ion.iter().enumerate() {
             for c in 0..nc {
                 self.n[i * nc + c] = self.rates(ion.cai[ii * nc + c]).0;
@@ -48,11 +92,14 @@ impl Kca {
         }
     }
 
-    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+    /// BREAKPOINT: `ik = 1e-4 * tadj * gbar * n * (v - ek)`, mA/cm².
+    fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _ions: &mut Ions, nc: usize) {
         gated_potassium_current(&self.nodes, &self.gbar, &self.n, self.tadj, v, rhs, d, nc);
     }
 
-    pub fn state(&mut self, ion: &CaIon, nc: usize, dt: f64, scratch: &mut Scratch) {
+    /// `SOLVE states METHOD cnexp`, rates at each instance's cai.
+    fn state(&mut self, _v: &[f64], ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
+        let ion = ions.ca();
         let (cai, tab, arg, e) = scratch.gather(&ion.cai, &self.ion, nc);
         let n = cai.len();
         let (inf, tau) = tab[..2 * n].split_at_mut(n);
@@ -60,5 +107,9 @@ impl Kca {
             (inf[k], tau[k]) = self.rates(cai[k]);
         }
         cnexp_row(&mut self.n, inf, tau, dt, arg, e);
+    }
+
+    fn n_gate_states(&self) -> usize {
+        self.n.len()
     }
 }

@@ -1,17 +1,52 @@
 //! km.mod: slow non-inactivating (muscarinic) potassium channel.
 
+use super::abi::{
+    BuildContext, DensityMechanism, IonUse, MechanismInfo, MechanismInstance, Param, StateVar,
+};
+use super::ca_ion::Ions;
 use super::{gated_potassium_current, table_gates, tadj, Scratch};
-use crate::engine::layout::DensityMechanism;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
+/// Half-activation voltage, mV.
 const THA: f64 = -30.0;
+/// Activation slope, mV.
 const QA: f64 = 9.0;
+/// Maximal activation and deactivation rates, /ms.
 const RA: f64 = 0.001;
 const RB: f64 = 0.001;
 const Q10: f64 = 2.3;
+/// Reference temperature and hnn-core's shift, °C.
 const TEMP: f64 = 23.0;
 const TSHIFT: f64 = 30.7;
+/// Table range, mV.
+const VMIN: f64 = -120.0;
+const VMAX: f64 = 100.0;
+
+pub static INFO: MechanismInfo = MechanismInfo {
+    name: "km",
+    mod_file: "hnn_core/mod/km.mod",
+    params: &[
+        Param::range("gbar", "pS/um2", 10.0),
+        Param::global("tha", "mV", THA),
+        Param::global("qa", "mV", QA),
+        Param::global("Ra", "/ms", RA),
+        Param::global("Rb", "/ms", RB),
+        Param::global("temp", "degC", TEMP),
+        Param::global("q10", "1", Q10),
+        Param::global("tshift", "degC", TSHIFT),
+        Param::global("vmin", "mV", VMIN),
+        Param::global("vmax", "mV", VMAX),
+    ],
+    states: &[StateVar { name: "n", unit: "1" }],
+    // ek stays at NEURON's default (nothing writes ki/ko).
+    ions: &[IonUse {
+        ion: "k",
+        read: &["ek"],
+        write: &["ik"],
+    }],
+    build: |m, ctx| Box::new(Km::new(m, ctx)),
+};
 
 /// km.mod `rates(v)`: [ninf, ntau].
 fn rates(v: f64, tadj: f64) -> [f64; 2] {
@@ -33,18 +68,25 @@ pub struct Km {
 }
 
 impl Km {
-    pub fn new(mech: &DensityMechanism, n_cells: usize, celsius: f64) -> Self {
-        let tadj = tadj(Q10, celsius, TEMP, TSHIFT);
+    pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
+        let tadj = tadj(Q10, ctx.celsius, TEMP, TSHIFT);
         Km {
             nodes: mech.nodes.clone(),
-            gbar: mech.params[0].clone(),
-            n: vec![0.0; mech.nodes.len() * n_cells],
+            gbar: mech.range("gbar"),
+            n: vec![0.0; mech.nodes.len() * ctx.n_cells],
             tadj,
-            table: Table::build(-120.0, 100.0, 199, |v| rates(v, tadj)),
+            table: Table::build(VMIN, VMAX, 199, |v| rates(v, tadj)),
         }
     }
+}
 
-    pub fn init(&mut self, v: &[f64], nc: usize) {
+impl MechanismInstance for Km {
+    fn info(&self) -> &'static MechanismInfo {
+        &INFO
+    }
+
+    /// INITIAL: n = ninf(v).
+    fn init(&mut self, v: &[f64], _ions: &mut Ions, nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
             for c in 0..nc {
                 self.n[i * nc + c] = self.table.lookup(v[node * nc + c])[0];
@@ -52,12 +94,17 @@ impl Km {
         }
     }
 
-    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+    /// BREAKPOINT: `ik = 1e-4 * tadj * gbar * n * (v - ek)`, mA/cm².
+    fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _ions: &mut Ions, nc: usize) {
         gated_potassium_current(&self.nodes, &self.gbar, &self.n, self.tadj, v, rhs, d, nc);
     }
 
-    pub fn state(&mut self, v: &[f64], nc: usize, dt: f64, scratch: &mut Scratch) {
+    fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
         let gates = &mut [(&mut self.n[..], 0, 1)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
+    }
+
+    fn n_gate_states(&self) -> usize {
+        self.n.len()
     }
 }

@@ -2,17 +2,56 @@
 //! them: currents with the numerical Jacobian `(i(v + 0.001) - i(v)) / 0.001`,
 //! `cnexp` state updates, `TABLE` interpolation.
 //!
+//! Each mechanism is one file: its declaration (`INFO`, a
+//! [`MechanismInfo`]: `.mod` name, parameters, states, ions) and its
+//! kernels (a [`MechanismInstance`]). The registry below lists them; the
+//! cell batch, the layout and the hnn-core JSON reader ask it
+//! ([`find`], [`MECHANISMS`]) and name no mechanism themselves.
+//!
+//! - [`abi`]: the declaration types and the kernel trait.
+//! - [`ca_ion`]: the calcium ion (`eion.cpp`), made wherever a mechanism
+//!   declares `USEION ca`.
+//! - this file: the registry and the kernels' shared building blocks
+//!   (numerical Jacobian, `cnexp`, tabulated gates, scratch space).
+//!
 //! State arrays are `[instance * n_cells + cell]`: cells innermost, so the
 //! inner loops run over the cells of a batch and vectorise.
+//!
+//! Adding a density mechanism `foo.mod`: a file `foo.rs` here with
+//! `pub static INFO: MechanismInfo` and a type implementing
+//! [`MechanismInstance`] (see `km.rs`), and `foo` in the `registry!` line at
+//! its place in NEURON's type order; its golden data in `tests/data/`.
+//! Nothing else names mechanisms: the layout takes its `RANGE` parameters
+//! from `INFO`, the hnn-core JSON reader accepts `<param>_foo`, the batch
+//! creates `ca_ion` if it declares `USEION ca` and runs it first if it
+//! writes a concentration.
 
-pub mod ar;
-pub mod ca;
+pub mod abi;
 pub mod ca_ion;
-pub mod cad;
-pub mod cat;
-pub mod hh2;
-pub mod kca;
-pub mod km;
+
+pub use abi::{DensityMechanism, MechanismInfo, MechanismInstance};
+
+/// Declares each mechanism's module and lists its `INFO` in [`MECHANISMS`],
+/// so that a new mechanism is one file plus one name in the list below.
+macro_rules! registry {
+    ($($name:ident),* $(,)?) => {
+        $(pub mod $name;)*
+
+        /// Every density mechanism, in NEURON's type order: nrnivmodl
+        /// registers hnn-core's `.mod` files in alphabetical order. (The cell
+        /// batch then moves concentration writers ahead, as NEURON's
+        /// `nrn_writes_conc` does.)
+        pub static MECHANISMS: &[&MechanismInfo] = &[$(&$name::INFO),*];
+    };
+}
+
+// The registry: one name per `.mod` file, in NEURON's type order.
+registry!(ar, ca, cad, cat, hh2, kca, km);
+
+/// The mechanism with `.mod` SUFFIX `name`, if the engine has it.
+pub fn find(name: &str) -> Option<&'static MechanismInfo> {
+    MECHANISMS.iter().copied().find(|m| m.name == name)
+}
 
 use super::fast_exp::{self, hoc_exp_in_place};
 use super::table::Table;
@@ -220,5 +259,71 @@ fn gates_at<const K: usize>(
             arg,
             e,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abi::Scope;
+    use super::*;
+
+    /// NEURON's type order is nrnivmodl's alphabetical order of the `.mod`
+    /// files; every SUFFIX appears once.
+    #[test]
+    fn registry_in_type_order() {
+        let names: Vec<&str> = MECHANISMS.iter().map(|m| m.name).collect();
+        assert_eq!(names, ["ar", "ca", "cad", "cat", "hh2", "kca", "km"]);
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// The section parameters hnn-core sets (`<name>_<suffix>`) and their
+    /// `.mod` defaults, as the engine had them listed before the registry.
+    #[test]
+    fn range_parameters_and_defaults() {
+        let range = |name: &str| -> Vec<(&str, f64)> {
+            find(name)
+                .unwrap()
+                .range_params()
+                .map(|p| (p.name, p.default))
+                .collect()
+        };
+        assert_eq!(
+            range("hh2"),
+            [
+                ("gnabar", 0.12),
+                ("gkbar", 0.036),
+                ("gl", 0.0003),
+                ("el", -54.3)
+            ]
+        );
+        assert_eq!(range("km"), [("gbar", 10.0)]);
+        assert_eq!(range("ca"), [("gbar", 0.1)]);
+        assert_eq!(range("kca"), [("gbar", 10.0)]);
+        assert_eq!(range("cad"), [("taur", 200.0)]);
+        assert_eq!(range("cat"), [("gbar", 0.0)]);
+        assert_eq!(range("ar"), [("gbar", 0.0)]);
+        assert!(find("NMDA_gao").is_none());
+        assert!(find("km")
+            .unwrap()
+            .params
+            .iter()
+            .any(|p| p.scope == Scope::Global));
+    }
+
+    /// Only cad writes a concentration; ca, cad and kca use ca_ion.
+    #[test]
+    fn ions() {
+        let writers: Vec<&str> = MECHANISMS
+            .iter()
+            .filter(|m| m.writes_concentration())
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(writers, ["cad"]);
+        let ca_users: Vec<&str> = MECHANISMS
+            .iter()
+            .filter(|m| m.uses_ion("ca"))
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(ca_users, ["ca", "cad", "kca"]);
     }
 }
