@@ -142,13 +142,25 @@ fn broken_configs_exit_two_and_write_nothing() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// A missing output directory is a config error naming `output.path`; an
-/// existing output file is never overwritten without --force.
+/// An output directory that cannot exist (its parent is a file) is an
+/// argument error naming `--output` (missing directories are created:
+/// tests/file_safety.rs); an existing output file is never overwritten
+/// without --force.
 #[test]
 fn output_path_errors_exit_two_and_keep_existing_files() {
-    let out = hnn_mpi(&["configs/seed_example.toml", "-o", "no/such/dir/x.h5"]);
+    let parent = temp_file("a-file-not-a-dir", "");
+    let below = parent.join("dir/x.h5");
+    let out = hnn_mpi(&["configs/seed_example.toml", "-o", below.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("output.path"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "--output: {} is not a directory",
+            parent.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(parent.is_file());
     let existing = temp_file("existing.h5", "precious results");
     let out = hnn_mpi(&[
         "configs/seed_example.toml",
