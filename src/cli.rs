@@ -50,10 +50,13 @@ Exit codes:
   2      bad config or arguments; the message names the key, the file and the line
   3      finished, but some simulations failed; their status and error message
          are in the output file (/status, /errors)
-  4      I/O error (output file, disk), a damaged output file (--resume), or an
-         output file being written by another process
+  4      I/O error (output file, disk), a damaged output file (--resume), an
+         output file being written by another process, or a binary built for CPU
+         features this machine lacks (the message says how to rebuild)
   5      interrupted by SIGTERM or SIGINT (e.g. SLURM's time limit): finished
          simulations are in the file; rerun with --resume to complete it
+  101    internal error (a panic): its message and rank are printed and every
+         rank ends at once (MPI_Abort); finished simulations stay in the file
   other  MPI errors abort with the MPI library's code
 
 Logging goes to stderr. RUST_LOG works too (e.g. RUST_LOG=hnn_mpi::engine=trace);
