@@ -22,11 +22,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::config::{
-    Config, ConfigError, DriveKind, ModelSource, NDriveCells, PerCellType, ResolvedConfig,
-    SaveItem, Simulation,
+    Config, ConfigError, ModelSource, NDriveCells, ResolvedConfig, SaveItem, Simulation,
 };
 use crate::network::description::NetworkDescription;
 use crate::network::drives::{DriveDynamics, PoissonRate};
+use crate::network::from_config::drive_dynamics;
 
 /// Time steps per trial (`tstop / dt`): 1e8 steps are 2.5e6 ms at the
 /// default dt, and 800 MB per recorded trace.
@@ -429,61 +429,9 @@ fn events_per_cell(d: &DriveDynamics, target_type: Option<&str>) -> (f64, &'stat
 /// Dynamics of drive `name` at one point: the config's `[[drives]]` entry
 /// resolved there, else the network's (model, ERP and file drives do not
 /// vary over the sweep).
-fn point_dynamics(
-    cfg: &ResolvedConfig,
-    name: &str,
-    sim_tstop: f64,
-) -> Option<(usize, DriveDynamics)> {
-    let (i, d) = cfg
-        .drives
-        .iter()
-        .enumerate()
-        .find(|(_, d)| d.name == name)?;
-    let dynamics = match &d.kind {
-        DriveKind::Evoked {
-            mu,
-            sigma,
-            numspikes,
-        } => DriveDynamics::Evoked {
-            mu: *mu,
-            sigma: *sigma,
-            numspikes: *numspikes,
-        },
-        DriveKind::Poisson {
-            tstart,
-            tstop,
-            rate_constant,
-        } => DriveDynamics::Poisson {
-            tstart: *tstart,
-            tstop: tstop.unwrap_or(sim_tstop),
-            rate_constant: match rate_constant {
-                PerCellType::All(r) => PoissonRate::Constant(*r),
-                PerCellType::ByType(m) => PoissonRate::PerTargetType(m.clone()),
-            },
-        },
-        DriveKind::Bursty {
-            tstart,
-            tstart_std,
-            tstop,
-            burst_rate,
-            burst_std,
-            numspikes,
-            spike_isi,
-        } => DriveDynamics::Bursty {
-            tstart: *tstart,
-            tstart_std: *tstart_std,
-            tstop: tstop.unwrap_or(sim_tstop),
-            burst_rate: *burst_rate,
-            burst_std: *burst_std,
-            numspikes: *numspikes,
-            spike_isi: *spike_isi,
-        },
-        DriveKind::SpikeTrain { times, .. } => DriveDynamics::SpikeTrain {
-            times: times.clone(),
-            gids: Vec::new(),
-        },
-    };
-    Some((i, dynamics))
+fn point_dynamics(cfg: &ResolvedConfig, name: &str) -> Option<(usize, DriveDynamics)> {
+    let i = cfg.drives.iter().position(|d| d.name == name)?;
+    Some((i, drive_dynamics(cfg, i)))
 }
 
 /// Stage 2: estimate the run from the first network (`net`) and every
@@ -550,7 +498,7 @@ pub fn estimate_run(
         // (events, key) of the drive with the most events
         let mut largest: Option<(f64, String, &str)> = None;
         for d in &net.drives {
-            let (key_prefix, dynamics) = match point_dynamics(&cfg, &d.name, s.tstop) {
+            let (key_prefix, dynamics) = match point_dynamics(&cfg, &d.name) {
                 Some((i, dy)) => (Some(i), dy),
                 None => (None, d.spec.dynamics.clone()),
             };

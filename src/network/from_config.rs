@@ -28,8 +28,7 @@ pub fn build_network(
         ModelSource::Builtin(m) => *m,
         ModelSource::HnnJson(p) => {
             let net = super::hnn_json::network_for_config(cfg, config, p)?;
-            let net = add_config_extras(net, cfg, config)?;
-            return check_event_seeds(net, cfg, config);
+            return add_config_extras(net, cfg, config);
         }
     };
     let params = model_params(cfg, config, model)?;
@@ -50,45 +49,7 @@ pub fn build_network(
             ));
         }
     }
-    let net = add_config_extras(net, cfg, config)?;
-    check_event_seeds(net, cfg, config)
-}
-
-/// hnn-core seeds each drive cell's events with `RandomState(event_seed +
-/// trial * n_gids + drive cell offset)`, which numpy refuses beyond
-/// 2**32 - 1: refuse a seed that gets there in some trial, at the key that
-/// sets it.
-fn check_event_seeds(
-    net: NetworkDescription,
-    cfg: &ResolvedConfig,
-    config: &Config,
-) -> Result<NetworkDescription, ConfigError> {
-    const MAX_SEED: u128 = u32::MAX as u128;
-    let n_trials = cfg.simulation.n_trials.max(1) as u128;
-    for d in &net.drives {
-        let last = d.spec.event_seed as u128
-            + (n_trials - 1) * net.n_gids as u128
-            + d.n_drive_cells.saturating_sub(1) as u128;
-        if last > MAX_SEED {
-            let key = match cfg.drives.iter().position(|c| c.name == d.name) {
-                Some(i) => format!("drives[{i}].event_seed"),
-                // a drive of the network file, or of erp_drives
-                None if matches!(cfg.network.model, ModelSource::HnnJson(_)) => {
-                    "network.hnn_json".to_string()
-                }
-                None => "network.erp_drives".to_string(),
-            };
-            return Err(config.error_at(
-                &key,
-                format!(
-                    "drive '{}': event_seed {} gives drive cells numpy seeds up to {last} \
-                     (event_seed + trial x {} gids + drive cell), beyond numpy's 2**32 - 1",
-                    d.name, d.spec.event_seed, net.n_gids
-                ),
-            ));
-        }
-    }
-    Ok(net)
+    add_config_extras(net, cfg, config)
 }
 
 /// What the config adds to the model's (or network file's) network, in
@@ -258,7 +219,6 @@ fn warn_once(notes: &[String]) {
 /// hnn-core's drive arguments from `[[drives]]` entry `i`.
 fn drive_spec(cfg: &ResolvedConfig, i: usize) -> DriveSpec {
     let d = &cfg.drives[i];
-    let tstop = cfg.simulation.tstop;
     let targets = d.target_types();
     let per_type = |p: &PerCellType| -> BTreeMap<String, f64> {
         targets
@@ -266,7 +226,33 @@ fn drive_spec(cfg: &ResolvedConfig, i: usize) -> DriveSpec {
             .filter_map(|t| p.get(t).map(|v| (t.clone(), v)))
             .collect()
     };
-    let dynamics = match &d.kind {
+    let dynamics = drive_dynamics(cfg, i);
+    DriveSpec {
+        name: d.name.clone(),
+        dynamics,
+        location: d.location.clone(),
+        n_drive_cells: match &d.n_drive_cells {
+            NDriveCells::NCells => None,
+            NDriveCells::Count(n) => Some(*n),
+        },
+        cell_specific: d.cell_specific,
+        weights_ampa: d.weights_ampa.clone(),
+        weights_nmda: d.weights_nmda.clone(),
+        synaptic_delays: per_type(&d.synaptic_delays),
+        space_constant: d.space_constant,
+        probability: per_type(&d.probability),
+        event_seed: d.event_seed,
+        conn_seed: d.conn_seed.unwrap_or(0),
+    }
+}
+
+/// The event-time dynamics of `[[drives]]` entry `i`, as hnn-core's
+/// `add_*_drive` stores them (also what the run estimate counts events of).
+pub fn drive_dynamics(cfg: &ResolvedConfig, i: usize) -> DriveDynamics {
+    let d = &cfg.drives[i];
+    let tstop = cfg.simulation.tstop;
+    let targets = d.target_types();
+    match &d.kind {
         DriveKind::Evoked {
             mu,
             sigma,
@@ -323,23 +309,6 @@ fn drive_spec(cfg: &ResolvedConfig, i: usize) -> DriveSpec {
                     .collect(),
             }
         }
-    };
-    DriveSpec {
-        name: d.name.clone(),
-        dynamics,
-        location: d.location.clone(),
-        n_drive_cells: match &d.n_drive_cells {
-            NDriveCells::NCells => None,
-            NDriveCells::Count(n) => Some(*n),
-        },
-        cell_specific: d.cell_specific,
-        weights_ampa: d.weights_ampa.clone(),
-        weights_nmda: d.weights_nmda.clone(),
-        synaptic_delays: per_type(&d.synaptic_delays),
-        space_constant: d.space_constant,
-        probability: per_type(&d.probability),
-        event_seed: d.event_seed,
-        conn_seed: d.conn_seed.unwrap_or(0),
     }
 }
 
