@@ -29,13 +29,7 @@ fn run_with_fault(
     out: &Path,
 ) -> String {
     let err = out.with_extension("err");
-    let mut args = vec![
-        config.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--force",
-    ];
-    args.extend_from_slice(extra);
+    let args = forced_args(config, out, extra);
     let start = Instant::now();
     let mut child = command(ranks, &args, &err)
         .env("HNN_MPI_FAULT_PANIC", fault)
@@ -141,19 +135,10 @@ fn a_malformed_or_unset_fault_spec_injects_nothing() {
     for spec in ["", "1", "x:y", "0:", ":3", "0:99"] {
         let out = dir.join("none.h5");
         let err = dir.join("none.err");
-        let mut child = command(
-            None,
-            &[
-                config.to_str().unwrap(),
-                "-o",
-                out.to_str().unwrap(),
-                "--force",
-            ],
-            &err,
-        )
-        .env("HNN_MPI_FAULT_PANIC", spec)
-        .spawn()
-        .unwrap();
+        let mut child = command(None, &forced_args(&config, &out, &[]), &err)
+            .env("HNN_MPI_FAULT_PANIC", spec)
+            .spawn()
+            .unwrap();
         let status = wait_within(&mut child, Duration::from_secs(60), spec);
         assert_eq!(status.code(), Some(0), "{spec:?}: {}", read(&err));
         assert_eq!(h5py_status(&out), [1, 1]);

@@ -95,12 +95,7 @@ fn a_long_simulation_stops_within_a_second() {
     for sig in [libc::SIGTERM, libc::SIGINT] {
         let out = dir.join("long.h5");
         let err = dir.join("long.err");
-        let args = [
-            config.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--force",
-        ];
+        let args = forced_args(&config, &out, &[]);
         let mut child = command(None, &args, &err).spawn().unwrap();
         wait_for_text(&err, "to run on", Duration::from_secs(60));
         std::thread::sleep(Duration::from_millis(500));
@@ -186,13 +181,7 @@ fn start(
     after: Duration,
 ) -> Child {
     let err = out.with_extension("err");
-    let mut args = vec![
-        config.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--force",
-    ];
-    args.extend_from_slice(extra);
+    let args = forced_args(config, out, extra);
     let child = command(ranks, &args, &err).spawn().unwrap();
     wait_for_text(&err, "to run on", Duration::from_secs(60));
     std::thread::sleep(after);

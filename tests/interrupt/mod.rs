@@ -50,6 +50,18 @@ save = ["dipole", "spikes"]
     path
 }
 
+/// `CONFIG -o OUT --force` followed by `extra`: a run that replaces `out`.
+pub fn forced_args<'a>(config: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        config.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--force",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// The binary with `args`, alone (`ranks` None) or under `mpirun -n`, in
 /// its own process group (so that a test can end every process it
 /// started), stderr to `stderr`.
@@ -193,18 +205,9 @@ pub fn assert_h5diff_same(a: &Path, b: &Path) {
 /// Run `config` to completion into `out` (`--force`), alone.
 pub fn reference(config: &Path, out: &Path) {
     let err = out.with_extension("ref.err");
-    let mut child = command(
-        None,
-        &[
-            config.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--force",
-        ],
-        &err,
-    )
-    .spawn()
-    .unwrap();
+    let mut child = command(None, &forced_args(config, out, &[]), &err)
+        .spawn()
+        .unwrap();
     let status = wait_within(&mut child, Duration::from_secs(300), "the reference run");
     assert_eq!(
         status.code(),
