@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod app;
 pub mod cli;
+pub mod compat;
 pub mod config;
 pub mod driver;
 pub mod engine;

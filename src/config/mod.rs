@@ -33,17 +33,17 @@ mod parse;
 mod raw;
 mod resolve;
 pub mod rules;
-pub mod svml_pow;
 pub mod sweep;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub use crate::compat::numpy_space::{numpy_linspace, numpy_logspace};
+pub use crate::compat::svml_pow;
 pub(crate) use error::edit_distance;
 pub use error::ConfigError;
 pub(crate) use parse::{BURSTY_KEYS, EVOKED_KEYS, POISSON_KEYS};
-pub use sweep::{numpy_linspace, numpy_logspace};
 pub use types::*;
 
 /// A checked config file, numbers still unresolved.

@@ -13,8 +13,6 @@
 
 pub mod cell_batch;
 pub mod events;
-pub mod fast_exp;
-pub mod fast_log;
 pub mod hines;
 pub mod layout;
 pub mod mechanisms;

@@ -24,7 +24,7 @@ pub fn hoc_exp(x: f64) -> f64 {
     if x < -700.0 {
         0.0
     } else {
-        super::fast_exp::exp(x)
+        crate::compat::fast_exp::exp(x)
     }
 }
 
@@ -46,7 +46,7 @@ pub fn nernst_mv(ci_mm: f64, co_mm: f64, charge: f64, celsius: f64) -> f64 {
 }
 
 /// `out_mv[i] = nernst_mv(ci_mm[i], co_mm, charge, celsius)`, bit for bit,
-/// with the logarithms vectorised ([`super::fast_log`] reproduces glibc's
+/// with the logarithms vectorised ([`crate::compat::fast_log`] reproduces glibc's
 /// `log`, which `nrn_nernst` calls).
 pub fn nernst_mv_slice(ci_mm: &[f64], co_mm: f64, charge: f64, celsius: f64, out_mv: &mut [f64]) {
     assert_eq!(ci_mm.len(), out_mv.len());
@@ -54,7 +54,7 @@ pub fn nernst_mv_slice(ci_mm: &[f64], co_mm: f64, charge: f64, celsius: f64, out
     for (o, &ci) in out_mv.iter_mut().zip(ci_mm) {
         *o = co_mm / ci;
     }
-    super::fast_log::ln_in_place(out_mv);
+    crate::compat::fast_log::ln_in_place(out_mv);
     // `ktf / charge * log(co / ci)`, as in nernst_mv.
     let ktf_per_charge = ktf_mv(celsius) / charge;
     for (o, &ci) in out_mv.iter_mut().zip(ci_mm) {

@@ -53,8 +53,8 @@ pub fn find(name: &str) -> Option<&'static MechanismInfo> {
     MECHANISMS.iter().copied().find(|m| m.name == name)
 }
 
-use super::fast_exp::{self, hoc_exp_in_place};
 use super::table::Table;
+use crate::compat::fast_exp::{self, hoc_exp_in_place};
 
 /// nocmodl's current evaluation: returns (conductance `_g`, current `_rhs`)
 /// from a current function of v (mA/cm²).
