@@ -5,7 +5,7 @@
 //! Also records the CPU target features the crate is compiled with
 //! (`HNN_MPI_TARGET_FEATURES`, `HNN_MPI_TARGET_CPU`) and compiles the
 //! start-up check that the CPU running the binary has them
-//! (src/cpu_check.c, for the baseline x86-64 so that it runs anywhere).
+//! (src/command/cpu_check.c, for the baseline x86-64 so that it runs anywhere).
 
 use std::process::Command;
 
@@ -45,7 +45,7 @@ fn target_cpu(encoded_rustflags: &str) -> Option<String> {
 }
 
 fn record_cpu_target() {
-    println!("cargo:rerun-if-changed=src/cpu_check.c");
+    println!("cargo:rerun-if-changed=src/command/cpu_check.c");
     let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
     let cpu = target_cpu(&std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default())
         .map(|c| format!("target-cpu={c}"))
@@ -53,7 +53,7 @@ fn record_cpu_target() {
     println!("cargo:rustc-env=HNN_MPI_TARGET_FEATURES={features}");
     println!("cargo:rustc-env=HNN_MPI_TARGET_CPU={cpu}");
     let mut build = cc::Build::new();
-    build.file("src/cpu_check.c").warnings(true);
+    build.file("src/command/cpu_check.c").warnings(true);
     if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("x86_64") {
         // The baseline, whatever CFLAGS or the Rust target say.
         build.flag("-march=x86-64").flag("-mtune=generic");

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{Config, ConfigError};
 use crate::engine::network_sim::NetworkSimulation;
 use crate::network::from_config::build_network;
-use crate::sweep_run::SweepPlan;
+use crate::sweep::SweepPlan;
 
 /// Which reader the bytes are fed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

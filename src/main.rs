@@ -1,13 +1,13 @@
-//! `hnn-mpi <CONFIG.toml> [options]`: see `hnn-mpi --help` and SPEC §1.
+//! `hnn-mpi <CONFIG.toml> [options]`: see `hnn-mpi --help` and docs/cli.md.
 
 use std::ffi::{c_char, c_int};
 use std::process::ExitCode;
 
 use clap::Parser;
-use hnn_mpi::{app, cli::exit_code, cli::Cli};
+use hnn_mpi::command::{self, cli::exit_code, cli::Cli};
 
 extern "C" {
-    /// src/cpu_check.c: returns when this CPU has every feature of the
+    /// src/command/cpu_check.c: returns when this CPU has every feature of the
     /// comma-separated `required` list; else prints which are missing and
     /// how to rebuild, and exits with `exit_code`.
     fn hnn_mpi_check_cpu(
@@ -46,7 +46,7 @@ fn main() -> ExitCode {
 /// of large values may use wide vector registers) runs before the check.
 #[inline(never)]
 fn run() -> ExitCode {
-    // Bad arguments: clap prints the error and exits with 2 (SPEC §1), before MPI starts.
+    // Bad arguments: clap prints the error and exits with 2 (docs/cli.md), before MPI starts.
     let cli = Cli::parse();
-    ExitCode::from(app::run(&cli))
+    ExitCode::from(command::run(&cli))
 }

@@ -9,7 +9,7 @@ use hnn_mpi::config::Config;
 use hnn_mpi::engine::network_sim::{batchable, NetworkSimulation, TrialResult, VsecMode};
 use hnn_mpi::network::description::NetworkDescription;
 use hnn_mpi::network::from_config::build_network;
-use hnn_mpi::sweep_run::SweepPlan;
+use hnn_mpi::sweep::SweepPlan;
 
 const CONFIG: &str = r#"
 [simulation]

@@ -1,7 +1,7 @@
 //! A binary built for instructions the CPU lacks says so and exits 4
 //! instead of dying with SIGILL (issue 12, class 11). The test-only
 //! `HNN_MPI_PRETEND_MISSING_CPU_FEATURE` makes the start-up check
-//! (src/cpu_check.c) treat the features it lists as missing.
+//! (src/command/cpu_check.c) treat the features it lists as missing.
 
 use std::process::Command;
 

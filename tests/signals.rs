@@ -14,7 +14,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use hnn_mpi::config::Config;
-use hnn_mpi::sweep_run::SweepPlan;
+use hnn_mpi::sweep::SweepPlan;
 
 mod common;
 mod interrupt;

@@ -1,63 +1,25 @@
-//! The main job (SPEC §1): logging, MPI start-up, config distribution, then
-//! the sweep (not built yet).
+//! The program's run (docs/cli.md): logging, MPI start-up, the config
+//! read on rank 0 and sent to every rank, the plan, the sweep over the
+//! ranks, and the exit code, chosen here from how the sweep ended
+//! ([`exit_code_of`]).
 
-use std::fmt;
 use std::io::Write;
 use std::path::Path;
-use std::sync::OnceLock;
 
-use log::debug;
+use log::{debug, error};
 use mpi::topology::Color;
 use mpi::traits::{Communicator, Root};
 
-use crate::cli::{exit_code, Cli};
-use crate::sweep_run::SweepPlan;
+use super::cli::{exit_code, Cli};
+use super::config_file::read_config;
+use super::panic::install_panic_hook;
+use super::rank::RANK;
+use super::signals::ProcessSignals;
+use crate::parallel::{RunOptions, SweepEnd, SweepError};
+use crate::sweep::SweepPlan;
 
-/// This process's (rank, size), set once MPI is up; log lines carry the rank
-/// when there are several.
-static RANK: OnceLock<(i32, i32)> = OnceLock::new();
-
-/// This process's MPI world rank (0 without MPI, or before MPI is up).
-pub fn world_rank() -> i32 {
-    RANK.get().map_or(0, |r| r.0)
-}
-
-/// Exit code of a process that panicked: Rust's own (SPEC §1 "other").
-/// Under MPI it is the code of the MPI_Abort that ends every rank.
-pub const PANIC_EXIT_CODE: i32 = 101;
-
-/// A panic (a bug) on any rank ends the whole job at once: the standard
-/// message (where, what; a backtrace with RUST_BACKTRACE=1), which rank,
-/// then MPI_Abort on MPI_COMM_WORLD, so that no other rank waits for this
-/// one forever. Without MPI the panic unwinds as usual (exit code 101),
-/// closing the output file on the way. Finished simulations are in the
-/// file either way (`--resume`).
-pub fn install_panic_hook() {
-    let standard = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        standard(info);
-        let (rank, size) = RANK.get().copied().unwrap_or((0, 1));
-        let mpi_up = mpi::environment::is_initialized() && !mpi::environment::is_finalized();
-        if mpi_up && size > 1 {
-            eprintln!(
-                "hnn-mpi: fatal: internal error (a panic, above) on rank {rank} of {size}: \
-                 ending every rank (MPI_Abort); finished simulations are in the output file, \
-                 rerun with --resume to complete it"
-            );
-            // SAFETY: MPI is initialised and not finalised; MPI_Abort does
-            // not return.
-            unsafe {
-                mpi::ffi::MPI_Abort(mpi::ffi::RSMPI_COMM_WORLD, PANIC_EXIT_CODE);
-            }
-        }
-        eprintln!(
-            "hnn-mpi: fatal: internal error (a panic, above); finished simulations are in \
-             the output file, rerun with --resume to complete it"
-        );
-    }));
-}
-
-/// Runs the main job and returns the process exit code (SPEC §1).
+/// Runs the main job and returns the process exit code (docs/cli.md,
+/// "Exit codes").
 pub fn run(cli: &Cli) -> u8 {
     install_panic_hook();
     init_logging(cli);
@@ -73,7 +35,7 @@ pub fn run(cli: &Cli) -> u8 {
         return exit_code::BAD_CONFIG;
     }
     if !launched_by_mpi() {
-        crate::signals::install();
+        super::signals::install();
         let _ = RANK.set((0, 1));
         debug!("{cli:?}");
         return run_single(cli);
@@ -86,9 +48,10 @@ pub fn run(cli: &Cli) -> u8 {
     let world = universe.world();
     // From here on SIGTERM/SIGINT stop the sweep cleanly (after MPI_Init,
     // which may install handlers of its own).
-    crate::signals::install();
+    super::signals::install();
     let (rank, size) = (world.rank(), world.size());
     let _ = RANK.set((rank, size));
+    crate::sweep::fault::set_world_rank(rank);
     debug!(
         "MPI rank {rank} of {size} on {} ({})",
         mpi::environment::processor_name().unwrap_or_else(|_| "?".into()),
@@ -150,17 +113,25 @@ pub fn run(cli: &Cli) -> u8 {
     // Every rank now takes part in the sweep's clean stop (an MPI rank that
     // exits at once on a signal makes mpirun kill rank 0 before it closes
     // the file).
-    crate::signals::defer();
+    super::signals::defer();
     let group = world.split_by_color(Color::with_value(rank / k as i32));
     let group = group.filter(|_| k > 1);
-    let code = if rank == 0 {
-        crate::parallel::run_root(cli, &plan, Some(&world), group.as_ref())
+    let mut code = if rank == 0 {
+        let end = crate::parallel::run_root(
+            &run_options(cli),
+            &plan,
+            Some(&world),
+            group.as_ref(),
+            &ProcessSignals,
+        );
+        exit_code_of(end)
     } else if (rank as usize).is_multiple_of(k) {
-        crate::parallel::run_worker(&plan, &world, group.as_ref())
+        crate::parallel::run_worker(&plan, &world, group.as_ref(), &ProcessSignals);
+        exit_code::SUCCESS
     } else {
-        crate::parallel::run_member(&plan, group.as_ref().expect("k > 1"))
+        crate::parallel::run_member(&plan, group.as_ref().expect("k > 1"), &ProcessSignals);
+        exit_code::SUCCESS
     };
-    let mut code = code;
     root.broadcast_into(&mut code);
     code
     // `universe` drops here: MPI_Finalize on every path that initialised MPI.
@@ -228,7 +199,48 @@ fn run_single(cli: &Cli) -> u8 {
     if ranks_per_sim(cli, &plan, 1, true).is_none() {
         return exit_code::BAD_CONFIG;
     }
-    crate::parallel::run_root(cli, &plan, None, None)
+    exit_code_of(crate::parallel::run_root(
+        &run_options(cli),
+        &plan,
+        None,
+        None,
+        &ProcessSignals,
+    ))
+}
+
+/// What the command line asks of the output file.
+fn run_options(cli: &Cli) -> RunOptions {
+    RunOptions {
+        output: cli.output.clone(),
+        force: cli.force,
+        resume: cli.resume,
+        dry_run: cli.dry_run,
+    }
+}
+
+/// The exit code of how the sweep ended (on rank 0), after telling the
+/// user why it did not finish.
+fn exit_code_of(end: Result<SweepEnd, SweepError>) -> u8 {
+    match end {
+        Ok(SweepEnd::DryRun) | Ok(SweepEnd::Finished { failed: 0 }) => exit_code::SUCCESS,
+        Ok(SweepEnd::Finished { .. }) => exit_code::SIMS_FAILED,
+        Err(e @ SweepError::OutputPath(_)) => {
+            eprintln!("hnn-mpi: error: {e}");
+            exit_code::BAD_CONFIG
+        }
+        Err(e @ (SweepError::Output(_) | SweepError::Write { .. })) => {
+            eprintln!("hnn-mpi: error: {e}");
+            exit_code::IO_FAILURE
+        }
+        Err(e @ SweepError::Close { .. }) => {
+            error!("{e}");
+            exit_code::IO_FAILURE
+        }
+        Err(e @ SweepError::Interrupted { .. }) => {
+            eprintln!("hnn-mpi: {e}");
+            exit_code::INTERRUPTED
+        }
+    }
 }
 
 /// `--ranks-per-sim` or `[parallel] ranks_per_sim`, if it divides the number
@@ -290,80 +302,4 @@ fn init_logging(cli: &Cli) {
             }
         })
         .init();
-}
-
-/// Why the config file could not be used.
-#[derive(Debug)]
-pub enum ConfigFileError {
-    Read(String, std::io::Error),
-    Toml(String, toml::de::Error),
-}
-
-impl ConfigFileError {
-    /// A missing, unreadable or malformed config is a bad argument (SPEC §1).
-    pub fn exit_code(&self) -> u8 {
-        exit_code::BAD_CONFIG
-    }
-}
-
-impl fmt::Display for ConfigFileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Read(path, e) => write!(f, "cannot read config file {path}: {e}"),
-            // toml's message carries the line, the column and the offending text.
-            Self::Toml(path, e) => write!(f, "invalid TOML in config file {path}: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ConfigFileError {}
-
-/// Reads `path` and checks that it is TOML; returns its text.
-pub fn read_config(path: &Path) -> Result<String, ConfigFileError> {
-    let name = path.display().to_string();
-    let text = crate::config::rules::read_input_file(path)
-        .map_err(|e| ConfigFileError::Read(name.clone(), e.into()))?;
-    text.parse::<toml::Table>()
-        .map_err(|e| ConfigFileError::Toml(name, e))?;
-    Ok(text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("hnn-mpi-app-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    #[test]
-    fn seed_example_is_valid_toml() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/seed_example.toml");
-        let text = read_config(&path).unwrap();
-        let table: toml::Table = text.parse().unwrap();
-        assert!(table.contains_key("sweep"));
-    }
-
-    #[test]
-    fn missing_file_names_the_file() {
-        let err = read_config(Path::new("no/such/config.toml")).unwrap_err();
-        assert!(matches!(err, ConfigFileError::Read(..)));
-        assert_eq!(err.exit_code(), exit_code::BAD_CONFIG);
-        assert!(err.to_string().contains("no/such/config.toml"), "{err}");
-    }
-
-    #[test]
-    fn bad_toml_names_the_file_and_the_line() {
-        let path = temp_file("bad.toml", "[simulation]\ntstop = 170.0\ndt = = 0.025\n");
-        let err = read_config(&path).unwrap_err();
-        assert!(matches!(err, ConfigFileError::Toml(..)));
-        assert_eq!(err.exit_code(), exit_code::BAD_CONFIG);
-        let msg = err.to_string();
-        assert!(msg.contains(&path.display().to_string()), "{msg}");
-        assert!(msg.contains("line 3"), "{msg}");
-    }
 }

@@ -1,172 +1,73 @@
-//! The parallel driver: rank 0 hands out simulations dynamically, in chunks
-//! that shrink toward the end of the sweep (guided self-scheduling), so that
-//! uneven simulation costs balance; every rank computes, rank 0 included
-//! (between its own simulations it serves the others' requests). Results go
-//! to rank 0, which writes them to the one output file as they arrive.
-//! Simulations are deterministic, so the file's data are the same for any
-//! number of ranks (what differs: [`crate::output`], "What is identical").
-//! A signal to any rank interrupts the sweep: rank 0 hands out nothing
-//! more, every rank abandons the simulations under way (they stay pending
-//! for `--resume`), and rank 0 closes the file within [`CLOSE_WITHIN`].
+//! Rank 0: open the output file, hand out simulations dynamically (guided
+//! self-scheduling), compute between serving the others' requests, write
+//! results as they arrive, and close the file, within [`CLOSE_WITHIN`] of
+//! an interruption.
 
 use std::collections::VecDeque;
-use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use log::{debug, error, info};
 use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
 use mpi::topology::SimpleCommunicator;
-use mpi::traits::{Communicator, Root};
+use mpi::traits::Communicator;
 
-use crate::cli::{exit_code, Cli};
-use crate::driver::{final_code, open_output, output_path, output_spec, print_plan, Progress};
-use crate::engine::network_sim::Abandoned;
+use super::compute::{batch_capacity, flow, simulate, stop_members};
+use super::output_setup::{open_output, output_path, output_spec, print_plan};
+use super::progress::Progress;
+use super::wire::{
+    self, STOPPED_BY_GROUP, STOPPED_BY_ROOT, STOP_SENT, TAG_REQUEST, TAG_STOP, TAG_WORK,
+};
+use super::{signal_name, Interruption, RunOptions, SweepEnd, SweepError};
 use crate::output::{OutputFile, SimResult};
-use crate::sim_group::MpiGroup;
-use crate::sweep_run::SweepPlan;
-use crate::transport;
-
-/// Worker -> rank 0: "give me work", carrying the last finished results
-/// after one byte: 0, or why the worker stopped ([`STOPPED_BY_ROOT`],
-/// [`STOPPED_BY_GROUP`], else the number of the signal it received).
-const TAG_REQUEST: i32 = 1;
-/// Worker -> rank 0: a finished result, no answer expected.
-const TAG_RESULT: i32 = 2;
-/// Rank 0 -> worker: simulation indices to run (empty: stop; [`STOP_SENT`]:
-/// stop, and a [`TAG_STOP`] was sent before).
-const TAG_WORK: i32 = 3;
-/// Rank 0 -> worker, no data: abandon the simulations under way (the sweep
-/// is interrupted). At most once per worker, always before its last
-/// [`TAG_WORK`], so that no message is left unreceived.
-const TAG_STOP: i32 = 4;
-
-/// The [`TAG_WORK`] answer to a worker that was sent a [`TAG_STOP`].
-const STOP_SENT: u64 = u64::MAX;
-/// A request's first byte: the worker stopped because rank 0 asked.
-const STOPPED_BY_ROOT: u8 = 255;
-/// A request's first byte: another rank of the worker's group asked to
-/// stop (a signal that reached it alone).
-const STOPPED_BY_GROUP: u8 = 254;
-
-/// Tells a group's other ranks that the sweep is over.
-const STOP: u64 = u64::MAX;
+use crate::sweep::SweepPlan;
 
 /// How long rank 0, once interrupted, waits for the other ranks' last
 /// results before it closes the file (results arriving later are dropped
 /// and stay pending). Open MPI's mpirun sends SIGKILL 1 s after passing on
 /// SIGTERM (`odls_base_sigkill_timeout`): the file must be closed by then.
-const CLOSE_WITHIN: Duration = Duration::from_millis(300);
-
-/// Run simulations `sims`: alone, integrated together in batches of small
-/// networks; as a group's first rank (`ranks_per_sim`, one simulation at a
-/// time), telling the others which to compute with it. `poll` is called
-/// every few milliseconds of simulation; when it breaks, the simulations
-/// under way are abandoned: the results of those that finished, and where
-/// it stopped.
-fn simulate(
-    plan: &SweepPlan,
-    sims: &[usize],
-    group: Option<&SimpleCommunicator>,
-    poll: &mut dyn FnMut(f64) -> ControlFlow<()>,
-) -> (Vec<SimResult>, Option<Abandoned>) {
-    let Some(g) = group else {
-        return plan.simulate_batch_until(sims, poll);
-    };
-    let mut results = Vec::with_capacity(sims.len());
-    for &sim in sims {
-        let mut s = sim as u64;
-        g.process_at_rank(0).broadcast_into(&mut s);
-        match plan.simulate_until(sim, Some(&MpiGroup(g)), poll) {
-            Ok(r) => results.push(r),
-            Err(abandoned) => return (results, Some(abandoned)),
-        }
-    }
-    (results, None)
-}
-
-/// Simulations one rank runs in one pass: a batch of small networks, one
-/// simulation with `ranks_per_sim`.
-fn batch_capacity(plan: &SweepPlan, group: Option<&SimpleCommunicator>) -> usize {
-    if group.is_some() {
-        1
-    } else {
-        plan.batch_capacity
-    }
-}
-
-fn stop_members(group: Option<&SimpleCommunicator>) {
-    if let Some(g) = group {
-        let mut s = STOP;
-        g.process_at_rank(0).broadcast_into(&mut s);
-    }
-}
-
-/// A poll hook's answer: stop when `stop`.
-fn flow(stop: bool) -> ControlFlow<()> {
-    if stop {
-        ControlFlow::Break(())
-    } else {
-        ControlFlow::Continue(())
-    }
-}
-
-/// A group's other ranks: compute what the group's first rank announces.
-/// A signal here stops the group's simulation (the group decides together,
-/// [`crate::engine::network_sim::SimGroup::any`]); the first rank then
-/// tells rank 0 and, later, us to stop.
-pub fn run_member(plan: &SweepPlan, group: &SimpleCommunicator) -> u8 {
-    loop {
-        let mut sim = 0u64;
-        group.process_at_rank(0).broadcast_into(&mut sim);
-        if sim == STOP {
-            return exit_code::SUCCESS;
-        }
-        let poll = &mut |_| flow(crate::signals::received().is_some());
-        // Abandoned: the first rank stops too; wait for its STOP.
-        let _ = plan.simulate_until(sim as usize, Some(&MpiGroup(group)), poll);
-    }
-}
+pub const CLOSE_WITHIN: Duration = Duration::from_millis(300);
 
 /// Rank 0: plan, open the file, schedule, write, report. With
 /// `ranks_per_sim = k`, the first rank of each group of k talks to rank 0;
 /// `group` is rank 0's own group.
 /// Without `world` (not launched by an MPI launcher) rank 0 is alone.
 pub fn run_root(
-    cli: &Cli,
+    options: &RunOptions,
     plan: &SweepPlan,
     world: Option<&SimpleCommunicator>,
     group: Option<&SimpleCommunicator>,
-) -> u8 {
+    stops: &dyn Interruption,
+) -> Result<SweepEnd, SweepError> {
     let k = group.map_or(1, |g| g.size() as usize);
     let size = world.map_or(1, |w| w.size() as usize) / k;
-    let code = run_root_inner(cli, plan, world, group, size);
+    let end = run_root_inner(options, plan, world, group, size, stops);
     stop_members(group);
-    code
+    end
 }
 
 fn run_root_inner(
-    cli: &Cli,
+    options: &RunOptions,
     plan: &SweepPlan,
     world: Option<&SimpleCommunicator>,
     group: Option<&SimpleCommunicator>,
     size: usize,
-) -> u8 {
-    let path = output_path(cli, &plan.config);
-    if cli.dry_run {
+    stops: &dyn Interruption,
+) -> Result<SweepEnd, SweepError> {
+    let path = output_path(options, &plan.config);
+    if options.dry_run {
         print_plan(plan, &path, batch_capacity(plan, group));
         stop_workers(world, size);
-        return exit_code::SUCCESS;
+        return Ok(SweepEnd::DryRun);
     }
     // From here on a signal stops the sweep cleanly: there will be a file
     // to close.
-    crate::signals::defer();
+    stops.defer();
     let spec = output_spec(plan, size);
-    let (file, pending) = match open_output(cli, plan, &spec) {
+    let (file, pending) = match open_output(options, plan, &spec) {
         Ok(x) => x,
-        Err((code, message)) => {
-            eprintln!("hnn-mpi: error: {message}");
+        Err(e) => {
             stop_workers(world, size);
-            return code;
+            return Err(e);
         }
     };
     let n_ranks = world.map_or(1, |w| w.size() as usize);
@@ -178,6 +79,7 @@ fn run_root_inner(
     );
     let mut root = RootState {
         world,
+        stops,
         size,
         ranks_per_group: n_ranks / size,
         batch: batch_capacity(plan, group),
@@ -229,37 +131,36 @@ fn run_root_inner(
         close_error,
         ..
     } = root;
-    if let Some(e) = write_error {
-        eprintln!(
-            "hnn-mpi: error: {e}; {} of {} simulations are saved in {}; once the cause is \
-             fixed, rerun the same command with --resume to complete it",
-            progress.done() + (spec.n_sims - pending.len()),
-            spec.n_sims,
-            path.display()
-        );
-        return exit_code::IO_FAILURE;
+    let saved = progress.done() + (spec.n_sims - pending.len());
+    if let Some(error) = write_error {
+        return Err(SweepError::Write {
+            error,
+            saved,
+            n_sims: spec.n_sims,
+            path,
+        });
     }
-    if let Some(e) = close_error {
-        error!("closing {}: {e}", path.display());
-        return exit_code::IO_FAILURE;
+    if let Some(error) = close_error {
+        return Err(SweepError::Close { error, path });
     }
-    if let Some(sig) = interrupted {
-        eprintln!(
-            "hnn-mpi: interrupted by {sig}: {} of {} simulations done and saved in {}; \
-             rerun the same command with --resume to complete it",
-            progress.done() + (spec.n_sims - pending.len()),
-            spec.n_sims,
-            path.display()
-        );
-        return exit_code::INTERRUPTED;
+    if let Some(by) = interrupted {
+        return Err(SweepError::Interrupted {
+            by,
+            saved,
+            n_sims: spec.n_sims,
+            path,
+        });
     }
     info!("results in {}", path.display());
-    final_code(progress.failed())
+    Ok(SweepEnd::Finished {
+        failed: progress.failed(),
+    })
 }
 
 /// Rank 0's scheduling and writing state.
 struct RootState<'a> {
     world: Option<&'a SimpleCommunicator>,
+    stops: &'a dyn Interruption,
     /// Number of groups (ranks / ranks_per_sim).
     size: usize,
     ranks_per_group: usize,
@@ -288,7 +189,7 @@ impl RootState<'_> {
     /// Record and write the results of a message from world rank
     /// `source` (empty: none).
     fn handle(&mut self, bytes: &[u8], source: usize) {
-        for result in transport::decode_all(bytes) {
+        for result in wire::decode_all(bytes) {
             self.record(result, source);
         }
     }
@@ -389,7 +290,7 @@ impl RootState<'_> {
                     STOPPED_BY_GROUP => format!("a signal to a rank of rank {source}'s group"),
                     sig => format!(
                         "{} on rank {source}",
-                        crate::signals::name(i32::from(sig)).unwrap_or("a signal")
+                        signal_name(i32::from(sig)).unwrap_or("a signal")
                     ),
                 });
             }
@@ -414,7 +315,7 @@ impl RootState<'_> {
                 break;
             }
         }
-        if let Some(sig) = crate::signals::received() {
+        if let Some(sig) = signal_name(self.stops.received()) {
             self.interrupt(sig.into());
         }
     }
@@ -453,110 +354,6 @@ fn stop_workers(world: Option<&SimpleCommunicator>, n_groups: usize) {
         world
             .process_at_rank(status.source_rank())
             .send_with_tag(&[0u64; 0][..], TAG_WORK);
-    }
-}
-
-/// First ranks of the other groups: ask for work, run it, send results,
-/// until told to stop.
-pub fn run_worker(
-    plan: &SweepPlan,
-    world: &SimpleCommunicator,
-    group: Option<&SimpleCommunicator>,
-) -> u8 {
-    let code = run_worker_inner(plan, world, group);
-    stop_members(group);
-    code
-}
-
-/// A worker's view of a stop: its own signal, or rank 0's [`TAG_STOP`].
-struct WorkerStop<'a> {
-    world: &'a SimpleCommunicator,
-    /// Received rank 0's [`TAG_STOP`].
-    told: bool,
-    /// Why this worker stopped (a request's first byte), 0 while it runs.
-    why: u8,
-}
-
-impl WorkerStop<'_> {
-    /// Whether to stop now (and remember why).
-    fn check(&mut self) -> bool {
-        if self.why != 0 {
-            return true;
-        }
-        if !self.told
-            && self
-                .world
-                .process_at_rank(0)
-                .immediate_probe_with_tag(TAG_STOP)
-                .is_some()
-        {
-            self.world
-                .process_at_rank(0)
-                .receive_vec_with_tag::<u8>(TAG_STOP);
-            self.told = true;
-        }
-        let sig = crate::signals::received_number();
-        self.why = if sig != 0 {
-            u8::try_from(sig).unwrap_or(STOPPED_BY_GROUP)
-        } else if self.told {
-            STOPPED_BY_ROOT
-        } else {
-            0
-        };
-        self.why != 0
-    }
-}
-
-fn run_worker_inner(
-    plan: &SweepPlan,
-    world: &SimpleCommunicator,
-    group: Option<&SimpleCommunicator>,
-) -> u8 {
-    let root = world.process_at_rank(0);
-    let batch = batch_capacity(plan, group);
-    let mut last_result: Vec<u8> = Vec::new();
-    let mut stop = WorkerStop {
-        world,
-        told: false,
-        why: 0,
-    };
-    loop {
-        let mut request = vec![stop.why];
-        request.append(&mut last_result);
-        root.send_with_tag(&request[..], TAG_REQUEST);
-        let (work, _) = root.receive_vec_with_tag::<u64>(TAG_WORK);
-        if work == [STOP_SENT] && !stop.told {
-            // Rank 0 sent a stop before this answer: receive it, so that
-            // no message is left behind at MPI_Finalize.
-            root.receive_vec_with_tag::<u8>(TAG_STOP);
-        }
-        if work.is_empty() || work == [STOP_SENT] {
-            return exit_code::SUCCESS;
-        }
-        let work: Vec<usize> = work.iter().map(|&s| s as usize).collect();
-        // One message per batch (rank 0 answers between its own steps: one
-        // wait per batch, not per simulation); the chunk's last batch
-        // travels with the next request.
-        let mut results = Vec::new();
-        for sims in work.chunks(batch) {
-            if stop.check() {
-                // Hand the rest back: rank 0 stops scheduling.
-                break;
-            }
-            if !results.is_empty() {
-                root.send_with_tag(&transport::encode_all(&results)[..], TAG_RESULT);
-            }
-            let abandoned;
-            (results, abandoned) = simulate(plan, sims, group, &mut |_| flow(stop.check()));
-            if abandoned.is_some() {
-                if stop.why == 0 {
-                    // Another rank of this group was interrupted.
-                    stop.why = STOPPED_BY_GROUP;
-                }
-                break;
-            }
-        }
-        last_result = transport::encode_all(&results);
     }
 }
 

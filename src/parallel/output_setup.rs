@@ -1,15 +1,16 @@
-//! The sweep job on rank 0's side: output file, scheduling of simulations,
-//! progress, exit code (SPEC §1, §3).
+//! Rank 0's output file set-up: where it goes (and who to blame for a
+//! path that cannot be used), its layout from the plan, creating it or
+//! resuming it as the command line asks, and what `--dry-run` prints
+//! (docs/cli.md, "Output file"; docs/output_format.md).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
-use log::{info, warn};
+use log::info;
 
-use crate::cli::{exit_code, Cli};
+use super::{RunOptions, SweepError};
 use crate::config::{Config, SaveItem};
-use crate::output::{OutputError, OutputFile, OutputSpec, SimResult, STATUS_DONE};
-use crate::sweep_run::{sample_times, SweepPlan};
+use crate::output::{OutputError, OutputFile, OutputSpec, STATUS_DONE};
+use crate::sweep::{sample_times, SweepPlan};
 
 /// FNV-1a, 64 bit: a stable hash (std's hasher may change between releases).
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -49,8 +50,9 @@ pub fn definition_hash(config: &Config) -> String {
 }
 
 /// The output path: `--output`, else `[output] path`.
-pub fn output_path(cli: &Cli, config: &Config) -> PathBuf {
-    cli.output
+pub fn output_path(options: &RunOptions, config: &Config) -> PathBuf {
+    options
+        .output
         .clone()
         .unwrap_or_else(|| config.output.path.clone())
 }
@@ -67,8 +69,8 @@ pub enum OutputPathSource {
 }
 
 impl OutputPathSource {
-    pub fn of(cli: &Cli, config: &Config) -> Self {
-        if cli.output.is_some() {
+    pub fn of(options: &RunOptions, config: &Config) -> Self {
+        if options.output.is_some() {
             OutputPathSource::CommandLine
         } else if config.spells_out("output.path") {
             OutputPathSource::Config
@@ -213,29 +215,25 @@ pub fn print_plan(plan: &SweepPlan, path: &std::path::Path, batch: usize) {
 
 /// Open the output file as the command line asks: create (refusing an
 /// existing file without `--force`) or `--resume`. Returns the file and the
-/// simulations still to run. Errors carry their exit code.
+/// simulations still to run.
 pub fn open_output(
-    cli: &Cli,
+    options: &RunOptions,
     plan: &SweepPlan,
     spec: &OutputSpec,
-) -> Result<(OutputFile, Vec<usize>), (u8, String)> {
-    let path = output_path(cli, &plan.config);
-    let source = OutputPathSource::of(cli, &plan.config);
-    let blame = |message: String| {
-        (
-            exit_code::BAD_CONFIG,
-            source.blame(&plan.config, &path, message),
-        )
-    };
+) -> Result<(OutputFile, Vec<usize>), SweepError> {
+    let path = output_path(options, &plan.config);
+    let source = OutputPathSource::of(options, &plan.config);
+    let blame =
+        |message: String| SweepError::OutputPath(source.blame(&plan.config, &path, message));
     // --resume needs the file, so creates nothing; it still says which
     // parent is not a directory.
-    if cli.resume {
+    if options.resume {
         missing_parents(&path).map_err(blame)?;
     } else {
         create_parents(&path).map_err(blame)?;
     }
     let output_error = |e| output_error(&plan.config, &path, source, e);
-    if cli.resume {
+    if options.resume {
         let (file, status) = OutputFile::resume(&path, spec).map_err(output_error)?;
         let pending: Vec<usize> = (0..spec.n_sims)
             .filter(|&i| status[i] != STATUS_DONE)
@@ -249,21 +247,21 @@ pub fn open_output(
         );
         Ok((file, pending))
     } else {
-        let file = OutputFile::create(&path, spec, cli.force).map_err(output_error)?;
+        let file = OutputFile::create(&path, spec, options.force).map_err(output_error)?;
         Ok((file, (0..spec.n_sims).collect()))
     }
 }
 
-/// An output error as (exit code, message): what is wrong with the path
-/// the user gave blames where it came from ([`OutputPathSource`]) with
-/// exit code 2; the rest (I/O, a damaged file, another writer) exit 4.
+/// What is wrong with the path the user gave blames where it came from
+/// ([`OutputPathSource`], [`SweepError::OutputPath`]); the rest (I/O, a
+/// damaged file, another writer) are [`SweepError::Output`].
 fn output_error(
     config: &Config,
     path: &Path,
     source: OutputPathSource,
     e: OutputError,
-) -> (u8, String) {
-    let blame = |m: String| (exit_code::BAD_CONFIG, source.blame(config, path, m));
+) -> SweepError {
+    let blame = |m: String| SweepError::OutputPath(source.blame(config, path, m));
     match e {
         OutputError::Exists(p) => blame(format!(
             "output file {} exists; use --force to overwrite it or --resume to continue it",
@@ -273,88 +271,6 @@ fn output_error(
             blame(format!("output directory {} does not exist", dir.display()))
         }
         e @ OutputError::NotRegular { .. } => blame(e.to_string()),
-        other => (exit_code::IO_FAILURE, other.to_string()),
-    }
-}
-
-/// Progress of a sweep, logged on rank 0 at most every few seconds; within
-/// a long simulation of rank 0's, its simulated time every half minute.
-pub struct Progress {
-    total: usize,
-    done: usize,
-    failed: usize,
-    start: Instant,
-    last: Instant,
-}
-
-/// Silence before [`Progress::tick`] reports a simulation under way.
-const TICK_EVERY: Duration = Duration::from_secs(30);
-
-impl Progress {
-    pub fn new(total: usize) -> Self {
-        let now = Instant::now();
-        Progress {
-            total,
-            done: 0,
-            failed: 0,
-            start: now,
-            last: now,
-        }
-    }
-
-    pub fn record(&mut self, r: &SimResult) {
-        self.done += 1;
-        if let Some(e) = &r.error {
-            self.failed += 1;
-            warn!("simulation {} failed: {e}", r.sim);
-        }
-        let now = Instant::now();
-        if now - self.last >= Duration::from_secs(5) || self.done == self.total {
-            self.last = now;
-            let elapsed = (now - self.start).as_secs_f64();
-            let rate = self.done as f64 / elapsed.max(1e-9);
-            let eta = (self.total - self.done) as f64 / rate.max(1e-12);
-            info!(
-                "{}/{} simulations done ({:.2}/s, ETA {:.0} s), {} failed",
-                self.done, self.total, rate, eta, self.failed
-            );
-        }
-    }
-
-    /// Rank 0's own simulations (`n` from `sim` on, integrated together)
-    /// have reached `t_ms`: logged when nothing was logged for
-    /// [`TICK_EVERY`] (a long simulation, e.g. a large network, otherwise
-    /// shows nothing until it ends).
-    pub fn tick(&mut self, sim: usize, n: usize, t_ms: f64) {
-        let now = Instant::now();
-        if now - self.last >= TICK_EVERY {
-            self.last = now;
-            let which = if n > 1 {
-                format!("simulations {sim}.. ({n} together)")
-            } else {
-                format!("simulation {sim}")
-            };
-            info!(
-                "{which} under way: {t_ms:.1} ms simulated; {}/{} simulations done",
-                self.done, self.total
-            );
-        }
-    }
-
-    pub fn failed(&self) -> usize {
-        self.failed
-    }
-
-    pub fn done(&self) -> usize {
-        self.done
-    }
-}
-
-/// The exit code of a finished sweep.
-pub fn final_code(failed: usize) -> u8 {
-    if failed > 0 {
-        exit_code::SIMS_FAILED
-    } else {
-        exit_code::SUCCESS
+        other => SweepError::Output(other.to_string()),
     }
 }

@@ -1,7 +1,34 @@
-//! Simulation results as bytes, to send them from the rank that computed
-//! them to rank 0, which writes the file. Little-endian, length-prefixed.
+//! The wire format between ranks: the message tags of the scheduling
+//! protocol, and simulation results as bytes, to send them from the rank
+//! that computed them to rank 0, which writes the file (little-endian,
+//! length-prefixed).
 
 use crate::output::SimResult;
+
+/// Worker -> rank 0: "give me work", carrying the last finished results
+/// after one byte: 0, or why the worker stopped ([`STOPPED_BY_ROOT`],
+/// [`STOPPED_BY_GROUP`], else the number of the signal it received).
+pub const TAG_REQUEST: i32 = 1;
+/// Worker -> rank 0: a finished result, no answer expected.
+pub const TAG_RESULT: i32 = 2;
+/// Rank 0 -> worker: simulation indices to run (empty: stop; [`STOP_SENT`]:
+/// stop, and a [`TAG_STOP`] was sent before).
+pub const TAG_WORK: i32 = 3;
+/// Rank 0 -> worker, no data: abandon the simulations under way (the sweep
+/// is interrupted). At most once per worker, always before its last
+/// [`TAG_WORK`], so that no message is left unreceived.
+pub const TAG_STOP: i32 = 4;
+
+/// The [`TAG_WORK`] answer to a worker that was sent a [`TAG_STOP`].
+pub const STOP_SENT: u64 = u64::MAX;
+/// A request's first byte: the worker stopped because rank 0 asked.
+pub const STOPPED_BY_ROOT: u8 = 255;
+/// A request's first byte: another rank of the worker's group asked to
+/// stop (a signal that reached it alone).
+pub const STOPPED_BY_GROUP: u8 = 254;
+
+/// Tells a group's other ranks that the sweep is over.
+pub const STOP: u64 = u64::MAX;
 
 struct Writer(Vec<u8>);
 

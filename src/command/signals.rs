@@ -7,11 +7,12 @@
 //! writes what has finished, closes the file and exits with a message on how
 //! to resume.
 //!
-//! [`exit_code::INTERRUPTED`]: crate::cli::exit_code::INTERRUPTED
+//! [`exit_code::INTERRUPTED`]: super::cli::exit_code::INTERRUPTED
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use crate::cli::exit_code;
+use super::cli::exit_code;
+use crate::parallel::{signal_name, Interruption};
 
 /// The signal received, 0 if none.
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
@@ -63,22 +64,20 @@ pub fn defer() {
     EXIT_AT_ONCE.store(false, Ordering::SeqCst);
 }
 
+/// The signals of this process, as the parallel layer asks about them.
+pub struct ProcessSignals;
+
+impl Interruption for ProcessSignals {
+    fn defer(&self) {
+        defer();
+    }
+
+    fn received(&self) -> i32 {
+        RECEIVED.load(Ordering::SeqCst)
+    }
+}
+
 /// The name of the signal received, if any.
 pub fn received() -> Option<&'static str> {
-    name(RECEIVED.load(Ordering::SeqCst))
-}
-
-/// The number of the signal received, 0 if none (to tell rank 0 which).
-pub fn received_number() -> i32 {
-    RECEIVED.load(Ordering::SeqCst)
-}
-
-/// The name of signal number `sig` (0: none).
-pub fn name(sig: i32) -> Option<&'static str> {
-    match sig {
-        0 => None,
-        s if s == libc::SIGTERM => Some("SIGTERM"),
-        s if s == libc::SIGINT => Some("SIGINT"),
-        _ => Some("a signal"),
-    }
+    signal_name(RECEIVED.load(Ordering::SeqCst))
 }

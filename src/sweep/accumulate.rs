@@ -1,0 +1,144 @@
+//! One simulation's results accumulated trial by trial into the record the
+//! output file stores: voltages in single precision, dipoles renormalised
+//! and smoothed as hnn-core does (`hnn_core.dipole`), summary statistics,
+//! spikes.
+
+use super::plan::SweepPlan;
+use crate::analysis::dipole::{renormalize_to_nam, smooth};
+use crate::analysis::stats;
+use crate::config::{ResolvedConfig, SaveItem, Stat};
+use crate::engine::network_sim::{TrialResult, VsecMode};
+use crate::network::description::NetworkDescription;
+use crate::output::SimResult;
+
+/// One simulation's results, trial by trial, as the output file stores
+/// them.
+pub(super) struct Accumulator {
+    vsec: Vec<Vec<Vec<f32>>>,
+    dipoles: Vec<[Vec<f64>; 3]>,
+    spikes: Vec<(Vec<f64>, Vec<i64>)>,
+    summary: Vec<Vec<f64>>,
+}
+
+impl Accumulator {
+    pub(super) fn new(plan: &SweepPlan, n_trials: usize) -> Self {
+        Accumulator {
+            vsec: vec![Vec::with_capacity(n_trials); plan.vsec.len()],
+            dipoles: Vec::with_capacity(n_trials),
+            spikes: Vec::with_capacity(n_trials),
+            summary: vec![Vec::with_capacity(n_trials); plan.stat_names.len()],
+        }
+    }
+
+    pub(super) fn finish(self, sim: usize) -> SimResult {
+        SimResult {
+            sim,
+            dipoles: Some(self.dipoles),
+            summary: self.summary,
+            spikes: self.spikes,
+            vsec: self.vsec,
+            error: None,
+        }
+    }
+
+    /// Post-process one trial as hnn-core does (dipole renormalisation,
+    /// smoothing, statistics) and keep what the file stores.
+    pub(super) fn absorb(
+        &mut self,
+        plan: &SweepPlan,
+        cfg: &ResolvedConfig,
+        net: &NetworkDescription,
+        trial: usize,
+        mut result: TrialResult,
+    ) -> Result<(), String> {
+        let s = &cfg.simulation;
+        let n_pyr = net.mesh_shape.0 * net.mesh_shape.1;
+        // Voltages to single precision as soon as the trial ends (a trial
+        // of vsec_all on a large network is large).
+        let traces = std::mem::take(&mut result.vsec);
+        for (k, (mode, spec)) in plan.vsec.iter().enumerate() {
+            let mut flat = Vec::with_capacity(spec.n_traces() * result.times.len());
+            let mut n = 0;
+            for t in traces
+                .iter()
+                .filter(|t| *mode == VsecMode::All || t.section == "soma")
+            {
+                if spec.gids.get(n) != Some(&t.gid) || spec.sections[n] != t.section {
+                    return Err(format!(
+                        "the recorded voltages (cell {} {}) do not match the output file's \
+                         /vsec/{} layout (from the first simulation's network)",
+                        t.gid, t.section, spec.name
+                    ));
+                }
+                flat.extend(t.v_mv.iter().map(|&v| v as f32));
+                n += 1;
+            }
+            if n != spec.n_traces() {
+                return Err(format!(
+                    "{n} voltage traces, the output file's /vsec/{} has {}",
+                    spec.name,
+                    spec.n_traces()
+                ));
+            }
+            self.vsec[k].push(flat);
+        }
+        let layer = |name: &str| {
+            result
+                .raw_dipoles_fam
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| d.clone())
+                .unwrap_or_else(|| vec![0.0; result.times.len()])
+        };
+        let d = renormalize_to_nam(
+            &result.times,
+            &layer("L2_pyramidal"),
+            &layer("L5_pyramidal"),
+            n_pyr,
+        );
+        if let Some(i) = d.agg.iter().position(|x| !x.is_finite()) {
+            return Err(format!(
+                "trial {trial}: non-finite dipole at t = {} ms (the network diverged)",
+                result.times[i]
+            ));
+        }
+        let sfreq = 1000.0 / (result.times[1] - result.times[0]);
+        let processed = match cfg.summary.smooth_window_ms {
+            Some(w) => smooth(&d.agg, w, sfreq)?,
+            None => d.agg.clone(),
+        };
+        for (k, stat) in plan.config.summary.stats.iter().enumerate() {
+            let value = match stat {
+                Stat::DipoleMin => stats::dipole_min(&processed),
+                Stat::DipoleMax => stats::dipole_max(&processed),
+                Stat::DipolePeakToPeak => stats::dipole_peak_to_peak(&processed),
+                Stat::DipoleRms => stats::dipole_rms(&processed),
+                Stat::DipoleRmse => stats::dipole_rmse(
+                    &result.times,
+                    &processed,
+                    plan.reference.as_ref().expect("checked by the config"),
+                ),
+                Stat::Rate(cell_type) => {
+                    let (a, b) = net
+                        .gid_range(cell_type)
+                        .ok_or_else(|| format!("no cell type {cell_type}"))?;
+                    let n = result
+                        .spike_gids
+                        .iter()
+                        .filter(|g| (a..b).contains(*g))
+                        .count();
+                    stats::rate_hz(n, b - a, s.tstop)
+                }
+            };
+            self.summary[k].push(value);
+        }
+        if cfg.output.save.contains(&SaveItem::Spikes) {
+            self.spikes.push((
+                result.spike_times.clone(),
+                result.spike_gids.iter().map(|&g| g as i64).collect(),
+            ));
+        }
+        self.dipoles.push([d.agg, d.l2, d.l5]);
+        Ok(())
+    }
+}

@@ -1,0 +1,23 @@
+//! One sweep simulation, MPI-free: what every rank computes for a
+//! simulation index, the same on any rank.
+//!
+//! - [`plan`]: [`SweepPlan`], the config, its points, recordings, batch
+//!   size and resource estimate, built once before anything is written.
+//! - [`estimate`]: memory, output size and work of a run, checked against
+//!   the machine before anything large is allocated.
+//! - [`run`]: one simulation, or a batch of small networks integrated
+//!   together, from its point to its record.
+//! - [`accumulate`]: a simulation's trials into the record the file stores.
+//! - [`recordings`]: which voltage traces and sample times are recorded.
+//! - [`fault`]: test-only fault injection (`HNN_MPI_FAULT_PANIC`).
+
+pub mod accumulate;
+pub mod estimate;
+pub mod fault;
+pub mod plan;
+pub mod recordings;
+pub mod run;
+
+pub use fault::FAULT_PANIC_VAR;
+pub use plan::{SweepPlan, BATCH_CELLS};
+pub use recordings::{sample_times, vsec_index, vsec_modes};

@@ -1,0 +1,131 @@
+//! The plan of a sweep: its config, its points in simulation order, the
+//! recordings and statistics every simulation keeps, the batch size of
+//! small networks and the run's resource estimate. Built once, on every
+//! rank alike, before anything is written: config errors surface here.
+
+use std::collections::BTreeMap;
+
+use super::estimate::{self, MemoryLimit, RunEstimate};
+use super::recordings::{vsec_index, vsec_modes};
+use crate::analysis::stats::ReferenceDipole;
+use crate::config::{Config, ConfigError, ResolvedConfig, Stat};
+use crate::engine::network_sim::VsecMode;
+use crate::network::description::NetworkDescription;
+use crate::network::from_config::build_network;
+use crate::output::VsecSpec;
+
+/// Everything every simulation of a sweep shares.
+pub struct SweepPlan {
+    pub config: Config,
+    /// Sweep points in simulation order.
+    pub points: Vec<BTreeMap<String, f64>>,
+    pub stat_names: Vec<String>,
+    pub reference: Option<ReferenceDipole>,
+    /// The voltage recordings `[output] save` asks for (`/vsec/soma`, then
+    /// `/vsec/all`), with their traces in the first point's network.
+    pub vsec: Vec<(VsecMode, VsecSpec)>,
+    /// The first point's network's `(type, first gid, end gid)` ranges
+    /// (`/cells/gid_ranges`).
+    pub gid_ranges: Vec<(String, usize, usize)>,
+    /// How many simulations one rank integrates together in a batch
+    /// ([`Self::simulate_batch`]), from the first point's network: enough
+    /// that each cell type has about [`BATCH_CELLS`] cells (small
+    /// networks), one for large networks.
+    pub batch_capacity: usize,
+    /// Memory, output size and work of the run (checked against the
+    /// machine before anything runs; printed by `--dry-run`).
+    pub estimate: RunEstimate,
+}
+
+impl SweepPlan {
+    /// Read, check and expand a config; resolve every point (range checks)
+    /// and build the first network, so that config errors surface before
+    /// anything is written; refuse a run that cannot fit
+    /// ([`super::estimate`]) before anything large is allocated.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.check_one_file_layout()?;
+        let points = config.sweep_points()?;
+        let limit = MemoryLimit::of_this_machine();
+        let first = config.resolve(&points[0])?;
+        estimate::check_planned_network(&first, &config, Some(&limit))?;
+        let first_net = build_network(&first, &config)?;
+        let vsec: Vec<(VsecMode, VsecSpec)> = vsec_modes(&config.output.save)
+            .into_iter()
+            .map(|(mode, name)| {
+                let (gids, sections) = vsec_index(&first_net, mode).into_iter().unzip();
+                (
+                    mode,
+                    VsecSpec {
+                        name: name.to_string(),
+                        gids,
+                        sections,
+                    },
+                )
+            })
+            .collect();
+        let reference = match &config.summary.reference {
+            Some(p) => {
+                let r = ReferenceDipole::read(&config.input_path(p))
+                    .and_then(|r| r.check_overlap(first.simulation.tstop).map(|()| r))
+                    .map_err(|e| config.error_at("summary.reference", e))?;
+                Some(r)
+            }
+            None => None,
+        };
+        let stat_names = config.summary.stats.iter().map(Stat::name).collect();
+        let n_traces = vsec.iter().map(|(_, v)| v.gids.len()).sum();
+        // resolves (and so range-checks) every point
+        let estimate =
+            estimate::estimate_run(&config, &points, &first_net, n_traces, Some(&limit))?;
+        Ok(SweepPlan {
+            config,
+            points,
+            stat_names,
+            reference,
+            vsec,
+            gid_ranges: first_net.gid_ranges(),
+            batch_capacity: batch_capacity(&first_net),
+            estimate,
+        })
+    }
+
+    pub fn n_sims(&self) -> usize {
+        self.points.len()
+    }
+
+    /// The resolved config and the network of simulation `sim`.
+    pub(super) fn build(&self, sim: usize) -> Result<(ResolvedConfig, NetworkDescription), String> {
+        let cfg: ResolvedConfig = self
+            .config
+            .resolve(&self.points[sim])
+            .map_err(|e| e.to_string())?;
+        let net = build_network(&cfg, &self.config).map_err(|e| e.to_string())?;
+        Ok((cfg, net))
+    }
+
+    /// Record every section if any recording needs them; the somata are
+    /// then a subset.
+    pub(super) fn record_mode(&self) -> Option<VsecMode> {
+        self.vsec
+            .iter()
+            .map(|v| v.0)
+            .max_by_key(|m| *m == VsecMode::All)
+    }
+}
+
+/// Cells per type a batch of small networks aims at: beyond about this many
+/// the loops over cells gain little more (`bench-batch`).
+pub const BATCH_CELLS: usize = 96;
+
+/// Networks like `net` in one batch: about [`BATCH_CELLS`] cells of its
+/// largest type, at least one network.
+pub(super) fn batch_capacity(net: &NetworkDescription) -> usize {
+    let largest = net
+        .populations
+        .iter()
+        .map(|p| p.positions.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    (BATCH_CELLS / largest).max(1)
+}
