@@ -1,4 +1,4 @@
-//! Command line (SPEC §1).
+//! Command line (docs/cli.md).
 //!
 //! Flag names and exit codes are a public interface: job scripts depend on
 //! them. Add freely, never rename.
@@ -8,13 +8,11 @@ use std::path::PathBuf;
 use clap::{ArgAction, Parser};
 use log::LevelFilter;
 
-/// Process exit codes (SPEC §1).
+/// Process exit codes (docs/cli.md, "Exit codes"). A panic exits with
+/// [`crate::command::panic::PANIC_EXIT_CODE`].
 pub mod exit_code {
     /// Every simulation done.
     pub const SUCCESS: u8 = 0;
-    /// Development builds only: the requested work is not implemented yet.
-    /// Disappears once networks and sweeps run.
-    pub const NOT_IMPLEMENTED: u8 = 1;
     /// Bad config or arguments. Also clap's own code for bad arguments.
     pub const BAD_CONFIG: u8 = 2;
     /// Finished, but some simulations failed (recorded in the output file).
@@ -235,7 +233,7 @@ mod tests {
     fn resume_and_force_conflict() {
         let err = parse(&["c.toml", "--resume", "--force"]).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ArgumentConflict);
-        // SPEC §1: bad arguments exit with 2.
+        // docs/cli.md, "Exit codes": bad arguments exit with 2.
         assert_eq!(err.exit_code(), 2);
     }
 
