@@ -199,6 +199,25 @@ fn dry_run_prints_the_plan() {
     );
 }
 
+/// `--dry-run | head -1`: a reader that stops early is no error (it used
+/// to panic on the broken pipe and exit 101).
+#[test]
+fn dry_run_into_a_closed_pipe_exits_0() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    // No reader at all: the first write fails with EPIPE.
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
+        .args(["configs/seed_example.toml", "--dry-run"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panic"), "{}", stderr(&out));
+}
+
 /// A location a target cell type lacks is found when the network is built,
 /// and named like every other config error: key, file and line.
 #[test]

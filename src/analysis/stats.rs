@@ -1,6 +1,7 @@
 //! Summary statistics of one simulated trial (`[summary] stats`).
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// A dipole from a file in hnn-core's text format (`Dipole.write`: columns
 /// time (ms), agg, L2, L5; we use time and agg).
@@ -10,10 +11,66 @@ pub struct ReferenceDipole {
     pub agg: Vec<f64>,
 }
 
+/// Why a reference dipole file cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReferenceError {
+    /// The file cannot be read (missing, too large, not UTF-8).
+    Read { path: PathBuf, error: String },
+    /// Line `line` (1-based) is not what hnn-core's `Dipole.write` writes.
+    Line {
+        path: PathBuf,
+        line: usize,
+        problem: String,
+    },
+    /// Fewer than two samples.
+    TooShort { path: PathBuf },
+    /// No sample within the simulation's `[0, tstop]`.
+    NoOverlap {
+        first_ms: f64,
+        last_ms: f64,
+        tstop_ms: f64,
+    },
+}
+
+impl fmt::Display for ReferenceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read { path, error } => {
+                write!(f, "cannot read reference dipole {}: {error}", path.display())
+            }
+            Self::Line {
+                path,
+                line,
+                problem,
+            } => write!(f, "{}:{line}: {problem}", path.display()),
+            Self::TooShort { path } => write!(f, "{}: fewer than two samples", path.display()),
+            Self::NoOverlap {
+                first_ms,
+                last_ms,
+                tstop_ms,
+            } => write!(
+                f,
+                "the reference dipole covers {first_ms} to {last_ms} ms, the simulation 0 to \
+                 {tstop_ms} ms: no sample to compare (every dipole_rmse would be NaN)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReferenceError {}
+
 impl ReferenceDipole {
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = crate::config::rules::read_input_file(path)
-            .map_err(|e| format!("cannot read reference dipole {}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Self, ReferenceError> {
+        let text =
+            crate::config::rules::read_input_file(path).map_err(|e| ReferenceError::Read {
+                path: path.to_path_buf(),
+                error: e.to_string(),
+            })?;
+        let at_line = |i: usize, problem: String| ReferenceError::Line {
+            path: path.to_path_buf(),
+            line: i + 1,
+            problem,
+        };
         let mut times_ms = Vec::new();
         let mut agg = Vec::new();
         for (i, line) in text.lines().enumerate() {
@@ -25,31 +82,24 @@ impl ReferenceDipole {
                 .split_whitespace()
                 .map(|x| x.parse::<f64>())
                 .collect::<Result<_, _>>()
-                .map_err(|e| format!("{}:{}: not a number ({e})", path.display(), i + 1))?;
+                .map_err(|e| at_line(i, format!("not a number ({e})")))?;
             if cols.len() < 2 {
-                return Err(format!(
-                    "{}:{}: expected columns time, agg[, L2, L5]",
-                    path.display(),
-                    i + 1
-                ));
+                return Err(at_line(i, "expected columns time, agg[, L2, L5]".into()));
             }
             // "nan" and "inf" parse as numbers; one of them would make
             // every dipole_rmse NaN
             if let Some(x) = cols.iter().find(|x| !x.is_finite()) {
-                return Err(format!(
-                    "{}:{}: {x} is not a finite number",
-                    path.display(),
-                    i + 1
-                ));
+                return Err(at_line(i, format!("{x} is not a finite number")));
             }
             if let Some(&prev) = times_ms.last() {
                 if cols[0] <= prev {
-                    return Err(format!(
-                        "{}:{}: time {} ms does not follow the previous sample's {prev} ms \
-                         (times must increase)",
-                        path.display(),
-                        i + 1,
-                        cols[0]
+                    return Err(at_line(
+                        i,
+                        format!(
+                            "time {} ms does not follow the previous sample's {prev} ms \
+                             (times must increase)",
+                            cols[0]
+                        ),
                     ));
                 }
             }
@@ -57,20 +107,23 @@ impl ReferenceDipole {
             agg.push(cols[1]);
         }
         if times_ms.len() < 2 {
-            return Err(format!("{}: fewer than two samples", path.display()));
+            return Err(ReferenceError::TooShort {
+                path: path.to_path_buf(),
+            });
         }
         Ok(ReferenceDipole { times_ms, agg })
     }
 
     /// Refuse a reference with no sample in the simulation's `[0, tstop]`:
     /// every `dipole_rmse` would be NaN.
-    pub fn check_overlap(&self, tstop_ms: f64) -> Result<(), String> {
+    pub fn check_overlap(&self, tstop_ms: f64) -> Result<(), ReferenceError> {
         let (first, last) = (self.times_ms[0], self.times_ms[self.times_ms.len() - 1]);
         if last < 0.0 || first > tstop_ms {
-            Err(format!(
-                "the reference dipole covers {first} to {last} ms, the simulation 0 to \
-                 {tstop_ms} ms: no sample to compare (every dipole_rmse would be NaN)"
-            ))
+            Err(ReferenceError::NoOverlap {
+                first_ms: first,
+                last_ms: last,
+                tstop_ms,
+            })
         } else {
             Ok(())
         }

@@ -172,11 +172,28 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
     }
 }
 
-/// What `--dry-run` prints.
-/// `batch`: simulations each rank integrates together.
-pub fn print_plan(plan: &SweepPlan, path: &std::path::Path, batch: usize) {
+/// What `--dry-run` prints on standard output. `batch`: simulations each
+/// rank integrates together. A reader that stops early (`| head`) is no
+/// error.
+pub fn print_plan(plan: &SweepPlan, path: &Path, batch: usize) -> Result<(), SweepError> {
+    use std::io::Write;
+    let text = plan_text(plan, path, batch);
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(SweepError::Output(
+            format!("cannot print the plan on standard output: {e}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The text of [`print_plan`].
+fn plan_text(plan: &SweepPlan, path: &Path, batch: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     let n = plan.n_sims();
-    println!(
+    // writing to a String cannot fail
+    let _ = writeln!(
+        out,
         "{}: {} simulation(s) -> {}",
         plan.config.file,
         n,
@@ -185,20 +202,24 @@ pub fn print_plan(plan: &SweepPlan, path: &std::path::Path, batch: usize) {
     match missing_parents(path) {
         Ok(dirs) => {
             for dir in dirs {
-                println!("  would create directory {}", dir.display());
+                let _ = writeln!(out, "  would create directory {}", dir.display());
             }
         }
-        Err(e) => println!("  the output path cannot be used: {e}"),
+        Err(e) => {
+            let _ = writeln!(out, "  the output path cannot be used: {e}");
+        }
     }
     if batch.min(n) > 1 {
-        println!(
+        let _ = writeln!(
+            out,
             "  small networks: up to {} simulations integrated together per rank",
             batch.min(n)
         );
     }
     for (i, p) in plan.points.iter().enumerate().take(5) {
         let values: Vec<String> = p.iter().map(|(k, v)| format!("{k} = {v:e}")).collect();
-        println!(
+        let _ = writeln!(
+            out,
             "  sim {i}: {}",
             if values.is_empty() {
                 "(no sweep)".into()
@@ -208,9 +229,10 @@ pub fn print_plan(plan: &SweepPlan, path: &std::path::Path, batch: usize) {
         );
     }
     if n > 5 {
-        println!("  ... ({} more)", n - 5);
+        let _ = writeln!(out, "  ... ({} more)", n - 5);
     }
-    println!("{}", plan.estimate);
+    let _ = writeln!(out, "{}", plan.estimate);
+    out
 }
 
 /// Open the output file as the command line asks: create (refusing an

@@ -55,9 +55,9 @@ fn run_root_inner(
 ) -> Result<SweepEnd, SweepError> {
     let path = output_path(options, &plan.config);
     if options.dry_run {
-        print_plan(plan, &path, batch_capacity(plan, group));
+        let printed = print_plan(plan, &path, batch_capacity(plan, group));
         stop_workers(world, size);
-        return Ok(SweepEnd::DryRun);
+        return printed.map(|()| SweepEnd::DryRun);
     }
     // From here on a signal stops the sweep cleanly: there will be a file
     // to close.

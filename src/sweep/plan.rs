@@ -67,7 +67,7 @@ impl SweepPlan {
             Some(p) => {
                 let r = ReferenceDipole::read(&config.input_path(p))
                     .and_then(|r| r.check_overlap(first.simulation.tstop).map(|()| r))
-                    .map_err(|e| config.error_at("summary.reference", e))?;
+                    .map_err(|e| config.error_at("summary.reference", e.to_string()))?;
                 Some(r)
             }
             None => None,
