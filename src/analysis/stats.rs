@@ -36,7 +36,11 @@ impl fmt::Display for ReferenceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Read { path, error } => {
-                write!(f, "cannot read reference dipole {}: {error}", path.display())
+                write!(
+                    f,
+                    "cannot read reference dipole {}: {error}",
+                    path.display()
+                )
             }
             Self::Line {
                 path,

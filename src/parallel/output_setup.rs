@@ -179,9 +179,9 @@ pub fn print_plan(plan: &SweepPlan, path: &Path, batch: usize) -> Result<(), Swe
     use std::io::Write;
     let text = plan_text(plan, path, batch);
     match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(SweepError::Output(
-            format!("cannot print the plan on standard output: {e}"),
-        )),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(SweepError::Output(format!(
+            "cannot print the plan on standard output: {e}"
+        ))),
         _ => Ok(()),
     }
 }

@@ -3,6 +3,7 @@
 //! and smoothed as hnn-core does (`hnn_core.dipole`), summary statistics,
 //! spikes.
 
+use super::failure::SimFailure;
 use super::plan::SweepPlan;
 use crate::analysis::dipole::{renormalize_to_nam, smooth};
 use crate::analysis::stats;
@@ -50,7 +51,7 @@ impl Accumulator {
         net: &NetworkDescription,
         trial: usize,
         mut result: TrialResult,
-    ) -> Result<(), String> {
+    ) -> Result<(), SimFailure> {
         let s = &cfg.simulation;
         let n_pyr = net.mesh_shape.0 * net.mesh_shape.1;
         // Voltages to single precision as soon as the trial ends (a trial
@@ -64,21 +65,21 @@ impl Accumulator {
                 .filter(|t| *mode == VsecMode::All || t.section == "soma")
             {
                 if spec.gids.get(n) != Some(&t.gid) || spec.sections[n] != t.section {
-                    return Err(format!(
-                        "the recorded voltages (cell {} {}) do not match the output file's \
-                         /vsec/{} layout (from the first simulation's network)",
-                        t.gid, t.section, spec.name
-                    ));
+                    return Err(SimFailure::TraceLayout {
+                        gid: t.gid,
+                        section: t.section.clone(),
+                        dataset: spec.name.clone(),
+                    });
                 }
                 flat.extend(t.v_mv.iter().map(|&v| v as f32));
                 n += 1;
             }
             if n != spec.n_traces() {
-                return Err(format!(
-                    "{n} voltage traces, the output file's /vsec/{} has {}",
-                    spec.name,
-                    spec.n_traces()
-                ));
+                return Err(SimFailure::TraceCount {
+                    n,
+                    dataset: spec.name.clone(),
+                    expected: spec.n_traces(),
+                });
             }
             self.vsec[k].push(flat);
         }
@@ -97,14 +98,14 @@ impl Accumulator {
             n_pyr,
         );
         if let Some(i) = d.agg.iter().position(|x| !x.is_finite()) {
-            return Err(format!(
-                "trial {trial}: non-finite dipole at t = {} ms (the network diverged)",
-                result.times[i]
-            ));
+            return Err(SimFailure::Diverged {
+                trial,
+                t_ms: result.times[i],
+            });
         }
         let sfreq = 1000.0 / (result.times[1] - result.times[0]);
         let processed = match cfg.summary.smooth_window_ms {
-            Some(w) => smooth(&d.agg, w, sfreq)?,
+            Some(w) => smooth(&d.agg, w, sfreq).map_err(SimFailure::Smoothing)?,
             None => d.agg.clone(),
         };
         for (k, stat) in plan.config.summary.stats.iter().enumerate() {
@@ -121,7 +122,7 @@ impl Accumulator {
                 Stat::Rate(cell_type) => {
                     let (a, b) = net
                         .gid_range(cell_type)
-                        .ok_or_else(|| format!("no cell type {cell_type}"))?;
+                        .ok_or_else(|| SimFailure::NoCellType(cell_type.clone()))?;
                     let n = result
                         .spike_gids
                         .iter()

@@ -8,11 +8,13 @@
 //! - [`run`]: one simulation, or a batch of small networks integrated
 //!   together, from its point to its record.
 //! - [`accumulate`]: a simulation's trials into the record the file stores.
+//! - [`failure`]: why one simulation failed (recorded in its result).
 //! - [`recordings`]: which voltage traces and sample times are recorded.
 //! - [`fault`]: test-only fault injection (`HNN_MPI_FAULT_PANIC`).
 
 pub mod accumulate;
 pub mod estimate;
+pub mod failure;
 pub mod fault;
 pub mod plan;
 pub mod recordings;

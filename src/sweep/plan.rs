@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::estimate::{self, MemoryLimit, RunEstimate};
+use super::failure::SimFailure;
 use super::recordings::{vsec_index, vsec_modes};
 use crate::analysis::stats::ReferenceDipole;
 use crate::config::{Config, ConfigError, ResolvedConfig, Stat};
@@ -94,12 +95,15 @@ impl SweepPlan {
     }
 
     /// The resolved config and the network of simulation `sim`.
-    pub(super) fn build(&self, sim: usize) -> Result<(ResolvedConfig, NetworkDescription), String> {
+    pub(super) fn build(
+        &self,
+        sim: usize,
+    ) -> Result<(ResolvedConfig, NetworkDescription), SimFailure> {
         let cfg: ResolvedConfig = self
             .config
             .resolve(&self.points[sim])
-            .map_err(|e| e.to_string())?;
-        let net = build_network(&cfg, &self.config).map_err(|e| e.to_string())?;
+            .map_err(SimFailure::Build)?;
+        let net = build_network(&cfg, &self.config).map_err(SimFailure::Build)?;
         Ok((cfg, net))
     }
 

@@ -8,6 +8,7 @@
 use std::ops::ControlFlow;
 
 use super::accumulate::Accumulator;
+use super::failure::SimFailure;
 use super::fault::fault_point;
 use super::plan::{batch_capacity, SweepPlan};
 use crate::engine::network_sim::{batchable, Abandoned, NetworkSimulation, SimGroup};
@@ -41,7 +42,7 @@ impl SweepPlan {
         let leader = group.is_none_or(|g| g.rank() == 0);
         let (cfg, net) = match self.build(sim) {
             Ok(x) => x,
-            Err(message) => return Ok(SimResult::failed(sim, message)),
+            Err(failure) => return Ok(SimResult::failed(sim, failure.to_string())),
         };
         let s = &cfg.simulation;
         let mut acc = Accumulator::new(self, s.n_trials);
@@ -62,7 +63,7 @@ impl SweepPlan {
             }
         }
         Ok(match failure {
-            Some(message) => SimResult::failed(sim, message),
+            Some(failure) => SimResult::failed(sim, failure.to_string()),
             None => acc.finish(sim),
         })
     }
@@ -98,7 +99,7 @@ impl SweepPlan {
             }
             match self.build(sim) {
                 Ok((cfg, net)) => built.push((i, cfg, net)),
-                Err(e) => out[i] = Some(SimResult::failed(sim, e)),
+                Err(e) => out[i] = Some(SimResult::failed(sim, e.to_string())),
             }
         }
         // Greedy: each network joins the first batch it fits (a sweep over
@@ -118,7 +119,7 @@ impl SweepPlan {
         }
         for batch in batches {
             let s = &built[batch[0]].1.simulation;
-            let mut accs: Vec<Result<Accumulator, String>> = batch
+            let mut accs: Vec<Result<Accumulator, SimFailure>> = batch
                 .iter()
                 .map(|_| Ok(Accumulator::new(self, s.n_trials)))
                 .collect();
@@ -148,7 +149,7 @@ impl SweepPlan {
                 let i = built[batch[j]].0;
                 out[i] = Some(match acc {
                     Ok(acc) => acc.finish(sims[i]),
-                    Err(e) => SimResult::failed(sims[i], e),
+                    Err(e) => SimResult::failed(sims[i], e.to_string()),
                 });
             }
         }
