@@ -231,7 +231,7 @@ impl OutputFile {
                         let b = compressed(g.new_dataset::<f64>().chunk((1, kt, ct)), deflate);
                         // Maximum extents unlimited in two dimensions: the
                         // chunk index is then a version-2 B-tree, whose
-                        // 512-byte nodes each fit in a page (see `swmr`).
+                        // 512-byte nodes each fit in a page (docs/output_format.md §9).
                         let d = b
                             .fill_value(f64::NAN)
                             .shape(SimpleExtents::from_vec(vec![
@@ -270,7 +270,7 @@ impl OutputFile {
                         let kc = (VSEC_CHUNK_ELEMS / ct).clamp(1, n_traces.max(1));
                         let b = compressed(g.new_dataset::<f32>().chunk((1, 1, kc, ct)), deflate);
                         // As /dipole: two unlimited dimensions for a
-                        // version-2 B-tree chunk index (see Crash safety).
+                        // version-2 B-tree chunk index (docs/output_format.md §9).
                         let d = b
                             .fill_value(f32::NAN)
                             .shape(SimpleExtents::from_vec(vec![

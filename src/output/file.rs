@@ -36,7 +36,9 @@ pub struct OutputFile {
     pub(super) _lock: WriterLock,
 }
 
-/// The handles of an open file, in SWMR-write mode.
+/// The dataset handles of an open file and its `/status`. They are opened
+/// again after the switch to SWMR-write mode (`resume` reads back and
+/// repairs before it, through handles of the plain read-write open).
 pub(super) struct Handles {
     pub(super) ds_status: Dataset,
     pub(super) ds_errors: Dataset,
@@ -47,6 +49,9 @@ pub(super) struct Handles {
     pub(super) status: Vec<u8>,
 }
 
+/// Opens every dataset the writer uses and checks its shape against
+/// `spec` (a [`OutputError::LayoutMismatch`] otherwise), and that `/status`
+/// holds only 0, 1 and 2.
 pub(super) fn open_handles(
     file: &File,
     path: &Path,
@@ -138,6 +143,7 @@ pub(super) fn open_handles(
 }
 
 impl OutputFile {
+    /// The open file from its parts; the lock is held until it is closed.
     pub(super) fn from_parts(
         path: PathBuf,
         spec: &OutputSpec,

@@ -140,10 +140,11 @@ impl OutputFile {
     }
 
     /// Restores what an interrupted `write` may have left: simulations not
-    /// done whose data are not NaN (their `/summary` row, or without
-    /// statistics their first dipole sample) get NaN again, pending ones
-    /// lose a message, done ones lose a leftover message. Returns how many
-    /// simulations it touched.
+    /// done whose data are not NaN (their `/summary` row; without
+    /// statistics their first dipole sample; without dipoles their first
+    /// voltage sample) get NaN again, pending ones lose a message, done
+    /// ones lose a leftover message. Returns how many simulations it
+    /// touched.
     #[allow(clippy::needless_range_loop)] // several arrays by simulation
     pub(super) fn scrub(&mut self) -> hdf5::Result<usize> {
         let first = match self.summary.first() {

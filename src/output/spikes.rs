@@ -1,6 +1,6 @@
 //! `/spikes`: spikes arrive per simulation, out of order, into a work area
 //! (`/spikes/_pending`); [`SpikeStore::finish`] (at `close`) builds the CSR
-//! by (simulation, trial) from it. See [`crate::output`] for the layout.
+//! by (simulation, trial) from it. The layout is docs/output_format.md §6.
 //!
 //! Everything here runs in SWMR-write mode, so it only writes and extends
 //! datasets created with the file:
@@ -54,7 +54,7 @@ pub(super) struct SpikeStore {
 /// A growable column of values: 1-D (the CSR), or `[n, 1]` with both
 /// dimensions unlimited (the work area, written during the run: its chunk
 /// index is then a version-2 B-tree, whose small nodes a kill cannot leave
-/// half-written; see `swmr`).
+/// half-written; docs/output_format.md §9).
 struct Column {
     ds: Dataset,
     two_d: bool,

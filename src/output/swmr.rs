@@ -1,6 +1,7 @@
 //! HDF5 single-writer/multiple-reader (SWMR) mode, which the `hdf5` crate
 //! does not wrap: the few C functions are declared here (libhdf5 is linked
-//! by `hdf5-metno-sys`) and called under the crate's global lock.
+//! by `hdf5-metno-sys`) and called under the crate's global lock (the
+//! chunk-location query is in `chunks`).
 //!
 //! In SWMR-write mode HDF5 1.10 orders its metadata writes (flush
 //! dependencies) so that the file on disk is consistent at every moment:
