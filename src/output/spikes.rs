@@ -223,14 +223,36 @@ impl SpikeStore {
         let last = offsets
             .read_slice_1d::<i64, _>(s![n_e..n_e + 1])
             .map_err(h)?[0];
-        let work_times = Column::open(w.dataset("times").map_err(h)?);
+        // The columns as created (1-D CSR, `[m, 1]` work area): anything
+        // else is another layout, not a reason to index out of bounds.
+        let column = |g: &Group, name: &str, two_d: bool| -> Result<Column, OutputError> {
+            let ds = g.dataset(name).map_err(h)?;
+            let shape = ds.shape();
+            let fits = if two_d {
+                shape.len() == 2 && shape[1] == 1
+            } else {
+                shape.len() == 1
+            };
+            if !fits {
+                let (full, want) = if two_d {
+                    (format!("{WORK}/{name}"), "[m, 1]")
+                } else {
+                    (name.to_string(), "[m]")
+                };
+                return Err(mismatch(format!(
+                    "/spikes/{full} has shape {shape:?}, expected {want}"
+                )));
+            }
+            Ok(Column::open(ds))
+        };
+        let work_times = column(&w, "times", true)?;
         let work_chunk = work_times.chunk();
         Ok(SpikeStore {
-            times: Column::open(g.dataset("times").map_err(h)?),
-            gids: Column::open(g.dataset("gids").map_err(h)?),
+            times: column(&g, "times", false)?,
+            gids: column(&g, "gids", false)?,
             offsets,
             work_times,
-            work_gids: Column::open(w.dataset("gids").map_err(h)?),
+            work_gids: column(&w, "gids", true)?,
             work_index,
             work_chunk,
             n_sims,
@@ -328,14 +350,15 @@ impl SpikeStore {
     pub(super) fn drop_damaged_csr(root: &Group, file_len: u64) -> hdf5::Result<bool> {
         let g = root.group("spikes")?;
         let offsets = g.dataset("offsets")?;
-        let n = offsets.shape()[0];
+        // a misshapen `offsets` is refused later, by `open`
+        let n = offsets.shape().first().copied().unwrap_or(0);
         if n == 0 || offsets.read_slice_1d::<i64, _>(s![n - 1..n])?[0] < 0 {
             return Ok(false);
         }
         let times = g.dataset("times")?;
         let gids = g.dataset("gids")?;
         let intact = |ds: &Dataset, read: &dyn Fn(usize, usize) -> bool| {
-            let len = ds.shape()[0];
+            let len = ds.shape().first().copied().unwrap_or(0);
             let chunk = ds.chunk().and_then(|c| c.first().copied()).unwrap_or(1);
             (0..len)
                 .step_by(chunk.max(1))
