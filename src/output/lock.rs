@@ -23,11 +23,12 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use super::OutputError;
+use super::error::OutputError;
+use super::paths::resolved;
 
 /// An exclusive writer lock on an output file; released on drop.
 #[derive(Debug)]
-pub(crate) struct WriterLock {
+pub(super) struct WriterLock {
     file: File,
     lock_path: PathBuf,
 }
@@ -47,31 +48,10 @@ fn lock_path_of(target: &Path) -> PathBuf {
     dir.join(format!(".{name}.lock"))
 }
 
-/// `path` with symlinks followed: of the file if it exists, else of its
-/// directory (joined with the file name).
-pub(crate) fn resolved(path: &Path) -> PathBuf {
-    if let Ok(p) = std::fs::canonicalize(path) {
-        return p;
-    }
-    match (path.parent(), path.file_name()) {
-        (Some(dir), Some(name)) => {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            std::fs::canonicalize(dir)
-                .map(|d| d.join(name))
-                .unwrap_or_else(|_| path.to_path_buf())
-        }
-        _ => path.to_path_buf(),
-    }
-}
-
 impl WriterLock {
     /// Locks `path` (shown in messages as given) for writing, or fails with
     /// [`OutputError::Locked`] when another process holds the lock.
-    pub(crate) fn acquire(path: &Path) -> Result<Self, OutputError> {
+    pub(super) fn acquire(path: &Path) -> Result<Self, OutputError> {
         let lock_path = lock_path_of(&resolved(path));
         let io = |context: &str, source: std::io::Error| OutputError::Io {
             path: lock_path.clone(),

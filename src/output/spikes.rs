@@ -1,6 +1,6 @@
 //! `/spikes`: spikes arrive per simulation, out of order, into a work area
 //! (`/spikes/_pending`); [`SpikeStore::finish`] (at `close`) builds the CSR
-//! by (simulation, trial) from it. See [`crate::output`] for the layout.
+//! by (simulation, trial) from it. The layout is docs/output_format.md §6.
 //!
 //! Everything here runs in SWMR-write mode, so it only writes and extends
 //! datasets created with the file:
@@ -12,23 +12,20 @@
 //!   The work area is kept (it is the CSR's source), so a build can always
 //!   be redone.
 
+use std::path::Path;
+
 use hdf5::dataset::AllocTime;
-use hdf5::types::VarLenUnicode;
 use hdf5::{Dataset, Extent, Group, H5Type, SimpleExtents};
 use ndarray::{s, Array2, ArrayView1, ArrayView2};
 
-use super::swmr::chunk_extent;
-use super::STATUS_DONE;
-
-/// Whether the chunk of `ds` at element `coord` was written and lies
-/// within the file's first `file_len` bytes.
-pub(crate) fn chunk_within(ds: &Dataset, coord: &[u64], file_len: u64) -> bool {
-    matches!(chunk_extent(ds, coord), Ok(Some((addr, size))) if addr.saturating_add(size) <= file_len)
-}
+use super::chunks::chunk_within;
+use super::error::OutputError;
+use super::hdf5_util::{compressed, set_attr_str};
+use super::layout::STATUS_DONE;
 
 /// Chunk length (elements) of the work-area datasets, unless the caller
 /// chooses.
-pub(crate) const DEFAULT_WORK_CHUNK: usize = 4096;
+pub(super) const DEFAULT_WORK_CHUNK: usize = 4096;
 /// Chunk length (elements) of the CSR datasets.
 const CSR_CHUNK: usize = 65_536;
 /// Spikes written at a time while building the CSR: one chunk, so the
@@ -39,7 +36,7 @@ const ENTRY_PIECE: usize = 1 << 16;
 
 const WORK: &str = "_pending";
 
-pub(crate) struct SpikeStore {
+pub(super) struct SpikeStore {
     times: Column,
     gids: Column,
     offsets: Dataset,
@@ -57,7 +54,7 @@ pub(crate) struct SpikeStore {
 /// A growable column of values: 1-D (the CSR), or `[n, 1]` with both
 /// dimensions unlimited (the work area, written during the run: its chunk
 /// index is then a version-2 B-tree, whose small nodes a kill cannot leave
-/// half-written; see `swmr`).
+/// half-written; docs/output_format.md §9).
 struct Column {
     ds: Dataset,
     two_d: bool,
@@ -144,38 +141,13 @@ impl Column {
     }
 }
 
-pub(crate) fn set_attr_i64(loc: &hdf5::Location, name: &str, v: i64) -> hdf5::Result<()> {
-    loc.new_attr::<i64>().create(name)?.write_scalar(&v)
-}
-
-/// Shuffle + deflate at `level`, or no filter: the one compression choice
-/// of every chunked dataset of the file.
-pub(crate) fn compressed(
-    b: hdf5::DatasetBuilderEmpty,
-    deflate: Option<u8>,
-) -> hdf5::DatasetBuilderEmpty {
-    match deflate {
-        Some(level) => b.shuffle().deflate(level),
-        None => b,
-    }
-}
-
-pub(crate) fn set_attr_str(loc: &hdf5::Location, name: &str, v: &str) -> hdf5::Result<()> {
-    let v: VarLenUnicode = v
-        .parse()
-        .map_err(|_| hdf5::Error::from(format!("attribute `{name}` contains a NUL character")))?;
-    loc.new_attr::<VarLenUnicode>()
-        .create(name)?
-        .write_scalar(&v)
-}
-
 fn write_one_i64(ds: &Dataset, at: usize, v: i64) -> hdf5::Result<()> {
     ds.write_slice(ArrayView1::from(&[v][..]), s![at..at + 1])
 }
 
 impl SpikeStore {
     /// Creates `/spikes` in `root` (before SWMR mode starts).
-    pub(crate) fn create(
+    pub(super) fn create(
         root: &Group,
         n_sims: usize,
         n_trials: usize,
@@ -221,34 +193,66 @@ impl SpikeStore {
         Ok(())
     }
 
-    /// Opens `/spikes` of a file.
-    pub(crate) fn open(root: &Group, n_sims: usize, n_trials: usize) -> Result<Self, String> {
-        let h = |e: hdf5::Error| format!("/spikes: {e}");
+    /// Opens `/spikes` of the file at `path`; a missing or misshapen
+    /// dataset is a [`OutputError::LayoutMismatch`].
+    pub(super) fn open(
+        root: &Group,
+        path: &Path,
+        n_sims: usize,
+        n_trials: usize,
+    ) -> Result<Self, OutputError> {
+        let mismatch = |what: String| OutputError::LayoutMismatch {
+            path: path.to_path_buf(),
+            what,
+        };
+        let h = |e: hdf5::Error| mismatch(format!("/spikes: {e}"));
         let n_e = n_sims * n_trials;
         let g = root.group("spikes").map_err(h)?;
         let w = g.group(WORK).map_err(h)?;
         let offsets = g.dataset("offsets").map_err(h)?;
         let work_index = w.dataset("index").map_err(h)?;
         if offsets.shape() != [n_e + 1] || work_index.shape() != [n_e, 2] {
-            return Err(format!(
+            return Err(mismatch(format!(
                 "/spikes/offsets has shape {:?} and /spikes/{WORK}/index {:?}, \
                  expected [{}] and [{n_e}, 2]",
                 offsets.shape(),
                 work_index.shape(),
                 n_e + 1
-            ));
+            )));
         }
         let last = offsets
             .read_slice_1d::<i64, _>(s![n_e..n_e + 1])
             .map_err(h)?[0];
-        let work_times = Column::open(w.dataset("times").map_err(h)?);
+        // The columns as created (1-D CSR, `[m, 1]` work area): anything
+        // else is another layout, not a reason to index out of bounds.
+        let column = |g: &Group, name: &str, two_d: bool| -> Result<Column, OutputError> {
+            let ds = g.dataset(name).map_err(h)?;
+            let shape = ds.shape();
+            let fits = if two_d {
+                shape.len() == 2 && shape[1] == 1
+            } else {
+                shape.len() == 1
+            };
+            if !fits {
+                let (full, want) = if two_d {
+                    (format!("{WORK}/{name}"), "[m, 1]")
+                } else {
+                    (name.to_string(), "[m]")
+                };
+                return Err(mismatch(format!(
+                    "/spikes/{full} has shape {shape:?}, expected {want}"
+                )));
+            }
+            Ok(Column::open(ds))
+        };
+        let work_times = column(&w, "times", true)?;
         let work_chunk = work_times.chunk();
         Ok(SpikeStore {
-            times: Column::open(g.dataset("times").map_err(h)?),
-            gids: Column::open(g.dataset("gids").map_err(h)?),
+            times: column(&g, "times", false)?,
+            gids: column(&g, "gids", false)?,
             offsets,
             work_times,
-            work_gids: Column::open(w.dataset("gids").map_err(h)?),
+            work_gids: column(&w, "gids", true)?,
             work_index,
             work_chunk,
             n_sims,
@@ -259,7 +263,7 @@ impl SpikeStore {
 
     /// Stores the spikes of `sim` (one entry per trial) in the work area,
     /// from a fresh chunk. The caller flushes and then sets the status.
-    pub(crate) fn append(
+    pub(super) fn append(
         &mut self,
         sim: usize,
         spikes: &[(Vec<f64>, Vec<i64>)],
@@ -292,7 +296,7 @@ impl SpikeStore {
     /// Whether the work-area spikes of `sim` (status 1) can be read back:
     /// its index rows are set, its chunks lie within the file's
     /// `file_len` bytes and decode.
-    pub(crate) fn readable(&self, sim: usize, file_len: u64) -> bool {
+    pub(super) fn readable(&self, sim: usize, file_len: u64) -> bool {
         let row = sim * self.n_trials;
         let Ok(idx) = self
             .work_index
@@ -331,7 +335,7 @@ impl SpikeStore {
 
     /// Marks the CSR as not built (`offsets[-1] = -1`): the next `finish`
     /// rebuilds it.
-    pub(crate) fn invalidate_csr(&mut self) -> hdf5::Result<()> {
+    pub(super) fn invalidate_csr(&mut self) -> hdf5::Result<()> {
         write_one_i64(&self.offsets, self.n_sims * self.n_trials, -1)?;
         self.csr_valid = false;
         Ok(())
@@ -343,17 +347,18 @@ impl SpikeStore {
     /// `/spikes/gids` and marks the CSR unbuilt, so that `finish` writes
     /// fresh chunks instead of updating damaged ones. Returns whether it
     /// did.
-    pub(crate) fn drop_damaged_csr(root: &Group, file_len: u64) -> hdf5::Result<bool> {
+    pub(super) fn drop_damaged_csr(root: &Group, file_len: u64) -> hdf5::Result<bool> {
         let g = root.group("spikes")?;
         let offsets = g.dataset("offsets")?;
-        let n = offsets.shape()[0];
+        // a misshapen `offsets` is refused later, by `open`
+        let n = offsets.shape().first().copied().unwrap_or(0);
         if n == 0 || offsets.read_slice_1d::<i64, _>(s![n - 1..n])?[0] < 0 {
             return Ok(false);
         }
         let times = g.dataset("times")?;
         let gids = g.dataset("gids")?;
         let intact = |ds: &Dataset, read: &dyn Fn(usize, usize) -> bool| {
-            let len = ds.shape()[0];
+            let len = ds.shape().first().copied().unwrap_or(0);
             let chunk = ds.chunk().and_then(|c| c.first().copied()).unwrap_or(1);
             (0..len)
                 .step_by(chunk.max(1))
@@ -374,14 +379,14 @@ impl SpikeStore {
     }
 
     /// True when the CSR holds every simulation written.
-    pub(crate) fn is_complete(&self) -> bool {
+    pub(super) fn is_complete(&self) -> bool {
         self.csr_valid
     }
 
     /// Builds the CSR of every simulation with status 1 (others get empty
     /// entries) from the work area, in place; `offsets[-1]` last.
     #[allow(clippy::needless_range_loop)] // status and index by simulation
-    pub(crate) fn finish(&mut self, file: &hdf5::File, status: &[u8]) -> hdf5::Result<()> {
+    pub(super) fn finish(&mut self, file: &hdf5::File, status: &[u8]) -> hdf5::Result<()> {
         if self.csr_valid {
             return Ok(());
         }

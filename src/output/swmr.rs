@@ -1,6 +1,7 @@
 //! HDF5 single-writer/multiple-reader (SWMR) mode, which the `hdf5` crate
 //! does not wrap: the few C functions are declared here (libhdf5 is linked
-//! by `hdf5-metno-sys`) and called under the crate's global lock.
+//! by `hdf5-metno-sys`) and called under the crate's global lock (the
+//! chunk-location query is in `chunks`).
 //!
 //! In SWMR-write mode HDF5 1.10 orders its metadata writes (flush
 //! dependencies) so that the file on disk is consistent at every moment:
@@ -31,26 +32,6 @@ extern "C" {
     fn H5Fincrement_filesize(file_id: hid_t, increment: u64) -> herr_t;
     fn H5Fopen(filename: *const c_char, flags: c_uint, fapl_id: hid_t) -> hid_t;
     fn H5Pset(plist_id: hid_t, name: *const c_char, value: *const c_void) -> herr_t;
-    fn H5Dget_chunk_info_by_coord(
-        dset_id: hid_t,
-        offset: *const u64,
-        filter_mask: *mut c_uint,
-        addr: *mut u64,
-        size: *mut u64,
-    ) -> herr_t;
-}
-
-/// File address and stored size (bytes) of the chunk of `ds` that starts
-/// at element `coord`, or `None` when that chunk was never written.
-pub(crate) fn chunk_extent(ds: &hdf5::Dataset, coord: &[u64]) -> hdf5::Result<Option<(u64, u64)>> {
-    const HADDR_UNDEF: u64 = u64::MAX;
-    let (mut mask, mut addr, mut size) = (0 as c_uint, HADDR_UNDEF, 0u64);
-    hdf5::sync::sync(|| {
-        hdf5::h5check(unsafe {
-            H5Dget_chunk_info_by_coord(ds.id(), coord.as_ptr(), &mut mask, &mut addr, &mut size)
-        })
-    })?;
-    Ok((addr != HADDR_UNDEF).then_some((addr, size)))
 }
 
 fn c_path(path: &Path) -> hdf5::Result<CString> {
@@ -61,7 +42,7 @@ fn c_path(path: &Path) -> hdf5::Result<CString> {
 }
 
 /// Page size of the file's space management (see [`create_latest`]).
-pub(crate) const PAGE: u64 = 4096;
+const PAGE: u64 = 4096;
 
 /// File access properties: the latest file format (SWMR needs it), one
 /// metadata read attempt (SWMR's default of 100, with growing sleeps, turns
@@ -79,7 +60,7 @@ fn fapl_latest(p: &mut hdf5::plist::FileAccessBuilder) -> &mut hdf5::plist::File
 /// smaller than a page crosses a page boundary, so that a killed process
 /// cannot leave one half-written (Linux completes or abandons a write page
 /// by page).
-pub(crate) fn create_latest(path: &Path) -> hdf5::Result<File> {
+pub(super) fn create_latest(path: &Path) -> hdf5::Result<File> {
     File::with_options()
         .with_fapl(fapl_latest)
         .with_fcpl(|p| {
@@ -96,12 +77,12 @@ pub(crate) fn create_latest(path: &Path) -> hdf5::Result<File> {
 }
 
 /// Switches an open file to SWMR-write mode.
-pub(crate) fn start_swmr_write(file: &File) -> hdf5::Result<()> {
+pub(super) fn start_swmr_write(file: &File) -> hdf5::Result<()> {
     hdf5::sync::sync(|| hdf5::h5check(unsafe { H5Fstart_swmr_write(file.id()) })).map(|_| ())
 }
 
 /// Outcome of [`open_rw`].
-pub(crate) enum OpenRw {
+pub(super) enum OpenRw {
     /// Closed cleanly by its last writer.
     Clean(File),
     /// Left open by a writer that was killed (no live process holds its
@@ -157,7 +138,7 @@ fn open_raw(
 /// Opens a file for writing (latest format). A file whose last writer was
 /// killed is recovered as `h5clear -s --increment=0` would: flag cleared,
 /// end-of-allocation set past everything in the file.
-pub(crate) fn open_rw(path: &Path) -> hdf5::Result<OpenRw> {
+pub(super) fn open_rw(path: &Path) -> hdf5::Result<OpenRw> {
     let err = match File::with_options().with_fapl(fapl_latest).open_rw(path) {
         Ok(f) => return Ok(OpenRw::Clean(f)),
         Err(e) => e,
