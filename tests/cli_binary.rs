@@ -1,4 +1,4 @@
-//! End-to-end checks of the `hnn-mpi` binary: exit codes and messages (SPEC §1).
+//! End-to-end checks of the `hnn-mpi` binary: exit codes and messages (docs/cli.md).
 //! Each run is a single-rank MPI singleton, as on a laptop without mpirun.
 
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! The sweep's HDF5 output file (SPEC §3): layout, out-of-order writes,
+//! The sweep's HDF5 output file (docs/output_format.md): layout, out-of-order writes,
 //! resume after a crash, refusals. Files are left in
 //! `$CARGO_TARGET_TMPDIR/hdf5_output/` for `tests/h5py_check.py`.
 

@@ -1,5 +1,5 @@
 //! The Python side of the output file: a small sweep run by the binary is
-//! read with h5py (`tests/h5py_check.py`: every SPEC §3 path, type and
+//! read with h5py (`tests/h5py_check.py`: every docs/output_format.md path, type and
 //! shape, and the summaries recomputed with numpy) and plotted
 //! (`scripts/plot_sweep.py`: hnn-core's Batch Simulation figures).
 //!
@@ -145,7 +145,7 @@ fn small_sweep_reads_with_h5py_and_plots() {
     let h5 = run_small_sweep(&dir);
     let h5s = h5.to_str().unwrap();
 
-    // Layout (every SPEC §3 path, type, shape) and content.
+    // Layout (every docs/output_format.md path, type, shape) and content.
     let out = python(&[
         "tests/h5py_check.py",
         h5s,

@@ -27,6 +27,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::output::OutputError;
+
 pub mod compute;
 pub mod output_setup;
 pub mod progress;
@@ -91,14 +93,14 @@ pub enum SweepError {
     Output(String),
     /// Writing a result failed: the sweep stopped at once.
     Write {
-        error: String,
+        error: OutputError,
         /// Simulations saved in the file.
         saved: usize,
         n_sims: usize,
         path: PathBuf,
     },
     /// Closing the file failed.
-    Close { error: String, path: PathBuf },
+    Close { error: OutputError, path: PathBuf },
     /// A signal (or a write error's stop request) interrupted the sweep.
     Interrupted {
         /// What interrupted it, e.g. `SIGTERM on rank 3`.

@@ -18,7 +18,7 @@ use super::wire::{
     self, STOPPED_BY_GROUP, STOPPED_BY_ROOT, STOP_SENT, TAG_REQUEST, TAG_STOP, TAG_WORK,
 };
 use super::{signal_name, Interruption, RunOptions, SweepEnd, SweepError};
-use crate::output::{OutputFile, SimResult};
+use crate::output::{OutputError, OutputFile, SimResult};
 use crate::sweep::SweepPlan;
 
 /// How long rank 0, once interrupted, waits for the other ranks' last
@@ -179,8 +179,8 @@ struct RootState<'a> {
     progress: Progress,
     /// Workers not yet told to stop.
     active_workers: usize,
-    write_error: Option<String>,
-    close_error: Option<String>,
+    write_error: Option<OutputError>,
+    close_error: Option<OutputError>,
     /// The output file, until it is closed.
     file: Option<OutputFile>,
 }
@@ -213,7 +213,7 @@ impl RootState<'_> {
             Ok(()) => self.progress.record(&result),
             Err(e) => {
                 error!("{e}: stopping the sweep");
-                self.write_error = Some(e.to_string());
+                self.write_error = Some(e);
                 self.interrupt("a write error".into());
             }
         }
@@ -223,7 +223,7 @@ impl RootState<'_> {
     fn close_file(&mut self) {
         if let Some(file) = self.file.take() {
             if let Err(e) = file.close() {
-                self.close_error.get_or_insert(e.to_string());
+                self.close_error.get_or_insert(e);
             }
         }
     }
