@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Check hnn-mpi output files against SPEC §3 with h5py, independently of
+"""Check hnn-mpi output files against docs/output_format.md with h5py, independently of
 the Rust HDF5 bindings (what a Python user sees).
 
 Usage:
