@@ -12,7 +12,7 @@ use super::drives::{attach_drive, DriveDynamics, DriveSpec, PoissonRate};
 use super::hnn_params::{read_params_file, KeyError, ModelParams};
 use super::jones_2009::add_erp_drives;
 use super::models::{build_model, fixed_params};
-use super::numpy_random;
+use super::pruning;
 use crate::config::{
     Config, ConfigError, DriveKind, ModelName, ModelSource, NDriveCells, PerCellType,
     ResolvedConfig,
@@ -362,7 +362,7 @@ fn add_connection(
         })
         .collect();
     if c.probability != 1.0 {
-        numpy_random::connection_probability_apply(
+        pruning::connection_probability_apply(
             &mut gid_pairs,
             c.probability,
             c.conn_seed.unwrap_or(0) as u128,
