@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use crate::analysis::dipole::{renormalize_to_nam, smooth};
 use crate::analysis::stats::{self, ReferenceDipole};
 use crate::config::{Config, ConfigError, ResolvedConfig, SaveItem, Stat};
+use crate::engine::mechanisms::Catalogue;
 use crate::engine::network_sim::{
     batchable, Abandoned, NetworkSimulation, SimGroup, TrialResult, VsecMode,
 };
@@ -53,7 +54,7 @@ impl SweepPlan {
         let limit = MemoryLimit::of_this_machine();
         let first = config.resolve(&points[0])?;
         estimate::check_planned_network(&first, &config, Some(&limit))?;
-        let first_net = build_network(&first, &config)?;
+        let first_net = build_network(&first, &config, &Catalogue)?;
         let vsec: Vec<(VsecMode, VsecSpec)> = vsec_modes(&config.output.save)
             .into_iter()
             .map(|(mode, name)| {
@@ -246,7 +247,7 @@ impl SweepPlan {
             .config
             .resolve(&self.points[sim])
             .map_err(|e| e.to_string())?;
-        let net = build_network(&cfg, &self.config).map_err(|e| e.to_string())?;
+        let net = build_network(&cfg, &self.config, &Catalogue).map_err(|e| e.to_string())?;
         Ok((cfg, net))
     }
 

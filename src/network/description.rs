@@ -4,7 +4,7 @@
 //! external drives, tonic biases. Mirrors hnn-core's `Network` object.
 
 use super::cell_template::CellTemplate;
-use super::drives::Drive;
+use super::drive_spec::Drive;
 
 /// Cells of one type, with consecutive gids `gid_start..gid_start+len`.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ use super::description::{Connection, ConnectionParams, NetworkDescription, Tonic
 use super::drives::{attach_drive, DriveDynamics, DriveSpec, PoissonRate};
 use super::hnn_params::{read_params_file, KeyError, ModelParams};
 use super::jones_2009::add_erp_drives;
+use super::mechanism_catalogue::MechanismCatalogue;
 use super::models::{build_model, fixed_params};
 use super::pruning;
 use crate::config::{
@@ -18,16 +19,18 @@ use crate::config::{
     ResolvedConfig,
 };
 
-/// Build the network of one simulation. `config` places the errors.
+/// Build the network of one simulation. `config` places the errors;
+/// `mechanisms` (the engine's) check the mechanisms a network file names.
 pub fn build_network(
     cfg: &ResolvedConfig,
     config: &Config,
+    mechanisms: &dyn MechanismCatalogue,
 ) -> Result<NetworkDescription, ConfigError> {
     let net_cfg = &cfg.network;
     let model = match &net_cfg.model {
         ModelSource::Builtin(m) => *m,
         ModelSource::HnnJson(p) => {
-            let net = super::hnn_json::network_for_config(cfg, config, p)?;
+            let net = super::hnn_json::network_for_config(cfg, config, p, mechanisms)?;
             return add_config_extras(net, cfg, config);
         }
     };

@@ -16,6 +16,8 @@
 //! - [`event_times`]: hnn-core's drive event times, per drive type.
 //! - [`pruning`]: hnn-core's connection pruning (`_connection_probability`).
 //! - [`hnn_json`]: hnn-core's network files (`write_configuration`).
+//! - [`mechanism_catalogue`]: the engine's mechanisms as the readers see
+//!   them (a trait the engine implements).
 //! - [`from_config`]: the network of one simulation from its resolved config.
 //! - [`numpy_random`]: the old path of numpy's random streams and their
 //!   hnn-core uses (re-exports, for `tests/numpy_random.rs`).
@@ -32,9 +34,12 @@ pub mod hnn_json;
 pub mod hnn_params;
 pub mod jones_2009;
 pub mod law_2021;
+pub mod mechanism_catalogue;
 pub mod models;
 pub mod params_default;
 pub mod pruning;
+
+pub use mechanism_catalogue::MechanismCatalogue;
 
 /// numpy's random streams ([`crate::compat::numpy_mt19937`],
 /// [`crate::compat::numpy_pcg64`], [`crate::compat::numpy_arange`]) and
