@@ -24,6 +24,8 @@ impl std::fmt::Display for DriveError {
     }
 }
 
+impl std::error::Error for DriveError {}
+
 fn drive_error(field: &'static str, message: String) -> DriveError {
     DriveError { field, message }
 }

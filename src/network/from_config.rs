@@ -1,5 +1,6 @@
 //! The network description of one simulation from its resolved config
-//! (SPEC §2 `[network]`, `[[drives]]`), in hnn-core's order: the model and
+//! (docs/configuration.md, §4 `[network]`, §5 `[[drives]]` and §10 "How a
+//! simulation's network is assembled"), in hnn-core's order: the model and
 //! its connectivity, `erp_drives`, then `[[drives]]`, `[[network.connections]]`,
 //! global gains and tonic biases. Errors that need the network (a location a
 //! cell type lacks, an unknown cell type) name the config key and its line.
@@ -37,7 +38,7 @@ pub fn build_network(
     let params = model_params(cfg, config, model)?;
     let [nx, ny] = net_cfg.mesh_shape;
     let mut net = build_model(model, (nx, ny), &params)
-        .map_err(|e| config.error_at("network.mesh_shape", e))?;
+        .map_err(|e| config.error_at("network.mesh_shape", e.to_string()))?;
     net.celsius = cfg.simulation.celsius;
     // NetworkBuilder sets h.celsius = params['celsius']: a file's value
     // must agree with the one temperature hnn-mpi simulates at.
@@ -177,10 +178,10 @@ fn model_params(
         None => ModelParams::defaults(),
         Some(path) => {
             let full = config.input_path(path);
-            let map =
-                read_params_file(&full).map_err(|e| config.error_at("network.params_file", e))?;
+            let map = read_params_file(&full)
+                .map_err(|e| config.error_at("network.params_file", e.to_string()))?;
             let (p, notes) = ModelParams::from_file(&map, &full.display().to_string())
-                .map_err(|e| config.error_at("network.params_file", e))?;
+                .map_err(|e| config.error_at("network.params_file", e.to_string()))?;
             warn_once(&notes);
             p
         }

@@ -8,7 +8,8 @@
 //! - [`cells_default`], [`params_default`]: hnn-core's four default cell
 //!   types and their default parameters.
 //! - [`models`]: the built-in models by name; [`jones_2009`], [`law_2021`],
-//!   [`calcium`]: hnn-core's model functions.
+//!   [`calcium`]: hnn-core's model functions; [`model_error`]: why a model
+//!   cannot be built.
 //! - [`hnn_params`]: HNN parameter files and the `params` entries the
 //!   models read.
 //! - [`drive_spec`]: what a drive is (dynamics, keyword arguments, gids).
@@ -35,6 +36,7 @@ pub mod hnn_params;
 pub mod jones_2009;
 pub mod law_2021;
 pub mod mechanism_catalogue;
+pub mod model_error;
 pub mod models;
 pub mod params_default;
 pub mod pruning;
