@@ -1,5 +1,7 @@
 //! numpy's `np.arange` for float64 arguments, bit for bit (hnn-core's
-//! bursty drives lay their burst times with it).
+//! bursty drives lay their burst times with it). Arguments numpy refuses
+//! panic, with numpy's message quoted (see `network/event_times.rs`,
+//! `create_bursty_input`, for what reaches them).
 
 /// `np.arange(start, stop, step)` for float64 arguments
 /// (`PyArray_ArangeObj` / `_calc_length` in

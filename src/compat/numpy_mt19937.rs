@@ -12,10 +12,9 @@
 //! platform libm `log`, the same function numpy's C code calls.
 //!
 //! Arguments numpy refuses with a Python exception (`ValueError`,
-//! `OverflowError`) panic here, with numpy's message quoted: the callers in
-//! `crate::network` (event times) pass only values that the readers' value
-//! rules (`config/rules.rs`) already accepted, so no user input reaches
-//! these panics; each function says which rule keeps it unreachable.
+//! `OverflowError`) panic here, with numpy's message quoted. The caller,
+//! hnn-core's event times (`network/event_times.rs`), says which of the
+//! readers' value rules keeps each of them out of reach.
 
 /// Number of 32-bit words in the MT19937 state (`RK_STATE_LEN`).
 const MT_N: usize = 624;

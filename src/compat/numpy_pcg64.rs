@@ -6,8 +6,9 @@
 //! value against numpy output recorded by `scripts/reference/numpy_random.py`.
 //!
 //! Arguments numpy refuses with a `ValueError` panic here, with numpy's
-//! message quoted; the one caller (`crate::network::pruning`) cannot pass
-//! them (see [`Generator::choice`]).
+//! message quoted; the one caller, hnn-core's connection pruning
+//! (`network/pruning.rs`), cannot pass them: it draws `round(n * p)` of `n`
+//! connections with `0 < p < 1`.
 
 // Constants of `numpy/random/bit_generator.pyx`.
 const SS_POOL_SIZE: usize = 4; // DEFAULT_POOL_SIZE

@@ -6,15 +6,16 @@
 //! hnn-core output recorded by `scripts/reference/numpy_random.py`.
 //!
 //! hnn-core raises `ValueError`s (and numpy raises) on arguments these
-//! functions panic on, with the Python message quoted. No user input
-//! reaches them: every reader (the TOML, hnn-core network and parameter
-//! files) applies the value rules of `config/rules.rs` first (sigma and
-//! burst_std >= 0 and not -0.0, rates > 0, tstop >= tstart, a Poisson drive
-//! ending after it starts, bursts that fit their period, seeds within
-//! 2**32 - 1 for every trial and drive cell), and the run estimate
-//! (`estimate.rs`, `MAX_DRIVE_EVENTS`) bounds the number of events drawn
-//! before any trial runs; each function names the rule that keeps it
-//! unreachable.
+//! functions panic on, with the Python message quoted. The readers (the
+//! TOML, hnn-core network and parameter files) apply the value rules of
+//! `config/rules.rs` first (sigma, burst_std and tstart_std >= 0 and not
+//! -0.0, rates > 0, tstop >= tstart, a Poisson drive ending after it
+//! starts, bursts that fit their period), `from_config::check_drive_seeds`
+//! bounds the seeds of every trial and drive cell by 2**32 - 1, and the run
+//! estimate (`estimate.rs`, `MAX_DRIVE_EVENTS`) bounds the number of events
+//! drawn before any trial runs; each function names what keeps its panics
+//! out of reach. One is not: a bursty drive's drawn start (see
+//! [`create_bursty_input`]).
 
 use std::collections::BTreeMap;
 
@@ -25,7 +26,8 @@ use crate::compat::numpy_mt19937::RandomState;
 
 /// `hnn_core.drives._get_prng(seed, gid)`:
 /// `(np.random.RandomState(seed + gid), np.random.RandomState(seed))`.
-/// Panics like numpy if either seed is outside 0..=2**32-1.
+/// Panics like numpy if either seed is outside 0..=2**32-1, which
+/// `from_config::check_drive_seeds` and `rules::event_seed` rule out.
 pub fn get_prng(seed: i64, gid: i64) -> (RandomState, RandomState) {
     (
         RandomState::from_seed_i64(seed + gid),
@@ -36,7 +38,9 @@ pub fn get_prng(seed: i64, gid: i64) -> (RandomState, RandomState) {
 /// `hnn_core.drives._create_extpois(t0=, T=, lamtha=, prng=)`: Poisson event
 /// times on `(t0, T)` with rate `lamtha` Hz:
 /// `t_gen += prng.exponential(1.0 / lamtha) * 1000.0` while `t_gen < T`,
-/// keeping values `< T`. Panics with hnn-core's `ValueError`s.
+/// keeping values `< T`. Panics with hnn-core's `ValueError`s, which the
+/// rules on `tstart` (>= 0), `tstop` (not before `tstart`) and
+/// `rate_constant` (> 0) rule out.
 pub fn create_extpois(t0: f64, t_stop: f64, lamtha: f64, prng: &mut RandomState) -> Vec<f64> {
     if t0 < 0.0 {
         panic!(
@@ -82,7 +86,15 @@ pub fn create_gauss(mu: f64, sigma: f64, numspikes: usize, prng: &mut RandomStat
 ///     t_array = ravel([t_array + cycle_events_isi * cyc for cyc in cycle])
 /// ```
 /// (output is grouped by spike-within-burst, not sorted). Panics with
-/// hnn-core's `ValueError` if the burst is longer than its period.
+/// hnn-core's `ValueError` if the burst is longer than its period
+/// (`rules::burst_fits` rules it out) and with numpy's in `np.arange`.
+///
+/// Not ruled out: with a large `tstart_std` the drawn `t0` can be so far
+/// before `tstop` (or `-inf`) that `np.arange` has more than `i64::MAX`
+/// elements (numpy's "Maximum allowed size exceeded": a panic here) or more
+/// than memory holds; the run estimate counts bursts from `tstart`, not
+/// from the drawn `t0`. hnn-core fails there too (`ValueError` or
+/// `MemoryError`).
 #[allow(clippy::too_many_arguments)]
 pub fn create_bursty_input(
     t0: f64,
@@ -129,7 +141,9 @@ pub fn create_bursty_input(
 /// the `times` whose `gids` equal `drive_cell_gid`, in input order. It
 /// returns early in hnn-core, so these times are **neither filtered to
 /// `0 < t <= tstop` nor sorted**. Empty `times` or `gids` (or missing keys)
-/// give no events; mismatched lengths panic (numpy `IndexError`).
+/// give no events; mismatched lengths panic (numpy `IndexError`), which the
+/// TOML reader refuses (`times` and `gids` must have the same length) and
+/// network files cannot give (they refuse spike_train drives).
 pub fn spike_train_event_times(times: &[f64], gids: &[i64], drive_cell_gid: i64) -> Vec<f64> {
     if times.is_empty() || gids.is_empty() {
         return Vec::new();
@@ -154,6 +168,7 @@ pub fn spike_train_event_times(times: &[f64], gids: &[i64], drive_cell_gid: i64)
 /// `event_times[(event_times > 0) & (event_times <= tstop)]`, then
 /// `event_times.sort()` ("values MUST be sorted for VecStim()").
 pub fn filter_and_sort_event_times(mut event_times: Vec<f64>, tstop: f64) -> Vec<f64> {
+    // NaN fails this filter, so the sort compares numbers only
     event_times.retain(|&t| t > 0.0 && t <= tstop);
     event_times.sort_by(|a, b| a.partial_cmp(b).expect("NaN event time"));
     event_times
@@ -178,7 +193,11 @@ pub fn filter_and_sort_event_times(mut event_times: Vec<f64>, tstop: f64) -> Vec
 ///
 /// Panics where hnn-core raises (invalid seeds, negative sigma, Poisson
 /// rate `<= 0`, a number rate with a specific `target_type` or a dict rate
-/// with `'any'`, mismatched spike-train `times`/`gids` lengths, ...).
+/// with `'any'`, mismatched spike-train `times`/`gids` lengths, ...); see
+/// the functions above for what rules each out. The rate kinds cannot
+/// mismatch: the readers make a per-type rate exactly for cell-specific
+/// drives, whose drive cells are the ones with a `target_type`
+/// ([`Drive::event_times`]).
 #[allow(clippy::too_many_arguments)]
 pub fn drive_cell_event_times(
     dynamics: &DriveDynamics,

@@ -19,7 +19,8 @@ use crate::compat::numpy_pcg64::default_rng;
 /// ```
 /// (`np.round` rounds half to even). `conn_seed=None` (OS entropy) is not
 /// reproducible and therefore not supported. Panics like hnn-core if
-/// `probability` is not in (0, 1).
+/// `probability` is not in (0, 1); the callers prune only below 1, and
+/// `rules::probability` refuses 0 and less.
 pub fn connection_probability_kept(
     n_connections: usize,
     probability: f64,
