@@ -19,10 +19,12 @@
 //! - [`hnn_json`]: hnn-core's network files (`write_configuration`).
 //! - [`mechanism_catalogue`]: the engine's mechanisms as the readers see
 //!   them (a trait the engine implements).
-//! - [`from_config`]: the network of one simulation from its resolved config.
+//! - [`from_config`]: the network of one simulation from its resolved config;
+//!   [`build_error`]: why it cannot be built (a config key and a message).
 //! - [`numpy_random`]: the old path of numpy's random streams and their
 //!   hnn-core uses (re-exports, for `tests/numpy_random.rs`).
 
+pub mod build_error;
 pub mod calcium;
 pub mod cell_template;
 pub mod cells_default;

@@ -57,6 +57,7 @@
 
 use std::path::Path;
 
+use super::build_error::NetworkBuildError;
 use super::description::NetworkDescription;
 use super::mechanism_catalogue::MechanismCatalogue;
 use crate::config::rules;
@@ -96,24 +97,24 @@ pub fn read_network(
     top_level::parse_network(root, tstop_ms, mechanisms)
 }
 
-/// The network of `[network] hnn_json = path` for one simulation; errors
-/// (the file's, and config keys that cannot apply to a network file) are
-/// placed at the config key.
+/// The network of `[network] hnn_json = path` for one simulation; an error
+/// (the file's, or a config key that cannot apply to a network file) names
+/// the config key.
 pub fn network_for_config(
     cfg: &crate::config::ResolvedConfig,
     config: &crate::config::Config,
     path: &Path,
     mechanisms: &dyn MechanismCatalogue,
-) -> Result<NetworkDescription, crate::config::ConfigError> {
+) -> Result<NetworkDescription, NetworkBuildError> {
     if cfg.network.params_file.is_some() {
-        return Err(config.error_at(
+        return Err(NetworkBuildError::new(
             "network.params_file",
             "HNN parameter files set the parameters of a built-in model; a network file \
              (`hnn_json`) holds its own",
         ));
     }
     if let Some(key) = cfg.network.params.keys().next() {
-        return Err(config.error_at(
+        return Err(NetworkBuildError::new(
             &format!("network.params.{key}"),
             "`[network.params]` sets parameters of a built-in model; a network file \
              (`hnn_json`) holds its own",
@@ -121,12 +122,12 @@ pub fn network_for_config(
     }
     let full = config.input_path(path);
     let net = read_network(&full, cfg.simulation.tstop, mechanisms)
-        .map_err(|e| config.error_at("network.hnn_json", e.to_string()))?;
+        .map_err(|e| NetworkBuildError::new("network.hnn_json", e.to_string()))?;
     // hnn-core simulates at the network's temperature (`h.celsius =
     // net._params['celsius']`): refuse a config that says otherwise rather
     // than pick one silently.
     if net.celsius != cfg.simulation.celsius {
-        return Err(config.error_at(
+        return Err(NetworkBuildError::new(
             "simulation.celsius",
             format!(
                 "the network file {} says celsius = {}, the config {} (default 37): set \
