@@ -130,7 +130,7 @@ fn add_config_parts(
         let spec = drive_spec(cfg, i);
         attach_drive(&mut net, spec).map_err(|e| {
             NetworkBuildError::new(
-                &format!("drives[{i}].{}", e.field),
+                format!("drives[{i}].{}", e.field),
                 format!("drive '{}': {}", d.name, e.message),
             )
         })?;
@@ -145,7 +145,7 @@ fn add_config_parts(
             (_, PerCellType::ByType(m)) => m.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             (None, PerCellType::All(_)) => {
                 return Err(NetworkBuildError::new(
-                    &format!("network.tonic_bias[{i}].amplitude"),
+                    format!("network.tonic_bias[{i}].amplitude"),
                     "a number needs `cell_type`; or give a table cell_type -> amplitude",
                 ))
             }
@@ -153,13 +153,13 @@ fn add_config_parts(
         for (cell_type, amplitude) in amplitudes {
             let Some(pop) = net.population(&cell_type) else {
                 return Err(NetworkBuildError::new(
-                    &format!("network.tonic_bias[{i}]"),
+                    format!("network.tonic_bias[{i}]"),
                     format!("unknown cell type '{cell_type}'"),
                 ));
             };
             if pop.template.section_index(&b.section).is_none() {
                 return Err(NetworkBuildError::new(
-                    &format!("network.tonic_bias[{i}].section"),
+                    format!("network.tonic_bias[{i}].section"),
                     format!("{cell_type} cells have no section '{}'", b.section),
                 ));
             }
@@ -337,13 +337,13 @@ fn add_connection(
     let key = |k: &str| format!("network.connections[{i}].{k}");
     let Some((s0, s1)) = net.gid_range(&c.src) else {
         return Err(NetworkBuildError::new(
-            &key("src"),
+            key("src"),
             format!("unknown cell type or drive '{}'", c.src),
         ));
     };
     let Some(target) = net.population(&c.target) else {
         return Err(NetworkBuildError::new(
-            &key("target"),
+            key("target"),
             format!("unknown cell type '{}'", c.target),
         ));
     };
@@ -353,7 +353,7 @@ fn add_connection(
         .or_else(|| template.section_index(&c.loc).map(|_| vec![c.loc.clone()]));
     let Some(sections) = sections else {
         return Err(NetworkBuildError::new(
-            &key("loc"),
+            key("loc"),
             format!(
                 "'{}' is not a location or section of {} cells",
                 c.loc, c.target
@@ -364,7 +364,7 @@ fn add_connection(
         let spec = &template.sections[template.section_index(s).unwrap()];
         if !spec.receptors.iter().any(|r| r == &c.receptor) {
             return Err(NetworkBuildError::new(
-                &key("receptor"),
+                key("receptor"),
                 format!("{} cells have no '{}' synapse on {s}", c.target, c.receptor),
             ));
         }

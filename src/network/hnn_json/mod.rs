@@ -115,7 +115,7 @@ pub fn network_for_config(
     }
     if let Some(key) = cfg.network.params.keys().next() {
         return Err(NetworkBuildError::new(
-            &format!("network.params.{key}"),
+            format!("network.params.{key}"),
             "`[network.params]` sets parameters of a built-in model; a network file \
              (`hnn_json`) holds its own",
         ));
