@@ -46,14 +46,14 @@
 //! `L2_pyramidal`/`L5_pyramidal`), unknown keys, and malformed content.
 //!
 //! Files (each one part of the file format):
-//! - [`json`]: the ordered JSON value, field paths and typed accessors, and
+//! - `json.rs`: the ordered JSON value, field paths and typed accessors, and
 //!   [`HnnJsonError`].
-//! - [`top_level`]: the file as a whole: its keys, gid ranges, cell types and
+//! - `top_level.rs`: the file as a whole: its keys, gid ranges, cell types and
 //!   positions, the order in which the parts are read, tonic biases.
-//! - [`cells`]: one cell type (`cell_object`): sections, tree, mechanisms,
+//! - `cells.rs`: one cell type (`cell_object`): sections, tree, mechanisms,
 //!   synapses.
-//! - [`drives`]: one external drive, and the cell-specific drive check.
-//! - [`connections`]: one `connectivity` entry.
+//! - `drives.rs`: one external drive, and the cell-specific drive check.
+//! - `connections.rs`: one `connectivity` entry.
 
 use std::path::Path;
 
