@@ -27,6 +27,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ConfigError};
+use crate::engine::mechanisms::Catalogue;
 use crate::engine::network_sim::NetworkSimulation;
 use crate::network::from_config::build_network;
 use crate::sweep::SweepPlan;
@@ -146,7 +147,7 @@ pub fn read_input(
             .config
             .resolve(&plan.points[0])
             .map_err(InputError::Config)?;
-        let net = build_network(&first, &plan.config).map_err(InputError::Config)?;
+        let net = build_network(&first, &plan.config, &Catalogue).map_err(InputError::Config)?;
         let s = &first.simulation;
         drop(NetworkSimulation::new(&net, 0, s.tstop, s.dt));
     }

@@ -6,6 +6,7 @@
 //! parameters (separate batches) and with a diverging network among them.
 
 use hnn_mpi::config::Config;
+use hnn_mpi::engine::mechanisms::Catalogue;
 use hnn_mpi::engine::network_sim::{batchable, NetworkSimulation, TrialResult, VsecMode};
 use hnn_mpi::network::description::NetworkDescription;
 use hnn_mpi::network::from_config::build_network;
@@ -50,7 +51,7 @@ fn networks() -> Vec<NetworkDescription> {
         .sweep_points()
         .unwrap()
         .iter()
-        .map(|p| build_network(&config.resolve(p).unwrap(), &config).unwrap())
+        .map(|p| build_network(&config.resolve(p).unwrap(), &config, &Catalogue).unwrap())
         .collect()
 }
 
@@ -131,7 +132,7 @@ fn a_number_poisson_rate_is_the_per_type_table() {
         let text = CONFIG.replace("rate_constant = 40.0", &format!("rate_constant = {rate}"));
         let config = Config::parse(&text, "poisson_rate.toml").expect("config");
         let point = &config.sweep_points().unwrap()[1];
-        let net = build_network(&config.resolve(point).unwrap(), &config).unwrap();
+        let net = build_network(&config.resolve(point).unwrap(), &config, &Catalogue).unwrap();
         let bg = net.drives.iter().find(|d| d.spec.name == "bg").unwrap();
         bg.event_times(&net, 0, 60.0)
     };

@@ -862,6 +862,7 @@ fn shipped_configs_load() {
 /// above): the key, its line, and for parameter files the file's path.
 #[test]
 fn network_params_errors_name_key_line_and_file() {
+    use hnn_mpi::engine::mechanisms::Catalogue;
     use hnn_mpi::network::from_config::build_network;
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/models");
     let cases: &[(&str, &str, usize, &[&str])] = &[
@@ -912,7 +913,7 @@ fn network_params_errors_name_key_line_and_file() {
         );
         let cfg = Config::from_file(&path).unwrap();
         let resolved = cfg.resolve(&cfg.sweep_points().unwrap()[0]).unwrap();
-        let e = build_network(&resolved, &cfg).unwrap_err();
+        let e = build_network(&resolved, &cfg, &Catalogue).unwrap_err();
         assert_eq!((e.key.as_str(), e.line), (key, Some(line)), "{file}: {e}");
         for f in fragments {
             assert!(e.message.contains(f), "{file}: {e}");

@@ -10,6 +10,7 @@
 use std::path::Path;
 
 use hnn_mpi::analysis::dipole::renormalize_to_nam;
+use hnn_mpi::engine::mechanisms::Catalogue;
 use hnn_mpi::engine::network_sim::{NetworkSimulation, VsecMode};
 use hnn_mpi::network::hnn_json::read_network;
 use serde_json::Value;
@@ -30,7 +31,12 @@ fn check_case(name: &str) {
     .unwrap();
     let tstop = golden["tstop"].as_f64().unwrap();
     let dt = golden["dt"].as_f64().unwrap();
-    let net = read_network(&Path::new(DIR).join(format!("{name}.json")), tstop).unwrap();
+    let net = read_network(
+        &Path::new(DIR).join(format!("{name}.json")),
+        tstop,
+        &Catalogue,
+    )
+    .unwrap();
     let n_pyr = net.mesh_shape.0 * net.mesh_shape.1;
     let mode = match golden["record_vsec"].as_str().unwrap() {
         "soma" => VsecMode::Soma,
@@ -225,7 +231,7 @@ fn broken_files_are_refused_with_their_field() {
     }
     assert_eq!(n_files, cases.len());
     for (file, wanted) in cases {
-        let err = read_network(&dir.join(file), 100.0)
+        let err = read_network(&dir.join(file), 100.0, &Catalogue)
             .expect_err(file)
             .to_string();
         println!("{file}: {err}");
@@ -238,9 +244,13 @@ fn broken_files_are_refused_with_their_field() {
 /// A missing file names the file.
 #[test]
 fn missing_file_is_named() {
-    let err = read_network(Path::new("tests/data/hnn_json/nope.json"), 100.0)
-        .unwrap_err()
-        .to_string();
+    let err = read_network(
+        Path::new("tests/data/hnn_json/nope.json"),
+        100.0,
+        &Catalogue,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("nope.json") && err.contains("cannot read"),
         "{err}"
@@ -254,7 +264,7 @@ fn missing_file_is_named() {
 #[test]
 fn default_cells_read_as_the_builtin_templates() {
     use hnn_mpi::network::cells_default::default_template;
-    let net = read_network(&Path::new(DIR).join("mixed_3x3.json"), 100.0).unwrap();
+    let net = read_network(&Path::new(DIR).join("mixed_3x3.json"), 100.0, &Catalogue).unwrap();
     for pop in &net.populations {
         let ours = &pop.template;
         let builtin = default_template(&pop.name).unwrap();

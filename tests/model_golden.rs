@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use hnn_mpi::analysis::dipole::renormalize_to_nam;
 use hnn_mpi::config::Config;
+use hnn_mpi::engine::mechanisms::Catalogue;
 use hnn_mpi::engine::network_sim::NetworkSimulation;
 use hnn_mpi::network::description::NetworkDescription;
 use hnn_mpi::network::from_config::build_network;
@@ -39,7 +40,7 @@ fn network(config: &str, point: usize) -> (NetworkDescription, f64, f64) {
     let cfg = Config::from_file(&data(config)).unwrap();
     let points = cfg.sweep_points().unwrap();
     let resolved = cfg.resolve(&points[point]).unwrap();
-    let net = build_network(&resolved, &cfg).unwrap();
+    let net = build_network(&resolved, &cfg, &Catalogue).unwrap();
     (net, resolved.simulation.tstop, resolved.simulation.dt)
 }
 

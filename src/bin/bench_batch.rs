@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use hnn_mpi::config::Config;
-use hnn_mpi::engine::mechanisms::cnexp_row;
+use hnn_mpi::engine::mechanisms::{cnexp_row, Catalogue};
 use hnn_mpi::engine::network_sim::NetworkSimulation;
 use hnn_mpi::network::description::NetworkDescription;
 use hnn_mpi::network::from_config::build_network;
@@ -46,7 +46,9 @@ fn main() {
         .iter()
         .cycle()
         .take(n_sims)
-        .map(|p| build_network(&config.resolve(p).expect("point"), &config).expect("network"))
+        .map(|p| {
+            build_network(&config.resolve(p).expect("point"), &config, &Catalogue).expect("network")
+        })
         .collect();
     for k in ks {
         let start = Instant::now();

@@ -5,8 +5,9 @@
 //!
 //! Each rule returns the value, or a [`RangeError`] that the reader places
 //! (a config key and line, a JSON field of a file). The rules are also what
-//! makes the panicking checks of [`crate::network::numpy_random`] (numpy's
-//! and hnn-core's `ValueError`s) unreachable from user input.
+//! makes the panicking checks of [`crate::network::event_times`] (numpy's
+//! and hnn-core's `ValueError`s) unreachable from user input, all but the
+//! one that module names (a bursty drive's drawn start).
 
 use std::fmt;
 use std::io::Read;

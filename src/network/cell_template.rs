@@ -37,6 +37,8 @@ impl Distribution {
     pub fn at_distance(&self, x_um: f64) -> f64 {
         match *self {
             Distribution::Uniform(v) => v,
+            // `segment_values` takes per-segment values as they are and
+            // asks only the rules for a distance
             Distribution::PerSegment(_) => {
                 panic!("a per-segment parameter has no distance rule")
             }
@@ -216,6 +218,9 @@ impl CellTemplate {
             Distribution::Uniform(v) => vec![*v; s.nseg],
             Distribution::PerSegment(v) => v.clone(),
             _ => {
+                // Distance rules come only from the built-in templates, whose
+                // sections all hang from the soma (a network file gives
+                // values, and its tree is checked: hnn_json/cells.rs).
                 let section_distance = self
                     .distance_to_section_middle(&s.name)
                     .expect("distance rule on a section not reachable from the soma");

@@ -21,6 +21,9 @@ pub fn default_template(cell_type: &str) -> Option<CellTemplate> {
     }
 }
 
+/// A cell parameter by HNN name. The maps are hnn-core's defaults
+/// (`params_default.rs`), which `[network.params]` only overwrites, so every
+/// key the templates read is there.
 fn p(params: &BTreeMap<String, f64>, key: &str) -> f64 {
     *params
         .get(key)

@@ -1,10 +1,11 @@
 //! One in-memory network description, whatever produced it (a model builder
-//! such as [`super::jones_2009`], or later an hnn-core JSON file): cell
-//! populations with positions and gids, connections with explicit gid pairs,
-//! external drives, tonic biases. Mirrors hnn-core's `Network` object.
+//! such as [`super::jones_2009`], or an hnn-core network file read by
+//! [`super::hnn_json`]): cell populations with positions and gids,
+//! connections with explicit gid pairs, external drives, tonic biases.
+//! Mirrors hnn-core's `Network` object.
 
 use super::cell_template::CellTemplate;
-use super::drives::Drive;
+use super::drive_spec::Drive;
 
 /// Cells of one type, with consecutive gids `gid_start..gid_start+len`.
 #[derive(Debug, Clone)]

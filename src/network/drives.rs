@@ -1,48 +1,13 @@
-//! External drives (hnn-core `Network.add_*_drive`, hnn_core/drives.py):
-//! artificial drive cells with event times from numpy's random streams,
-//! connected to their targets as hnn-core's `_attach_drive` connects them.
-
-use std::collections::BTreeMap;
+//! Attaching external drives (hnn-core `Network._attach_drive`,
+//! hnn_core/network.py): drive-cell gids after every existing gid, and the
+//! drive's connections to its targets, pruned by their probability.
 
 use super::description::{Connection, ConnectionParams, NetworkDescription};
-use super::numpy_random;
+use super::pruning;
 
-/// The event-time dynamics of a drive (evoked, poisson, bursty,
-/// spike_train), as hnn-core's `drive['dynamics']`.
-pub use super::numpy_random::{DriveEventDynamics as DriveDynamics, PoissonRate};
-
-/// A drive as configured (hnn-core's keyword arguments and defaults).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DriveSpec {
-    pub name: String,
-    pub dynamics: DriveDynamics,
-    /// `proximal`, `distal` or a section name.
-    pub location: String,
-    /// `None` = hnn-core's `'n_cells'` (one drive cell per target cell).
-    pub n_drive_cells: Option<usize>,
-    pub cell_specific: bool,
-    /// µS per target cell type.
-    pub weights_ampa: BTreeMap<String, f64>,
-    pub weights_nmda: BTreeMap<String, f64>,
-    /// ms per target cell type.
-    pub synaptic_delays: BTreeMap<String, f64>,
-    pub space_constant: f64,
-    /// Connection probability per target cell type.
-    pub probability: BTreeMap<String, f64>,
-    pub event_seed: u64,
-    pub conn_seed: u64,
-}
-
-/// A drive attached to a network: its gids and the events of each trial.
-#[derive(Debug, Clone)]
-pub struct Drive {
-    pub name: String,
-    pub spec: DriveSpec,
-    pub gid_start: usize,
-    pub n_drive_cells: usize,
-    /// Target cell types, in the network's cell type order.
-    pub target_types: Vec<String>,
-}
+/// What a drive is (kept at this path, where the readers and the engine
+/// have always found it).
+pub use super::drive_spec::{Drive, DriveDynamics, DriveSpec, PoissonRate};
 
 /// Why a drive cannot be attached: the drive argument at fault and what is
 /// wrong with it.
@@ -58,6 +23,8 @@ impl std::fmt::Display for DriveError {
         write!(f, "{}: {}", self.field, self.message)
     }
 }
+
+impl std::error::Error for DriveError {}
 
 fn drive_error(field: &'static str, message: String) -> DriveError {
     DriveError { field, message }
@@ -258,72 +225,6 @@ pub fn attach_drive(net: &mut NetworkDescription, spec: DriveSpec) -> Result<(),
     Ok(())
 }
 
-impl Drive {
-    /// Event times (ms) of every drive cell for one trial, as hnn-core's
-    /// `Network._instantiate_drives` draws them.
-    pub fn event_times(
-        &self,
-        net: &NetworkDescription,
-        trial_idx: usize,
-        tstop: f64,
-    ) -> Vec<Vec<f64>> {
-        let trial_seed_offset = net.n_gids;
-        // One pass each, not one per drive cell: a spike train or a
-        // cell-specific drive may have 10^5 cells.
-        let spike_train = match &self.spec.dynamics {
-            DriveDynamics::SpikeTrain { times, gids } if !self.spec.cell_specific => {
-                Some((times, gids))
-            }
-            _ => None,
-        };
-        if let Some((times, gids)) = spike_train {
-            if !times.is_empty() && times.len() == gids.len() && self.n_drive_cells > 0 {
-                // hnn-core seeds (and checks the seeds of) every drive cell
-                // first; the seeds grow with the offset: check both ends.
-                let seed =
-                    self.spec.event_seed as i64 + trial_idx as i64 * trial_seed_offset as i64;
-                numpy_random::get_prng(seed, 0);
-                numpy_random::get_prng(seed, self.n_drive_cells as i64 - 1);
-                let mut per_cell = vec![Vec::new(); self.n_drive_cells];
-                for (&t, &g) in times.iter().zip(gids) {
-                    if let Some(cell) = usize::try_from(g).ok().and_then(|g| per_cell.get_mut(g)) {
-                        cell.push(t);
-                    }
-                }
-                return per_cell;
-            }
-        }
-        let mut first_target: BTreeMap<usize, &str> = BTreeMap::new();
-        if self.spec.cell_specific {
-            for c in net.connections.iter().filter(|c| c.src_type == self.name) {
-                for (s, _) in &c.gid_pairs {
-                    first_target.entry(*s).or_insert(&c.target_type);
-                }
-            }
-        }
-        (0..self.n_drive_cells)
-            .map(|offset| {
-                let gid = self.gid_start + offset;
-                // A cell-specific drive cell connects to one type.
-                let target_type = first_target.get(&gid).map(|t| t.to_string());
-                if self.spec.cell_specific && target_type.is_none() {
-                    // All its connections were dropped by `probability`.
-                    return Vec::new();
-                }
-                numpy_random::drive_cell_event_times(
-                    &self.spec.dynamics,
-                    tstop,
-                    target_type.as_deref(),
-                    trial_idx as i64,
-                    offset as i64,
-                    self.spec.event_seed as i64,
-                    trial_seed_offset as i64,
-                )
-            })
-            .collect()
-    }
-}
-
 /// hnn-core `_connection_probability`: keep a random subset of the pairs.
 fn apply_connection_probability(
     gid_pairs: &mut Vec<(usize, Vec<usize>)>,
@@ -336,6 +237,6 @@ fn apply_connection_probability(
             format!("must be in (0, 1], got {probability}"),
         ));
     }
-    numpy_random::connection_probability_apply(gid_pairs, probability, conn_seed as u128);
+    pruning::connection_probability_apply(gid_pairs, probability, conn_seed as u128);
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The network description of one simulation from its resolved config
-//! (SPEC §2 `[network]`, `[[drives]]`), in hnn-core's order: the model and
+//! (docs/configuration.md, §4 `[network]`, §5 `[[drives]]` and §10 "How a
+//! simulation's network is assembled"), in hnn-core's order: the model and
 //! its connectivity, `erp_drives`, then `[[drives]]`, `[[network.connections]]`,
 //! global gains and tonic biases. Errors that need the network (a location a
 //! cell type lacks, an unknown cell type) name the config key and its line.
@@ -7,40 +8,55 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
+use super::build_error::NetworkBuildError;
 use super::description::{Connection, ConnectionParams, NetworkDescription, TonicBias};
 use super::drives::{attach_drive, DriveDynamics, DriveSpec, PoissonRate};
 use super::hnn_params::{read_params_file, KeyError, ModelParams};
 use super::jones_2009::add_erp_drives;
+use super::mechanism_catalogue::MechanismCatalogue;
 use super::models::{build_model, fixed_params};
-use super::numpy_random;
+use super::pruning;
 use crate::config::{
     Config, ConfigError, DriveKind, ModelName, ModelSource, NDriveCells, PerCellType,
     ResolvedConfig,
 };
 
-/// Build the network of one simulation. `config` places the errors.
+/// Build the network of one simulation; an error is placed at its key's
+/// line of `config`. `mechanisms` (the engine's) check the mechanisms a
+/// network file names.
 pub fn build_network(
     cfg: &ResolvedConfig,
     config: &Config,
+    mechanisms: &dyn MechanismCatalogue,
 ) -> Result<NetworkDescription, ConfigError> {
+    assemble_network(cfg, config, mechanisms).map_err(|e| e.placed(config))
+}
+
+/// [`build_network`] with the error not yet placed in the config file
+/// (`config` resolves the paths of input files).
+pub fn assemble_network(
+    cfg: &ResolvedConfig,
+    config: &Config,
+    mechanisms: &dyn MechanismCatalogue,
+) -> Result<NetworkDescription, NetworkBuildError> {
     let net_cfg = &cfg.network;
     let model = match &net_cfg.model {
         ModelSource::Builtin(m) => *m,
         ModelSource::HnnJson(p) => {
-            let net = super::hnn_json::network_for_config(cfg, config, p)?;
-            return add_config_extras(net, cfg, config);
+            let net = super::hnn_json::network_for_config(cfg, config, p, mechanisms)?;
+            return add_config_extras(net, cfg);
         }
     };
     let params = model_params(cfg, config, model)?;
     let [nx, ny] = net_cfg.mesh_shape;
     let mut net = build_model(model, (nx, ny), &params)
-        .map_err(|e| config.error_at("network.mesh_shape", e))?;
+        .map_err(|e| NetworkBuildError::new("network.mesh_shape", e.to_string()))?;
     net.celsius = cfg.simulation.celsius;
     // NetworkBuilder sets h.celsius = params['celsius']: a file's value
     // must agree with the one temperature hnn-mpi simulates at.
     if let Some(c) = params.celsius {
         if c != net.celsius {
-            return Err(config.error_at(
+            return Err(NetworkBuildError::new(
                 "network.params_file",
                 format!(
                     "the parameter file sets celsius = {c}, but [simulation] celsius is {}; hnn-core simulates at the file's temperature: set [simulation] celsius = {c}",
@@ -49,7 +65,7 @@ pub fn build_network(
             ));
         }
     }
-    add_config_extras(net, cfg, config)
+    add_config_extras(net, cfg)
 }
 
 /// What the config adds to the model's (or network file's) network, in
@@ -58,10 +74,9 @@ pub fn build_network(
 fn add_config_extras(
     net: NetworkDescription,
     cfg: &ResolvedConfig,
-    config: &Config,
-) -> Result<NetworkDescription, ConfigError> {
-    let net = add_config_parts(net, cfg, config)?;
-    check_drive_seeds(&net, cfg, config)?;
+) -> Result<NetworkDescription, NetworkBuildError> {
+    let net = add_config_parts(net, cfg)?;
+    check_drive_seeds(&net, cfg)?;
     Ok(net)
 }
 
@@ -71,8 +86,7 @@ fn add_config_extras(
 fn check_drive_seeds(
     net: &NetworkDescription,
     cfg: &ResolvedConfig,
-    config: &Config,
-) -> Result<(), ConfigError> {
+) -> Result<(), NetworkBuildError> {
     let last_trial = cfg.simulation.n_trials.saturating_sub(1) as u128;
     for d in &net.drives {
         let largest = d.spec.event_seed as u128
@@ -86,7 +100,7 @@ fn check_drive_seeds(
                 }
                 None => "network.hnn_json".to_string(),
             };
-            return Err(config.error_at(
+            return Err(NetworkBuildError::new(
                 &key,
                 format!(
                     "drive '{}': event_seed {} + trial {last_trial} x {} gids + drive cell {} gives \
@@ -106,24 +120,23 @@ fn check_drive_seeds(
 fn add_config_parts(
     mut net: NetworkDescription,
     cfg: &ResolvedConfig,
-    config: &Config,
-) -> Result<NetworkDescription, ConfigError> {
+) -> Result<NetworkDescription, NetworkBuildError> {
     let net_cfg = &cfg.network;
     if let Some(erp) = &net_cfg.erp_drives {
         add_erp_drives(&mut net, erp.tstart)
-            .map_err(|e| config.error_at("network.erp_drives", e.to_string()))?;
+            .map_err(|e| NetworkBuildError::new("network.erp_drives", e.to_string()))?;
     }
     for (i, d) in cfg.drives.iter().enumerate() {
         let spec = drive_spec(cfg, i);
         attach_drive(&mut net, spec).map_err(|e| {
-            config.error_at(
-                &format!("drives[{i}].{}", e.field),
+            NetworkBuildError::new(
+                format!("drives[{i}].{}", e.field),
                 format!("drive '{}': {}", d.name, e.message),
             )
         })?;
     }
     for (i, c) in net_cfg.connections.iter().enumerate() {
-        add_connection(&mut net, c, i, config)?;
+        add_connection(&mut net, c, i)?;
     }
     apply_global_gains(&mut net, cfg);
     for (i, b) in net_cfg.tonic_bias.iter().enumerate() {
@@ -131,22 +144,22 @@ fn add_config_parts(
             (Some(t), PerCellType::All(a)) => vec![(t.clone(), *a)],
             (_, PerCellType::ByType(m)) => m.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             (None, PerCellType::All(_)) => {
-                return Err(config.error_at(
-                    &format!("network.tonic_bias[{i}].amplitude"),
+                return Err(NetworkBuildError::new(
+                    format!("network.tonic_bias[{i}].amplitude"),
                     "a number needs `cell_type`; or give a table cell_type -> amplitude",
                 ))
             }
         };
         for (cell_type, amplitude) in amplitudes {
             let Some(pop) = net.population(&cell_type) else {
-                return Err(config.error_at(
-                    &format!("network.tonic_bias[{i}]"),
+                return Err(NetworkBuildError::new(
+                    format!("network.tonic_bias[{i}]"),
                     format!("unknown cell type '{cell_type}'"),
                 ));
             };
             if pop.template.section_index(&b.section).is_none() {
-                return Err(config.error_at(
-                    &format!("network.tonic_bias[{i}].section"),
+                return Err(NetworkBuildError::new(
+                    format!("network.tonic_bias[{i}].section"),
                     format!("{cell_type} cells have no section '{}'", b.section),
                 ));
             }
@@ -169,15 +182,15 @@ fn model_params(
     cfg: &ResolvedConfig,
     config: &Config,
     model: ModelName,
-) -> Result<ModelParams, ConfigError> {
+) -> Result<ModelParams, NetworkBuildError> {
     let mut p = match &cfg.network.params_file {
         None => ModelParams::defaults(),
         Some(path) => {
             let full = config.input_path(path);
-            let map =
-                read_params_file(&full).map_err(|e| config.error_at("network.params_file", e))?;
+            let map = read_params_file(&full)
+                .map_err(|e| NetworkBuildError::new("network.params_file", e.to_string()))?;
             let (p, notes) = ModelParams::from_file(&map, &full.display().to_string())
-                .map_err(|e| config.error_at("network.params_file", e))?;
+                .map_err(|e| NetworkBuildError::new("network.params_file", e.to_string()))?;
             warn_once(&notes);
             p
         }
@@ -186,17 +199,19 @@ fn model_params(
     for (key, &value) in &cfg.network.params {
         let at = format!("network.params.{key}");
         if let Some((_, why)) = fixed.iter().find(|(k, _)| k == key) {
-            return Err(config.error_at(
+            return Err(NetworkBuildError::new(
                 &at,
                 format!("has no effect in model '{}': {why}", model.as_str()),
             ));
         }
         p.set(key, value).map_err(|e| match e {
             KeyError::NotUsed(why) => {
-                config.error_at(&at, format!("not used when building the network: {why}"))
+                NetworkBuildError::new(&at, format!("not used when building the network: {why}"))
             }
-            KeyError::Unknown(m) if m.is_empty() => config.error_at(&at, "unknown HNN parameter"),
-            KeyError::Unknown(m) => config.error_at(
+            KeyError::Unknown(m) if m.is_empty() => {
+                NetworkBuildError::new(&at, "unknown HNN parameter")
+            }
+            KeyError::Unknown(m) => NetworkBuildError::new(
                 &at,
                 format!("unknown HNN parameter; did you mean {}?", m.join(", ")),
             ),
@@ -318,25 +333,27 @@ fn add_connection(
     net: &mut NetworkDescription,
     c: &crate::config::Connection,
     i: usize,
-    config: &Config,
-) -> Result<(), ConfigError> {
+) -> Result<(), NetworkBuildError> {
     let key = |k: &str| format!("network.connections[{i}].{k}");
     let Some((s0, s1)) = net.gid_range(&c.src) else {
-        return Err(config.error_at(
-            &key("src"),
+        return Err(NetworkBuildError::new(
+            key("src"),
             format!("unknown cell type or drive '{}'", c.src),
         ));
     };
     let Some(target) = net.population(&c.target) else {
-        return Err(config.error_at(&key("target"), format!("unknown cell type '{}'", c.target)));
+        return Err(NetworkBuildError::new(
+            key("target"),
+            format!("unknown cell type '{}'", c.target),
+        ));
     };
     let template = &target.template;
     let sections = template
         .location_sections(&c.loc)
         .or_else(|| template.section_index(&c.loc).map(|_| vec![c.loc.clone()]));
     let Some(sections) = sections else {
-        return Err(config.error_at(
-            &key("loc"),
+        return Err(NetworkBuildError::new(
+            key("loc"),
             format!(
                 "'{}' is not a location or section of {} cells",
                 c.loc, c.target
@@ -346,8 +363,8 @@ fn add_connection(
     for s in &sections {
         let spec = &template.sections[template.section_index(s).unwrap()];
         if !spec.receptors.iter().any(|r| r == &c.receptor) {
-            return Err(config.error_at(
-                &key("receptor"),
+            return Err(NetworkBuildError::new(
+                key("receptor"),
                 format!("{} cells have no '{}' synapse on {s}", c.target, c.receptor),
             ));
         }
@@ -362,7 +379,7 @@ fn add_connection(
         })
         .collect();
     if c.probability != 1.0 {
-        numpy_random::connection_probability_apply(
+        pruning::connection_probability_apply(
             &mut gid_pairs,
             c.probability,
             c.conn_seed.unwrap_or(0) as u128,

@@ -13,10 +13,12 @@
 //! `simulate_dipole` arguments, given in `[simulation]`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use super::jones_2009::default_connection_weights;
 use super::params_default::{l2pyr_params, l5pyr_params};
+use crate::config::rules::{InputFileError, RangeError};
 
 /// One value of a parameter file: hnn-core keeps strings (e.g.
 /// `distribution_prox: normal`) beside numbers.
@@ -27,40 +29,130 @@ pub enum ParamValue {
     Text(String),
 }
 
+/// Why the text of a parameter file is not one `read_params` reads.
+#[derive(Debug)]
+pub enum ParamsFormatError {
+    /// Neither `.json` nor `.param` (the extension, maybe empty).
+    Extension(String),
+    /// A file with no parameter (hnn-core: "Failed to read parameters from
+    /// file").
+    Empty,
+    Json(serde_json::Error),
+    /// Valid JSON, but not one object of parameters.
+    NotAnObject,
+    /// A `.param` line (1-based) that is not `name: value`.
+    LegacyLine {
+        line: usize,
+        text: String,
+    },
+}
+
+impl fmt::Display for ParamsFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamsFormatError::Extension(ext) => write!(
+                f,
+                "unrecognized extension {ext:?}, expected .json or .param (hnn-core read_params)"
+            ),
+            ParamsFormatError::Empty => f.write_str("no parameters in the file"),
+            ParamsFormatError::Json(e) => write!(f, "not valid JSON: {e}"),
+            ParamsFormatError::NotAnObject => {
+                f.write_str("expected a JSON object of parameters {\"name\": value, ...}")
+            }
+            ParamsFormatError::LegacyLine { line, text } => {
+                write!(f, "line {line}: expected `name: value`, got {text:?}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParamsFormatError {}
+
+/// Why a parameter file gives no network parameters: the file (as shown in
+/// messages) and what is wrong with it.
+#[derive(Debug)]
+pub enum ParamsFileError {
+    /// The file cannot be read.
+    Read {
+        file: PathBuf,
+        error: InputFileError,
+    },
+    /// Its text is not a parameter file.
+    Format {
+        file: PathBuf,
+        error: ParamsFormatError,
+    },
+    /// A network parameter that is not a number.
+    NotANumber {
+        file: String,
+        key: String,
+        value: ParamValue,
+    },
+    /// A network parameter outside the rule `[network.params]` applies.
+    Range {
+        file: String,
+        key: String,
+        error: RangeError,
+    },
+}
+
+impl fmt::Display for ParamsFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamsFileError::Read { file, error } => {
+                write!(f, "{}: cannot read: {error}", file.display())
+            }
+            ParamsFileError::Format { file, error } => write!(f, "{}: {error}", file.display()),
+            ParamsFileError::NotANumber { file, key, value } => {
+                write!(f, "{file}: {key} must be a number, got {value:?}")
+            }
+            ParamsFileError::Range { file, key, error } => write!(f, "{file}: {key}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ParamsFileError {}
+
 /// Read a legacy HNN parameter file as hnn-core's `read_params` does; the
 /// error names the file and what is wrong.
-pub fn read_params_file(path: &Path) -> Result<BTreeMap<String, ParamValue>, String> {
-    let shown = path.display();
-    let text = crate::config::rules::read_input_file(path)
-        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
-    parse_params(&text, path).map_err(|e| format!("{shown}: {e}"))
+pub fn read_params_file(path: &Path) -> Result<BTreeMap<String, ParamValue>, ParamsFileError> {
+    let text =
+        crate::config::rules::read_input_file(path).map_err(|error| ParamsFileError::Read {
+            file: path.to_path_buf(),
+            error,
+        })?;
+    parse_params(&text, path).map_err(|error| ParamsFileError::Format {
+        file: path.to_path_buf(),
+        error,
+    })
 }
 
 /// `read_params` on the text of `path` (its extension picks the format).
-pub fn parse_params(text: &str, path: &Path) -> Result<BTreeMap<String, ParamValue>, String> {
+pub fn parse_params(
+    text: &str,
+    path: &Path,
+) -> Result<BTreeMap<String, ParamValue>, ParamsFormatError> {
     let map = match path.extension().and_then(|e| e.to_str()) {
         Some("json") => parse_json(text)?,
         Some("param") => parse_legacy(text)?,
         other => {
-            return Err(format!(
-                "unrecognized extension {:?}, expected .json or .param (hnn-core read_params)",
-                other.unwrap_or("")
+            return Err(ParamsFormatError::Extension(
+                other.unwrap_or("").to_string(),
             ))
         }
     };
     if map.is_empty() {
         // hnn-core: "Failed to read parameters from file".
-        return Err("no parameters in the file".into());
+        return Err(ParamsFormatError::Empty);
     }
     Ok(map)
 }
 
 /// hnn-core `_read_json`: `json.loads`, one flat object.
-fn parse_json(text: &str) -> Result<BTreeMap<String, ParamValue>, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+fn parse_json(text: &str) -> Result<BTreeMap<String, ParamValue>, ParamsFormatError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(ParamsFormatError::Json)?;
     let serde_json::Value::Object(obj) = value else {
-        return Err("expected a JSON object of parameters {\"name\": value, ...}".into());
+        return Err(ParamsFormatError::NotAnObject);
     };
     Ok(obj
         .into_iter()
@@ -79,15 +171,15 @@ fn parse_json(text: &str) -> Result<BTreeMap<String, ParamValue>, String> {
 /// a '.' or an 'e' is a float, else an int, and a string when neither
 /// parses. A line without exactly one ':' is an error (hnn-core fails to
 /// unpack it), so is an empty line.
-fn parse_legacy(text: &str) -> Result<BTreeMap<String, ParamValue>, String> {
+fn parse_legacy(text: &str) -> Result<BTreeMap<String, ParamValue>, ParamsFormatError> {
     let mut map = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let fields: Vec<&str> = line.trim_start().split(':').collect();
         if fields.len() != 2 {
-            return Err(format!(
-                "line {}: expected `name: value`, got {line:?}",
-                i + 1
-            ));
+            return Err(ParamsFormatError::LegacyLine {
+                line: i + 1,
+                text: line.to_string(),
+            });
         }
         let (key, value) = (fields[0].trim(), fields[1].trim());
         let number = if value.contains('.') || value.contains('e') {
@@ -151,17 +243,25 @@ impl ModelParams {
     pub fn from_file(
         file: &BTreeMap<String, ParamValue>,
         shown: &str,
-    ) -> Result<(Self, Vec<String>), String> {
-        let number = |key: &str| -> Result<Option<f64>, String> {
+    ) -> Result<(Self, Vec<String>), ParamsFileError> {
+        let number = |key: &str| -> Result<Option<f64>, ParamsFileError> {
             match file.get(key) {
                 None => Ok(None),
                 // the rule `[network.params]` applies to the same key
                 Some(ParamValue::Number(x)) if x.is_finite() => {
                     crate::config::rules::hnn_param(key)(*x)
                         .map(Some)
-                        .map_err(|e| format!("{shown}: {key}: {e}"))
+                        .map_err(|error| ParamsFileError::Range {
+                            file: shown.to_string(),
+                            key: key.to_string(),
+                            error,
+                        })
                 }
-                Some(v) => Err(format!("{shown}: {key} must be a number, got {v:?}")),
+                Some(v) => Err(ParamsFileError::NotANumber {
+                    file: shown.to_string(),
+                    key: key.to_string(),
+                    value: v.clone(),
+                }),
             }
         };
         let mut p = ModelParams::defaults();
@@ -298,8 +398,12 @@ mod tests {
         assert_eq!(m["e"], ParamValue::Text("1E5".into()));
         assert!(parse_legacy("a: 1\n\nb: 2\n")
             .unwrap_err()
+            .to_string()
             .contains("line 2"));
-        assert!(parse_legacy("a: 1: 2\n").unwrap_err().contains("line 1"));
+        assert!(parse_legacy("a: 1: 2\n")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1"));
     }
 
     #[test]

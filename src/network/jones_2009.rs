@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::cells_default::default_template;
 use super::description::{CellPopulation, Connection, ConnectionParams, NetworkDescription};
 use super::drives::{attach_drive, DriveDynamics, DriveError, DriveSpec};
+use super::model_error::ModelError;
 
 /// Synaptic weights (µS) of the local network, from hnn-core's
 /// `param/default.json`.
@@ -271,12 +272,10 @@ pub fn local_connection_pairs(n_x: usize, n_y: usize) -> f64 {
 pub fn jones_2009(
     mesh_shape: (usize, usize),
     weights: &BTreeMap<String, f64>,
-) -> Result<NetworkDescription, String> {
+) -> Result<NetworkDescription, ModelError> {
     let (n_x, n_y) = mesh_shape;
     if n_x < 1 || n_y < 1 {
-        return Err(format!(
-            "mesh_shape must be two positive integers, got [{n_x}, {n_y}]"
-        ));
+        return Err(ModelError::MeshShape { n_x, n_y });
     }
     let inplane = 1.0;
     let z_coord = 1307.4;
@@ -319,11 +318,12 @@ pub fn jones_2009(
         n_gids: gid,
         celsius: 37.0,
     };
-    let w = |k: &str| {
+    // every ModelParams holds all 15 weights: a missing one is a bug here
+    let w = |k: &'static str| {
         weights
             .get(k)
             .copied()
-            .ok_or_else(|| format!("missing connection weight {k}"))
+            .ok_or(ModelError::MissingWeight { name: k })
     };
     let delay = net.delay;
     for (src, target, loc, receptor, key, lamtha, autapses) in LOCAL_CONNECTIONS {

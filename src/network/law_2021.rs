@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::description::NetworkDescription;
 use super::jones_2009::add_cell_connection;
+use super::model_error::ModelError;
 
 /// `params` entries `law_2021_model` overrides after `jones_2009_model`
 /// read them, so a value given for them has no effect: (key, what the
@@ -39,7 +40,7 @@ pub const FIXED_PARAMS: &[(&str, &str)] = &[
 pub fn apply_law_2021(
     net: &mut NetworkDescription,
     weights: &BTreeMap<String, f64>,
-) -> Result<(), String> {
+) -> Result<(), ModelError> {
     // Longer GABAb inhibition on both pyramidal types.
     for pop in &mut net.populations {
         if pop.name == "L2_pyramidal" || pop.name == "L5_pyramidal" {
@@ -48,7 +49,7 @@ pub fn apply_law_2021(
                 .synapses
                 .iter_mut()
                 .find(|s| s.receptor == "gabab")
-                .ok_or("pyramidal template without a gabab synapse")?;
+                .ok_or(ModelError::MissingSynapse { receptor: "gabab" })?;
             gabab.tau1_ms = 45.0;
             gabab.tau2_ms = 200.0;
         }
@@ -60,10 +61,11 @@ pub fn apply_law_2021(
         if c.src_type == src && c.target_type == target && c.receptor == receptor {
             Ok(())
         } else {
-            Err(format!(
-                "connection {i} is {} -> {} {}, not jones_2009's {src} -> {target} {receptor}",
-                c.src_type, c.target_type, c.receptor
-            ))
+            Err(ModelError::ConnectionOrder {
+                index: i,
+                found: format!("{} -> {} {}", c.src_type, c.target_type, c.receptor),
+                expected: format!("{src} -> {target} {receptor}"),
+            })
         }
     };
     expect(2, "L5_pyramidal", "L5_pyramidal", "nmda")?;
@@ -79,12 +81,17 @@ pub fn apply_law_2021(
         .populations
         .iter_mut()
         .find(|p| p.name == "L5_pyramidal")
-        .ok_or("no L5_pyramidal population")?;
+        .ok_or(ModelError::MissingPopulation {
+            cell_type: "L5_pyramidal",
+        })?;
     for sec in ["soma", "basal_1", "basal_2", "basal_3"] {
         let i = l5
             .template
             .section_index(sec)
-            .ok_or_else(|| format!("L5_pyramidal has no section {sec}"))?;
+            .ok_or(ModelError::MissingSection {
+                cell_type: "L5_pyramidal",
+                section: sec,
+            })?;
         l5.template.sections[i]
             .mechanisms
             .retain(|m| m.name != "ca");
@@ -105,7 +112,9 @@ pub fn apply_law_2021(
     // "Martinotti-like recurrent tuft connection".
     let w = *weights
         .get("gbar_L5Basket_L5Pyr_gabaa")
-        .ok_or("missing connection weight gbar_L5Basket_L5Pyr_gabaa")?;
+        .ok_or(ModelError::MissingWeight {
+            name: "gbar_L5Basket_L5Pyr_gabaa",
+        })?;
     add_cell_connection(
         net,
         "L5_basket",

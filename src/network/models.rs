@@ -1,5 +1,5 @@
-//! The built-in models by name (SPEC §2 `[network] model`), built from the
-//! `params` entries they read ([`ModelParams`]).
+//! The built-in models by name (docs/configuration.md, §4.1 `model` and
+//! `hnn_json`), built from the `params` entries they read ([`ModelParams`]).
 
 use super::calcium::{self, l5_pyramidal_ca};
 use super::cells_default::{basket, l2_pyramidal, l5_pyramidal};
@@ -7,6 +7,7 @@ use super::description::NetworkDescription;
 use super::hnn_params::ModelParams;
 use super::jones_2009::jones_2009;
 use super::law_2021::{self, apply_law_2021};
+use super::model_error::ModelError;
 use crate::config::ModelName;
 
 /// `params` entries every model overrides: hnn-core's `_cell_L5Pyr`
@@ -38,7 +39,7 @@ pub fn build_model(
     model: ModelName,
     mesh_shape: (usize, usize),
     p: &ModelParams,
-) -> Result<NetworkDescription, String> {
+) -> Result<NetworkDescription, ModelError> {
     let mut net = jones_2009(mesh_shape, &p.weights)?;
     for pop in &mut net.populations {
         pop.template = match (pop.name.as_str(), model) {

@@ -211,6 +211,7 @@ pub fn check_planned_network(
                 let Ok(net) = crate::network::hnn_json::read_network(
                     &config.input_path(p),
                     cfg.simulation.tstop,
+                    &crate::engine::mechanisms::Catalogue,
                 ) else {
                     return Ok(());
                 };

@@ -10,6 +10,7 @@ use super::failure::SimFailure;
 use super::recordings::{vsec_index, vsec_modes};
 use crate::analysis::stats::ReferenceDipole;
 use crate::config::{Config, ConfigError, ResolvedConfig, Stat};
+use crate::engine::mechanisms::Catalogue;
 use crate::engine::network_sim::VsecMode;
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
@@ -49,7 +50,7 @@ impl SweepPlan {
         let limit = MemoryLimit::of_this_machine();
         let first = config.resolve(&points[0])?;
         estimate::check_planned_network(&first, &config, Some(&limit))?;
-        let first_net = build_network(&first, &config)?;
+        let first_net = build_network(&first, &config, &Catalogue)?;
         let vsec: Vec<(VsecMode, VsecSpec)> = vsec_modes(&config.output.save)
             .into_iter()
             .map(|(mode, name)| {
@@ -103,7 +104,7 @@ impl SweepPlan {
             .config
             .resolve(&self.points[sim])
             .map_err(SimFailure::Build)?;
-        let net = build_network(&cfg, &self.config).map_err(SimFailure::Build)?;
+        let net = build_network(&cfg, &self.config, &Catalogue).map_err(SimFailure::Build)?;
         Ok((cfg, net))
     }
 

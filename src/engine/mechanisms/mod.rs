@@ -262,6 +262,16 @@ fn gates_at<const K: usize>(
     }
 }
 
+/// The registry as the network readers see it: a network file's mechanisms
+/// and RANGE parameter names are checked against it as they are read.
+pub struct Catalogue;
+
+impl crate::network::MechanismCatalogue for Catalogue {
+    fn range_parameters(&self, mechanism: &str) -> Option<Vec<&str>> {
+        find(mechanism).map(|info| info.range_params().map(|p| p.name).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::abi::Scope;
