@@ -17,7 +17,7 @@ use super::hines;
 use super::layout::CellLayout;
 use super::mechanisms::abi::BuildContext;
 use super::mechanisms::ca_ion::Ions;
-use super::mechanisms::{MechanismInstance, Scratch, MECHANISMS};
+use super::mechanisms::{batch_ions, MechanismInstance, Scratch, MECHANISMS};
 use super::synapse::{Exp2SynBank, IClamp};
 
 pub struct CellBatch {
@@ -46,7 +46,7 @@ impl CellBatch {
     pub fn new(layout: Arc<CellLayout>, n_cells: usize, celsius: f64, dt_ms: f64) -> Self {
         let nn = layout.n_nodes * n_cells;
         // ca_ion exists wherever a mechanism uses calcium.
-        let ions = Ions::new(&layout.mechanisms, n_cells, celsius);
+        let ions = batch_ions(&layout.mechanisms, n_cells, celsius);
         let ctx = BuildContext {
             n_cells,
             celsius,

@@ -1,16 +1,19 @@
-//! The fixed-step time loop over cell batches and events, in the order of
-//! NEURON's `nrn_fixed_step`: deliver events due by mid-step, advance t by
-//! dt/2, set up and solve the matrix, advance t by dt/2, update states.
+//! The fixed step over every cell batch and the event queue, in the order of
+//! NEURON's `nrn_fixed_step` (fadvance.cpp; docs/engine.md, §4 One time
+//! step, rows 4-10): deliver the events due by mid-step, advance t by dt/2,
+//! set up and solve the matrix, advance t by dt/2, update the states.
 
 use super::cell_batch::CellBatch;
 use super::events::{EventQueue, SynapseTarget};
+use super::time_grid::half_step;
 
 pub struct Simulator {
     pub batches: Vec<CellBatch>,
     pub events: EventQueue,
     /// Time step, ms.
     pub dt_ms: f64,
-    /// Current time, ms (accumulated in half steps, as NEURON does).
+    /// Current time, ms (accumulated in half steps, as NEURON does:
+    /// [`crate::engine::time_grid`]).
     pub t_ms: f64,
 }
 
@@ -38,11 +41,26 @@ impl Simulator {
         self.events.push(time_ms, target, weight_us);
     }
 
-    /// One fixed step of `dt_ms`.
+    /// One fixed step of `dt_ms`, phase by phase as `nrn_fixed_step`.
     pub fn step(&mut self) {
-        let half = 0.5 * self.dt_ms;
-        let til = self.t_ms + half;
-        while let Some(ev) = self.events.pop_due(til) {
+        // deliver_net_events: everything due by t + dt/2.
+        self.deliver_events(half_step(self.t_ms, self.dt_ms));
+        self.t_ms = half_step(self.t_ms, self.dt_ms);
+        // setup_tree_matrix, nrn_solve, update: at the mid-step time.
+        for b in &mut self.batches {
+            b.setup_and_solve(self.t_ms);
+        }
+        self.t_ms = half_step(self.t_ms, self.dt_ms);
+        // nonvint: the states at the new voltage.
+        for b in &mut self.batches {
+            b.update_states(self.dt_ms);
+        }
+    }
+
+    /// Every queued event with time `<= til_ms`, in (time, queue order),
+    /// into its synapse's `NET_RECEIVE`.
+    fn deliver_events(&mut self, til_ms: f64) {
+        while let Some(ev) = self.events.pop_due(til_ms) {
             let b = &mut self.batches[ev.target.batch as usize];
             let nc = b.n_cells;
             b.synapses.receive(
@@ -51,14 +69,6 @@ impl Simulator {
                 nc,
                 ev.weight_us,
             );
-        }
-        self.t_ms += half;
-        for b in &mut self.batches {
-            b.setup_and_solve(self.t_ms);
-        }
-        self.t_ms += half;
-        for b in &mut self.batches {
-            b.update_states(self.dt_ms);
         }
     }
 }

@@ -36,17 +36,8 @@ pub fn vsec_index(net: &NetworkDescription, mode: VsecMode) -> Vec<(usize, Strin
     out
 }
 
-/// NEURON's recorded sample times for `tstop`/`dt`: t accumulated in half
-/// steps, as [`crate::engine::simulator::Simulator`] does.
+/// NEURON's recorded sample times for `tstop`/`dt`: the engine's own
+/// ([`crate::engine::time_grid::sample_times`]), for the file's `/times`.
 pub fn sample_times(tstop_ms: f64, dt_ms: f64) -> Vec<f64> {
-    let n = (tstop_ms / dt_ms).round() as usize;
-    let mut t = 0.0;
-    let mut out = Vec::with_capacity(n + 1);
-    out.push(t);
-    for _ in 0..n {
-        t += 0.5 * dt_ms;
-        t += 0.5 * dt_ms;
-        out.push(t);
-    }
-    out
+    crate::engine::time_grid::sample_times(tstop_ms, dt_ms)
 }

@@ -1,8 +1,8 @@
 //! NEURON's `ca_ion` for HNN: `cad.mod` writes `cai`, so NEURON computes
 //! `eca` from the Nernst equation at every step (ion_cur in eion.cpp) and
-//! sums the channels' `ica`.
+//! sums the channels' `ica`. Which nodes carry the ion is the registry's
+//! business ([`super::batch_ions`]); this file knows no mechanism.
 
-use super::abi::DensityMechanism;
 use crate::engine::units::{nernst_mv, nernst_mv_slice, DEFAULT_CAI_MM, DEFAULT_CAO_MM};
 
 pub struct CaIon {
@@ -62,27 +62,9 @@ pub struct Ions {
 }
 
 impl Ions {
-    /// `ca_ion` on every node of a mechanism with `USEION ca` (NEURON
-    /// creates the ion wherever such a mechanism is inserted), nodes in
-    /// increasing order.
-    pub fn new(mechanisms: &[DensityMechanism], n_cells: usize, celsius: f64) -> Self {
-        for m in mechanisms {
-            for u in m.info.ions {
-                assert!(
-                    u.ion == "ca" || !u.writes_concentration(),
-                    "{} writes the concentration of {}: only ca_ion is dynamic",
-                    m.name(),
-                    u.ion
-                );
-            }
-        }
-        let mut ca_nodes: Vec<usize> = mechanisms
-            .iter()
-            .filter(|m| m.info.uses_ion("ca"))
-            .flat_map(|m| m.nodes.iter().copied())
-            .collect();
-        ca_nodes.sort_unstable();
-        ca_nodes.dedup();
+    /// `ca_ion` on `ca_nodes` (in increasing order, no repeats); none when
+    /// empty.
+    pub fn new(ca_nodes: Vec<usize>, n_cells: usize, celsius: f64) -> Self {
         Ions {
             ca: (!ca_nodes.is_empty()).then(|| CaIon::new(ca_nodes, n_cells, celsius)),
         }

@@ -6,13 +6,22 @@
 //! [`MechanismInfo`]: `.mod` name, parameters, states, ions) and its
 //! kernels (a [`MechanismInstance`]). The registry below lists them; the
 //! cell batch, the layout and the hnn-core JSON reader ask it
-//! ([`find`], [`MECHANISMS`]) and name no mechanism themselves.
+//! ([`find`], [`MECHANISMS`], [`batch_ions`]) and name no mechanism
+//! themselves.
 //!
 //! - [`abi`]: the declaration types and the kernel trait.
-//! - [`ca_ion`]: the calcium ion (`eion.cpp`), made wherever a mechanism
-//!   declares `USEION ca`.
-//! - this file: the registry and the kernels' shared building blocks
-//!   (numerical Jacobian, `cnexp`, tabulated gates, scratch space).
+//! - [`ca_ion`]: the calcium ion (`eion.cpp`).
+//! - [`ar`]: ar.mod, the anomalous rectifier (h-like) current.
+//! - [`ca`]: ca.mod, the high-voltage-activated calcium current.
+//! - [`cad`]: cad.mod, submembrane calcium decay (writes `cai`).
+//! - [`cat`]: cat.mod, the low-threshold T-type calcium current.
+//! - [`hh2`]: hh2.mod, Hodgkin-Huxley sodium, potassium and leak.
+//! - [`kca`]: kca.mod, the calcium-dependent potassium channel.
+//! - [`km`]: km.mod, the muscarinic potassium channel.
+//! - this file: the registry, the batch's ions ([`batch_ions`]: `ca_ion`
+//!   wherever a mechanism declares `USEION ca`), and the kernels' shared
+//!   building blocks (numerical Jacobian, `cnexp`, tabulated gates, scratch
+//!   space).
 //!
 //! State arrays are `[instance * n_cells + cell]`: cells innermost, so the
 //! inner loops run over the cells of a batch and vectorise.
@@ -30,6 +39,7 @@ pub mod abi;
 pub mod ca_ion;
 
 pub use abi::{DensityMechanism, MechanismInfo, MechanismInstance};
+use ca_ion::Ions;
 
 /// Declares each mechanism's module and lists its `INFO` in [`MECHANISMS`],
 /// so that a new mechanism is one file plus one name in the list below.
@@ -51,6 +61,30 @@ registry!(ar, ca, cad, cat, hh2, kca, km);
 /// The mechanism with `.mod` SUFFIX `name`, if the engine has it.
 pub fn find(name: &str) -> Option<&'static MechanismInfo> {
     MECHANISMS.iter().copied().find(|m| m.name == name)
+}
+
+/// The ions of a batch whose cells carry `mechanisms`: `ca_ion` on every
+/// node of a mechanism with `USEION ca` (NEURON creates the ion wherever
+/// such a mechanism is inserted), nodes in increasing order.
+pub fn batch_ions(mechanisms: &[DensityMechanism], n_cells: usize, celsius: f64) -> Ions {
+    for m in mechanisms {
+        for u in m.info.ions {
+            assert!(
+                u.ion == "ca" || !u.writes_concentration(),
+                "{} writes the concentration of {}: only ca_ion is dynamic",
+                m.name(),
+                u.ion
+            );
+        }
+    }
+    let mut ca_nodes: Vec<usize> = mechanisms
+        .iter()
+        .filter(|m| m.info.uses_ion("ca"))
+        .flat_map(|m| m.nodes.iter().copied())
+        .collect();
+    ca_nodes.sort_unstable();
+    ca_nodes.dedup();
+    Ions::new(ca_nodes, n_cells, celsius)
 }
 
 use super::table::Table;
