@@ -123,6 +123,24 @@ fn resources_beyond_any_machine_are_refused_before_the_run() {
             vec!["events per trial", "at most 1e8"],
         ),
         (
+            "burst_start_spread_huge",
+            format!(
+                "{one_cell}[[drives]]\nname = \"b\"\ntype = \"bursty\"\nburst_rate = 10\ntstart_std = 1e300 # <--\n\
+                 location = \"proximal\"\nweights_ampa = {{ L2_basket = 0.01 }}\n"
+            ),
+            "drives[0].tstart_std",
+            vec!["events per trial", "at most 1e8"],
+        ),
+        (
+            "burst_start_spread_large",
+            format!(
+                "{one_cell}[[drives]]\nname = \"b\"\ntype = \"bursty\"\nburst_rate = 10\ntstart_std = 1e15 # <--\n\
+                 location = \"proximal\"\nweights_ampa = {{ L2_basket = 0.01 }}\n"
+            ),
+            "drives[0].tstart_std",
+            vec!["events per trial", "at most 1e8"],
+        ),
+        (
             "drive_cells_huge",
             format!(
                 "{one_cell}{BASE_DRIVE}cell_specific = false\nn_drive_cells = 100000000 # <--\n"

@@ -415,13 +415,25 @@ fn events_per_cell(d: &DriveDynamics, target_type: Option<&str>) -> (f64, &'stat
         }
         DriveDynamics::Bursty {
             tstart,
+            tstart_std,
             tstop,
             burst_rate,
             numspikes,
             ..
         } => {
-            let bursts = (tstop - tstart).max(0.0) * burst_rate / 1000.0 + 1.0;
-            (bursts * *numspikes as f64, "burst_rate")
+            // The bursts start at a draw of normal(tstart, tstart_std)
+            // (hnn-core's `_create_bursty_input`); one further than 10
+            // standard deviations below tstart has a chance of 1e-23. A
+            // huge tstart_std would otherwise make numpy's arange of burst
+            // times (from that draw to tstop) too large to allocate.
+            let earliest = tstart - 10.0 * tstart_std.max(0.0);
+            let bursts = (tstop - earliest).max(0.0) * burst_rate / 1000.0 + 1.0;
+            let key = if 10.0 * tstart_std > (tstop - tstart).max(0.0) {
+                "tstart_std"
+            } else {
+                "burst_rate"
+            };
+            (bursts * *numspikes as f64, key)
         }
         DriveDynamics::SpikeTrain { times, .. } => (times.len() as f64, "times"),
     }
