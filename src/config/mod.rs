@@ -33,17 +33,18 @@ mod parse;
 mod raw;
 mod resolve;
 pub mod rules;
+mod suggest;
 pub mod sweep;
 mod types;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use crate::compat::numpy_space::{numpy_linspace, numpy_logspace};
 pub use crate::compat::svml_pow;
-pub(crate) use error::edit_distance;
 pub use error::ConfigError;
 pub(crate) use parse::{BURSTY_KEYS, EVOKED_KEYS, POISSON_KEYS};
+pub(crate) use suggest::edit_distance;
 pub use types::*;
 
 /// A checked config file, numbers still unresolved.
@@ -112,45 +113,7 @@ impl Config {
             .unwrap_or_else(|| "hnn-mpi".to_string());
         let parsed = parse::parse_document(&mut ctx, &root, &stem)?;
 
-        // References against sweep parameters.
-        let params: Vec<&str> = parsed
-            .sweep
-            .as_ref()
-            .map(|s| s.params.iter().map(|p| p.name.as_str()).collect())
-            .unwrap_or_default();
-        for site in &ctx.refs {
-            if !params.contains(&site.name.as_str()) {
-                let msg = if params.is_empty() {
-                    format!(
-                        "unknown sweep parameter ${}: the file has no [sweep.params]",
-                        site.name
-                    )
-                } else {
-                    format!(
-                        "unknown sweep parameter ${}{} (sweep parameters: {})",
-                        site.name,
-                        match error::close_matches(&site.name, &params).first() {
-                            Some(m) => format!("; did you mean ${m}?"),
-                            None => String::new(),
-                        },
-                        params.join(", ")
-                    )
-                };
-                return Err(ctx.err(&site.path, msg));
-            }
-        }
-        let used: BTreeSet<&str> = ctx.refs.iter().map(|r| r.name.as_str()).collect();
-        for p in &params {
-            if !used.contains(p) {
-                return Err(ctx.err(
-                    &format!("sweep.params.{p}"),
-                    format!(
-                        "sweep parameter `{p}` is used nowhere: write \"${p}\" where its value goes \
-                         in [simulation], [network] or [[drives]]"
-                    ),
-                ));
-            }
-        }
+        parse::check_references(&ctx, parsed.sweep.as_ref())?;
 
         let offsets: Vec<usize> = ctx.locs.values().copied().collect();
         let locs = ctx
