@@ -1,6 +1,21 @@
-//! The configuration layer (SPEC §2): the TOML file read, checked and turned
-//! into typed values, its `"$name"` references resolved per sweep point, and
-//! the sweep expanded into its ordered list of points (SPEC §3).
+//! The configuration layer (docs/configuration.md): the TOML file read,
+//! checked and turned into typed values, its `"$name"` references resolved
+//! per sweep point, and the sweep expanded into its ordered list of points
+//! (docs/configuration.md §6, `[sweep]`).
+//!
+//! - `mod.rs`: [`Config`] and [`ResolvedConfig`], the entry points (load,
+//!   sweep points, resolve, locate a key, the checks of a one-file sweep and
+//!   of the input files).
+//! - `raw.rs`: the TOML document as a tree of values with byte spans.
+//! - `parse/`: the spanned tree to the typed, unresolved config; one file
+//!   per table (its own `mod.rs` maps them).
+//! - `resolve.rs`: one sweep point to plain numbers, every range checked.
+//! - [`rules`]: the value rules shared with the hnn-core file readers, and
+//!   the bounded input-file reader.
+//! - [`sweep`]: sweep expansion (product, zip, random, lhs).
+//! - `types.rs`: the schema, in its unresolved and resolved stages.
+//! - `error.rs`: [`ConfigError`] (file, line, key, message).
+//! - `suggest.rs`: the one "unknown ...; did you mean" helper.
 //!
 //! ```no_run
 //! use hnn_mpi::config::Config;
@@ -152,8 +167,8 @@ impl Config {
         Ok(cfg)
     }
 
-    /// The sweep points in simulation order (SPEC §3; schemes in
-    /// [`sweep`]'s docs). Without `[sweep]`: one empty point.
+    /// The sweep points in simulation order (docs/configuration.md §6.2;
+    /// schemes in [`sweep`]'s docs). Without `[sweep]`: one empty point.
     pub fn sweep_points(&self) -> Result<Vec<BTreeMap<String, f64>>, ConfigError> {
         match &self.sweep {
             None => Ok(vec![BTreeMap::new()]),

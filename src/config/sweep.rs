@@ -1,4 +1,5 @@
-//! Sweep expansion (SPEC §3): the ordered list of parameter points.
+//! Sweep expansion (docs/configuration.md §6.2): the ordered list of
+//! parameter points.
 //!
 //! - `product`: `itertools.product` over the parameters in `[sweep.params]`
 //!   file order, the last parameter varying fastest.
