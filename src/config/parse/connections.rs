@@ -4,11 +4,9 @@
 
 use super::context::{Ctx, Res};
 use super::keys::CONNECTION_KEYS;
-use super::readers::{boolean, check_cell_type, num, num_uint, string, Tbl};
+use super::readers::{boolean, check_cell_type, num_uint, string, Tbl};
 use crate::config::suggest::{unknown_name, unknown_value};
-use crate::config::types::{
-    Connection, Drive, Network, Num, Unresolved, ERP_DRIVE_NAMES, RECEPTORS,
-};
+use crate::config::types::{Connection, Drive, Network, Unresolved, ERP_DRIVE_NAMES, RECEPTORS};
 
 pub(super) fn parse_connection(ctx: &mut Ctx, t: &Tbl) -> Res<Connection<Unresolved>> {
     t.check_keys(ctx, CONNECTION_KEYS, &|k| match k {
@@ -34,21 +32,11 @@ pub(super) fn parse_connection(ctx: &mut Ctx, t: &Tbl) -> Res<Connection<Unresol
             unknown_value("receptor", &receptor, &RECEPTORS, "receptors"),
         ));
     }
-    let req_num = |ctx: &mut Ctx, key: &str, what: &str| -> Res<Num<f64>> {
-        let n = t.get(ctx, key).ok_or_else(|| t.missing(ctx, key, what))?;
-        num(ctx, &t.sub(key), n)
-    };
-    let opt_num = |ctx: &mut Ctx, key: &str, default: f64| -> Res<Num<f64>> {
-        match t.get(ctx, key) {
-            Some(n) => num(ctx, &t.sub(key), n),
-            None => Ok(Num::Value(default)),
-        }
-    };
-    let weight = req_num(ctx, "weight", "synaptic weight, µS")?;
-    let delay = opt_num(ctx, "delay", 1.0)?;
-    let lamtha = req_num(ctx, "lamtha", "space constant")?;
-    let probability = opt_num(ctx, "probability", 1.0)?;
-    let gain = opt_num(ctx, "gain", 1.0)?;
+    let weight = t.required_num(ctx, "weight", "synaptic weight, µS")?;
+    let delay = t.num_or(ctx, "delay", 1.0)?;
+    let lamtha = t.required_num(ctx, "lamtha", "space constant")?;
+    let probability = t.num_or(ctx, "probability", 1.0)?;
+    let gain = t.num_or(ctx, "gain", 1.0)?;
     let conn_seed = match t.get(ctx, "conn_seed") {
         Some(n) => Some(num_uint(ctx, &t.sub("conn_seed"), n)?),
         None => None,

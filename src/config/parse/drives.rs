@@ -97,22 +97,6 @@ pub(super) fn parse_drive(ctx: &mut Ctx, t: &Tbl) -> Res<Drive<Unresolved>> {
         .ok_or_else(|| t.missing(ctx, "location", "proximal, distal or a section name"))?;
     let location = string(ctx, &t.sub("location"), loc_node)?;
 
-    let req_num = |ctx: &mut Ctx, key: &str, what: &str| -> Res<Num<f64>> {
-        let n = t.get(ctx, key).ok_or_else(|| t.missing(ctx, key, what))?;
-        num(ctx, &t.sub(key), n)
-    };
-    let opt_num = |ctx: &mut Ctx, key: &str, default: f64| -> Res<Num<f64>> {
-        match t.get(ctx, key) {
-            Some(n) => num(ctx, &t.sub(key), n),
-            None => Ok(Num::Value(default)),
-        }
-    };
-    let opt_num_none = |ctx: &mut Ctx, key: &str| -> Res<Option<Num<f64>>> {
-        match t.get(ctx, key) {
-            Some(n) => Ok(Some(num(ctx, &t.sub(key), n)?)),
-            None => Ok(None),
-        }
-    };
     let opt_count = |ctx: &mut Ctx, key: &str, default: usize| -> Res<Num<usize>> {
         match t.get(ctx, key) {
             Some(n) => num_usize(ctx, &t.sub(key), n),
@@ -122,8 +106,8 @@ pub(super) fn parse_drive(ctx: &mut Ctx, t: &Tbl) -> Res<Drive<Unresolved>> {
 
     let dyn_kind = match kind.as_str() {
         "evoked" => DriveKind::Evoked {
-            mu: req_num(ctx, "mu", "mean event time, ms")?,
-            sigma: req_num(ctx, "sigma", "standard deviation of event times, ms")?,
+            mu: t.required_num(ctx, "mu", "mean event time, ms")?,
+            sigma: t.required_num(ctx, "sigma", "standard deviation of event times, ms")?,
             numspikes: {
                 let n = t
                     .get(ctx, "numspikes")
@@ -132,8 +116,8 @@ pub(super) fn parse_drive(ctx: &mut Ctx, t: &Tbl) -> Res<Drive<Unresolved>> {
             },
         },
         "poisson" => DriveKind::Poisson {
-            tstart: opt_num(ctx, "tstart", 0.0)?,
-            tstop: opt_num_none(ctx, "tstop")?,
+            tstart: t.num_or(ctx, "tstart", 0.0)?,
+            tstop: t.optional_num(ctx, "tstop")?,
             rate_constant: {
                 let n = t.get(ctx, "rate_constant").ok_or_else(|| {
                     t.missing(
@@ -146,13 +130,13 @@ pub(super) fn parse_drive(ctx: &mut Ctx, t: &Tbl) -> Res<Drive<Unresolved>> {
             },
         },
         "bursty" => DriveKind::Bursty {
-            tstart: opt_num(ctx, "tstart", 0.0)?,
-            tstart_std: opt_num(ctx, "tstart_std", 0.0)?,
-            tstop: opt_num_none(ctx, "tstop")?,
-            burst_rate: req_num(ctx, "burst_rate", "Hz")?,
-            burst_std: opt_num(ctx, "burst_std", 0.0)?,
+            tstart: t.num_or(ctx, "tstart", 0.0)?,
+            tstart_std: t.num_or(ctx, "tstart_std", 0.0)?,
+            tstop: t.optional_num(ctx, "tstop")?,
+            burst_rate: t.required_num(ctx, "burst_rate", "Hz")?,
+            burst_std: t.num_or(ctx, "burst_std", 0.0)?,
             numspikes: opt_count(ctx, "numspikes", 2)?,
-            spike_isi: opt_num(ctx, "spike_isi", 10.0)?,
+            spike_isi: t.num_or(ctx, "spike_isi", 10.0)?,
         },
         _ => {
             let tn = t
@@ -324,7 +308,7 @@ pub(super) fn parse_drive(ctx: &mut Ctx, t: &Tbl) -> Res<Drive<Unresolved>> {
         }
         check_cover(ctx, "rate_constant", rate_constant, false)?;
     }
-    let space_constant = opt_num(ctx, "space_constant", def_space)?;
+    let space_constant = t.num_or(ctx, "space_constant", def_space)?;
     let event_seed = match t.get(ctx, "event_seed") {
         Some(n) => num_uint(ctx, &t.sub("event_seed"), n)?,
         None => Num::Value(if kind == "spike_train" { 0 } else { 2 }),

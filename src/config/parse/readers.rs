@@ -48,6 +48,30 @@ impl<'n> Tbl<'n> {
         ctx.err_span(&self.sub(key), self.span.as_ref(), msg)
     }
 
+    /// A required number or reference (`what` explains it when missing).
+    pub(super) fn required_num(&self, ctx: &mut Ctx, key: &str, what: &str) -> Res<Num<f64>> {
+        let n = self
+            .get(ctx, key)
+            .ok_or_else(|| self.missing(ctx, key, what))?;
+        num(ctx, &self.sub(key), n)
+    }
+
+    /// A number or reference, `default` when left out.
+    pub(super) fn num_or(&self, ctx: &mut Ctx, key: &str, default: f64) -> Res<Num<f64>> {
+        match self.get(ctx, key) {
+            Some(n) => num(ctx, &self.sub(key), n),
+            None => Ok(Num::Value(default)),
+        }
+    }
+
+    /// A number or reference, `None` when left out.
+    pub(super) fn optional_num(&self, ctx: &mut Ctx, key: &str) -> Res<Option<Num<f64>>> {
+        match self.get(ctx, key) {
+            Some(n) => Ok(Some(num(ctx, &self.sub(key), n)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Every key must be in `allowed`; `hint(key)` may explain a key that
     /// belongs elsewhere (e.g. to another drive type).
     pub(super) fn check_keys(

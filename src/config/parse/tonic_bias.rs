@@ -3,8 +3,8 @@
 
 use super::context::{Ctx, Res};
 use super::keys::TONIC_BIAS_KEYS;
-use super::readers::{check_cell_type, no_hint, num, per_cell_type, string, Tbl};
-use crate::config::types::{Num, PerCellType, TonicBias, Unresolved};
+use super::readers::{check_cell_type, no_hint, per_cell_type, string, Tbl};
+use crate::config::types::{PerCellType, TonicBias, Unresolved};
 
 pub(super) fn parse_tonic_bias(ctx: &mut Ctx, t: &Tbl) -> Res<TonicBias<Unresolved>> {
     t.check_keys(ctx, TONIC_BIAS_KEYS, &no_hint)?;
@@ -40,14 +40,8 @@ pub(super) fn parse_tonic_bias(ctx: &mut Ctx, t: &Tbl) -> Res<TonicBias<Unresolv
         }
         _ => {}
     }
-    let t0 = match t.get(ctx, "t0") {
-        Some(n) => num(ctx, &t.sub("t0"), n)?,
-        None => Num::Value(0.0),
-    };
-    let tstop = match t.get(ctx, "tstop") {
-        Some(n) => Some(num(ctx, &t.sub("tstop"), n)?),
-        None => None,
-    };
+    let t0 = t.num_or(ctx, "t0", 0.0)?;
+    let tstop = t.optional_num(ctx, "tstop")?;
     let section = match t.get(ctx, "section") {
         Some(n) => string(ctx, &t.sub("section"), n)?,
         None => "soma".to_string(),
