@@ -59,7 +59,7 @@ pub use crate::compat::numpy_space::{numpy_linspace, numpy_logspace};
 pub use crate::compat::svml_pow;
 pub use error::ConfigError;
 pub(crate) use parse::{BURSTY_KEYS, EVOKED_KEYS, POISSON_KEYS};
-pub(crate) use suggest::edit_distance;
+pub(crate) use suggest::nearest;
 pub use types::*;
 
 /// A checked config file, numbers still unresolved.

@@ -1,10 +1,12 @@
 //! The one "unknown value — did you mean" helper: every message that refuses
 //! a name the config does not know (a key, a model, a cell type, a receptor,
 //! a drive type, a sweep mode or parameter, a statistic, a save item) is
-//! built here, so the close matches and the wording agree everywhere.
+//! built here, so the close matches and the wording agree everywhere; the
+//! network's HNN parameter reader (`network/hnn_params.rs`) takes its close
+//! matches from [`nearest`].
 
 /// Levenshtein distance (characters).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -47,6 +49,21 @@ pub(crate) fn close_matches<'a>(word: &str, candidates: &[&'a str]) -> Vec<&'a s
         .map(|(_, c)| c)
         .take(3)
         .collect()
+}
+
+/// Up to three candidates within `max_distance` edits of `word` ignoring
+/// case, closest first (ties in name order): for a long list of similar
+/// names (HNN parameters) where [`close_matches`]' best-only rule would hide
+/// near misses.
+pub(crate) fn nearest<'a>(word: &str, candidates: &[&'a str], max_distance: usize) -> Vec<&'a str> {
+    let lower = word.to_lowercase();
+    let mut scored: Vec<(usize, &'a str)> = candidates
+        .iter()
+        .map(|c| (edit_distance(&lower, &c.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= max_distance)
+        .collect();
+    scored.sort();
+    scored.iter().take(3).map(|(_, c)| *c).collect()
 }
 
 /// "; did you mean `x`?" / "; did you mean `x` or `y`?" or "".
@@ -150,6 +167,7 @@ mod tests {
             "; did you mean `L2_pyramidal`?"
         );
         assert_eq!(did_you_mean("zzzzzzzz", &c), "");
+        assert_eq!(nearest("l2_baskt", &c, 3), ["L2_basket", "L5_basket"]);
         assert_eq!(
             did_you_mean("TSTOP", &["tstop", "dt"]),
             "; did you mean `tstop`?"
