@@ -55,6 +55,7 @@ mod types;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+// Their public paths from before they moved to compat.
 pub use crate::compat::numpy_space::{numpy_linspace, numpy_logspace};
 pub use crate::compat::svml_pow;
 pub use error::ConfigError;
@@ -264,7 +265,7 @@ impl Config {
 
     /// Refuse sweep references (`"$name"`) in the values that fix the
     /// output file's layout, which is one for the whole sweep and taken from
-    /// its first simulation (`driver::output_spec`): `tstop` and `dt` (the
+    /// its first simulation (`output_spec`, the parallel layer's output set-up): `tstop` and `dt` (the
     /// time axis `/times`), `n_trials` (every dataset's shape), `mesh_shape`
     /// and a drive's number of drive cells (`/cells/gid_ranges`, the voltage
     /// traces). [`Config::parse`] accepts them (a library user may resolve

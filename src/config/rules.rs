@@ -5,8 +5,8 @@
 //!
 //! Each rule returns the value, or a [`RangeError`] that the reader places
 //! (a config key and line, a JSON field of a file). The rules are also what
-//! makes the panicking checks of [`crate::network::numpy_random`] (numpy's
-//! and hnn-core's `ValueError`s) unreachable from user input.
+//! makes the checks of numpy's random draws as the network reproduces them
+//! (numpy's and hnn-core's `ValueError`s) unreachable from user input.
 
 use std::fmt;
 use std::io::Read;
