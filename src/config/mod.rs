@@ -250,8 +250,8 @@ impl Config {
     }
 
     /// A [`ConfigError`] at a key path: for errors found after loading (e.g.
-    /// by the network builder: "drives[0].location: L2_basket cells have no
-    /// section `apical_tuft`").
+    /// by the network builder: `drives[0].location: L2_basket cells have no
+    /// section apical_tuft`).
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
         let loc = self.locate(key);
         ConfigError {
