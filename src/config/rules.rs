@@ -2,6 +2,8 @@
 //! hnn-core network files (`hnn_json`) and HNN parameter files. One
 //! definition per rule, so that a value refused in one format is refused in
 //! the others (a JSON connection `A_delay = -1` like a TOML `delay = -1`).
+//! The first rule is on the input file itself: [`read_input_file`] refuses
+//! one larger than [`MAX_INPUT_FILE_BYTES`] before reading it.
 //!
 //! Each rule returns the value, or a [`RangeError`] that the reader places
 //! (a config key and line, a JSON field of a file). The rules are also what

@@ -49,7 +49,7 @@ pub(super) fn parse_drives(
     Ok(drives)
 }
 
-pub(super) fn parse_drive(ctx: &mut Ctx, t: &Tbl) -> Res<Drive<Unresolved>> {
+fn parse_drive(ctx: &mut Ctx, t: &Tbl) -> Res<Drive<Unresolved>> {
     // type first: it decides the allowed keys.
     let type_node = t
         .get(ctx, "type")

@@ -175,7 +175,7 @@ pub(super) fn is_ident(s: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
-pub(super) fn reference(ctx: &mut Ctx, path: &str, node: &Node, s: &str) -> Res<String> {
+fn reference(ctx: &mut Ctx, path: &str, node: &Node, s: &str) -> Res<String> {
     let name = &s[1..];
     if !is_ident(name) {
         return Err(ctx.err_span(
@@ -217,7 +217,7 @@ pub(super) fn num(ctx: &mut Ctx, path: &str, node: &Node) -> Res<Num<f64>> {
 
 /// A non-negative integer from the file: integers, or floats with no
 /// fractional part.
-pub(super) fn literal_uint(ctx: &Ctx, path: &str, node: &Node) -> Res<u64> {
+fn literal_uint(ctx: &Ctx, path: &str, node: &Node) -> Res<u64> {
     match &node.value {
         Value::Integer(i) if *i >= 0 => Ok(*i as u64),
         Value::Integer(i) => {

@@ -155,12 +155,7 @@ pub(super) fn parse_sweep(ctx: &mut Ctx, node: &Node) -> Res<Sweep> {
     Ok(sweep)
 }
 
-pub(super) fn parse_param_spec(
-    ctx: &mut Ctx,
-    path: &str,
-    node: &Node,
-    mode: SweepMode,
-) -> Res<ParamSpec> {
+fn parse_param_spec(ctx: &mut Ctx, path: &str, node: &Node, mode: SweepMode) -> Res<ParamSpec> {
     let sampled = matches!(mode, SweepMode::Random | SweepMode::Lhs);
     if let Value::Array(_) = node.value {
         return Err(ctx.err_span(
