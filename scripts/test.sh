@@ -24,6 +24,9 @@ fi
 step "cargo fmt --check"
 cargo fmt --all --check || fail "cargo fmt --check (run 'cargo fmt' to fix)"
 
+step "module structure (scripts/check_layers.py)"
+python3 scripts/check_layers.py || fail "module structure (scripts/check_layers.py: cycles, upward imports, files over 700 lines)"
+
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings || fail "cargo clippy"
 

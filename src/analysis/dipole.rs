@@ -2,6 +2,10 @@
 //! `_baseline_renormalize`, `_convert_fAm_to_nAm`, `scale`, and the
 //! Hamming-window `smooth`.
 
+// numpy's rounding lives with the other bit-compatibility code; re-exported
+// here, where the smoothing that uses it is.
+pub use crate::compat::numpy_round::{round_half_even, window_samples};
+
 /// Per-layer and aggregate dipoles, nAm.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LayerDipoles {
@@ -152,22 +156,6 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     total
 }
 
-/// Samples in a smoothing window of `window_len_ms` at `sfreq_hz`
-/// (hnn-core's `round(window_len * sfreq / 1000)`).
-pub fn window_samples(window_len_ms: f64, sfreq_hz: f64) -> usize {
-    round_half_even(1e-3 * window_len_ms * sfreq_hz) as usize
-}
-
-/// numpy's `round` (half to even).
-pub fn round_half_even(x: f64) -> f64 {
-    let r = x.round();
-    if (x - x.trunc()).abs() == 0.5 {
-        2.0 * (x / 2.0).round()
-    } else {
-        r
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,12 +209,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn half_even_rounding() {
-        assert_eq!(round_half_even(2.5), 2.0);
-        assert_eq!(round_half_even(3.5), 4.0);
-        assert_eq!(round_half_even(1200.0), 1200.0);
     }
 }

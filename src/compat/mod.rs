@@ -11,11 +11,14 @@
 //!   distributions (`np.random.RandomState(seed)`).
 //! - [`numpy_pcg64`]: numpy's `SeedSequence`, `PCG64` and `Generator`
 //!   (`np.random.default_rng(seed)`).
+//! - [`numpy_round`]: `numpy.round` (half to even) and hnn-core's smoothing
+//!   window length.
 
 pub mod fast_exp;
 pub mod fast_log;
 pub mod numpy_arange;
 pub mod numpy_mt19937;
 pub mod numpy_pcg64;
+pub mod numpy_round;
 pub mod numpy_space;
 pub mod svml_pow;

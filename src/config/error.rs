@@ -1,5 +1,6 @@
-//! Config errors: file, line, key path and message (SPEC §1: exit code 2,
-//! "the message names the key, the file and the line").
+//! Config errors: file, line, key path and message (docs/configuration.md
+//! §1, "Structure and checking": exit code 2, the message names the file,
+//! the line and the key).
 
 use std::fmt;
 
@@ -41,91 +42,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Levenshtein distance (characters).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-/// Candidates closest to `word` (ties kept): among those equal ignoring case,
-/// within an edit distance of max(2, len/3), or one a prefix of the other.
-pub(crate) fn close_matches<'a>(word: &str, candidates: &[&'a str]) -> Vec<&'a str> {
-    let lw = word.to_lowercase();
-    let limit = (word.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, &'a str)> = candidates
-        .iter()
-        .filter_map(|&c| {
-            let lc = c.to_lowercase();
-            let d = edit_distance(&lw, &lc);
-            let prefix = lw.len() >= 3 && (lc.starts_with(&lw) || lw.starts_with(&lc));
-            if d <= limit || prefix {
-                Some((d, c))
-            } else {
-                None
-            }
-        })
-        .collect();
-    scored.sort();
-    let best = scored.first().map(|s| s.0).unwrap_or(0);
-    scored
-        .into_iter()
-        .filter(|s| s.0 == best)
-        .map(|(_, c)| c)
-        .take(3)
-        .collect()
-}
-
-/// "; did you mean `x`?" / "; did you mean `x` or `y`?" or "".
-pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
-    let m = close_matches(word, candidates);
-    match m.len() {
-        0 => String::new(),
-        1 => format!("; did you mean `{}`?", m[0]),
-        _ => {
-            let quoted: Vec<String> = m.iter().map(|c| format!("`{c}`")).collect();
-            let (last, first) = quoted.split_last().unwrap();
-            format!("; did you mean {} or {last}?", first.join(", "))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn distance() {
-        assert_eq!(edit_distance("tstop", "tstop"), 0);
-        assert_eq!(edit_distance("tstpo", "tstop"), 2);
-        assert_eq!(edit_distance("L2_pyrmidal", "L2_pyramidal"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-    }
-
-    #[test]
-    fn suggestions() {
-        let c = ["L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal"];
-        assert_eq!(close_matches("L2_pyrmidal", &c)[0], "L2_pyramidal");
-        assert_eq!(
-            did_you_mean("L2_pyrmidal", &c),
-            "; did you mean `L2_pyramidal`?"
-        );
-        assert_eq!(did_you_mean("zzzzzzzz", &c), "");
-        assert_eq!(
-            did_you_mean("TSTOP", &["tstop", "dt"]),
-            "; did you mean `tstop`?"
-        );
-    }
 
     #[test]
     fn display() {

@@ -1,6 +1,21 @@
-//! The configuration layer (SPEC §2): the TOML file read, checked and turned
-//! into typed values, its `"$name"` references resolved per sweep point, and
-//! the sweep expanded into its ordered list of points (SPEC §3).
+//! The configuration layer (docs/configuration.md): the TOML file read,
+//! checked and turned into typed values, its `"$name"` references resolved
+//! per sweep point, and the sweep expanded into its ordered list of points
+//! (docs/configuration.md §6, `[sweep]`).
+//!
+//! - `mod.rs`: [`Config`] and [`ResolvedConfig`], the entry points (load,
+//!   sweep points, resolve, locate a key, the checks of a one-file sweep and
+//!   of the input files).
+//! - `raw.rs`: the TOML document as a tree of values with byte spans.
+//! - `parse/`: the spanned tree to the typed, unresolved config; one file
+//!   per table (its own `mod.rs` maps them).
+//! - `resolve.rs`: one sweep point to plain numbers, every range checked.
+//! - [`rules`]: the value rules shared with the hnn-core file readers, and
+//!   the bounded input-file reader.
+//! - [`sweep`]: sweep expansion (product, zip, random, lhs).
+//! - `types.rs`: the schema, in its unresolved and resolved stages.
+//! - `error.rs`: [`ConfigError`] (file, line, key, message).
+//! - `suggest.rs`: the one "unknown ...; did you mean" helper.
 //!
 //! ```no_run
 //! use hnn_mpi::config::Config;
@@ -33,17 +48,19 @@ mod parse;
 mod raw;
 mod resolve;
 pub mod rules;
+mod suggest;
 pub mod sweep;
 mod types;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+// Their public paths from before they moved to compat.
 pub use crate::compat::numpy_space::{numpy_linspace, numpy_logspace};
 pub use crate::compat::svml_pow;
-pub(crate) use error::edit_distance;
 pub use error::ConfigError;
 pub(crate) use parse::{BURSTY_KEYS, EVOKED_KEYS, POISSON_KEYS};
+pub(crate) use suggest::nearest;
 pub use types::*;
 
 /// A checked config file, numbers still unresolved.
@@ -112,45 +129,7 @@ impl Config {
             .unwrap_or_else(|| "hnn-mpi".to_string());
         let parsed = parse::parse_document(&mut ctx, &root, &stem)?;
 
-        // References against sweep parameters.
-        let params: Vec<&str> = parsed
-            .sweep
-            .as_ref()
-            .map(|s| s.params.iter().map(|p| p.name.as_str()).collect())
-            .unwrap_or_default();
-        for site in &ctx.refs {
-            if !params.contains(&site.name.as_str()) {
-                let msg = if params.is_empty() {
-                    format!(
-                        "unknown sweep parameter ${}: the file has no [sweep.params]",
-                        site.name
-                    )
-                } else {
-                    format!(
-                        "unknown sweep parameter ${}{} (sweep parameters: {})",
-                        site.name,
-                        match error::close_matches(&site.name, &params).first() {
-                            Some(m) => format!("; did you mean ${m}?"),
-                            None => String::new(),
-                        },
-                        params.join(", ")
-                    )
-                };
-                return Err(ctx.err(&site.path, msg));
-            }
-        }
-        let used: BTreeSet<&str> = ctx.refs.iter().map(|r| r.name.as_str()).collect();
-        for p in &params {
-            if !used.contains(p) {
-                return Err(ctx.err(
-                    &format!("sweep.params.{p}"),
-                    format!(
-                        "sweep parameter `{p}` is used nowhere: write \"${p}\" where its value goes \
-                         in [simulation], [network] or [[drives]]"
-                    ),
-                ));
-            }
-        }
+        parse::check_references(&ctx, parsed.sweep.as_ref())?;
 
         let offsets: Vec<usize> = ctx.locs.values().copied().collect();
         let locs = ctx
@@ -189,8 +168,8 @@ impl Config {
         Ok(cfg)
     }
 
-    /// The sweep points in simulation order (SPEC §3; schemes in
-    /// [`sweep`]'s docs). Without `[sweep]`: one empty point.
+    /// The sweep points in simulation order (docs/configuration.md §6.2;
+    /// schemes in [`sweep`]'s docs). Without `[sweep]`: one empty point.
     pub fn sweep_points(&self) -> Result<Vec<BTreeMap<String, f64>>, ConfigError> {
         match &self.sweep {
             None => Ok(vec![BTreeMap::new()]),
@@ -271,8 +250,8 @@ impl Config {
     }
 
     /// A [`ConfigError`] at a key path: for errors found after loading (e.g.
-    /// by the network builder: "drives[0].location: L2_basket cells have no
-    /// section `apical_tuft`").
+    /// by the network builder: `drives[0].location: L2_basket cells have no
+    /// section apical_tuft`).
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
         let loc = self.locate(key);
         ConfigError {
@@ -286,7 +265,7 @@ impl Config {
 
     /// Refuse sweep references (`"$name"`) in the values that fix the
     /// output file's layout, which is one for the whole sweep and taken from
-    /// its first simulation (`driver::output_spec`): `tstop` and `dt` (the
+    /// its first simulation (`output_spec`, the parallel layer's output set-up): `tstop` and `dt` (the
     /// time axis `/times`), `n_trials` (every dataset's shape), `mesh_shape`
     /// and a drive's number of drive cells (`/cells/gid_ranges`, the voltage
     /// traces). [`Config::parse`] accepts them (a library user may resolve

@@ -186,7 +186,7 @@ impl Resolver<'_> {
             ));
         }
         let n_samples = (s.tstop / s.dt).round() as usize + 1;
-        let window = crate::analysis::dipole::window_samples(w, 1000.0 / s.dt);
+        let window = crate::compat::numpy_round::window_samples(w, 1000.0 / s.dt);
         if window > n_samples + 1 {
             return Err(self.err(
                 path,

@@ -2,12 +2,15 @@
 //! hnn-core network files (`hnn_json`) and HNN parameter files. One
 //! definition per rule, so that a value refused in one format is refused in
 //! the others (a JSON connection `A_delay = -1` like a TOML `delay = -1`).
+//! The first rule is on the input file itself: [`read_input_file`] refuses
+//! one larger than [`MAX_INPUT_FILE_BYTES`] before reading it.
 //!
 //! Each rule returns the value, or a [`RangeError`] that the reader places
 //! (a config key and line, a JSON field of a file). The rules are also what
-//! makes the panicking checks of [`crate::network::event_times`] (numpy's
-//! and hnn-core's `ValueError`s) unreachable from user input, all but the
-//! one that module names (a bursty drive's drawn start).
+//! makes the checks of numpy's random draws as the network reproduces them
+//! (numpy's and hnn-core's `ValueError`s) unreachable from user input; a
+//! bursty drive's drawn start is bounded by the run estimate
+//! (`sweep::estimate`, `tstart_std`).
 
 use std::fmt;
 use std::io::Read;
@@ -224,16 +227,46 @@ pub fn not_before(stop_name: &str, stop: f64, start_name: &str, start: f64) -> R
 /// A bursty drive's burst, `(numspikes - 1) * spike_isi` ms, fits in its
 /// period `1000 / burst_rate` ms (hnn-core `_create_bursty_input` raises
 /// otherwise). The message is about `spike_isi`.
-pub fn burst_fits(numspikes: usize, spike_isi: f64, burst_rate: f64) -> Result<(), String> {
-    let period = 1000.0 / burst_rate;
-    let duration = (numspikes as f64 - 1.0) * spike_isi;
-    if duration > period {
-        Err(format!(
-            "a burst ((numspikes - 1) * spike_isi = {duration} ms) must fit in the burst period \
-             (1000 / burst_rate = {period} ms): lower spike_isi or numspikes, or burst_rate"
-        ))
+pub fn burst_fits(numspikes: usize, spike_isi: f64, burst_rate: f64) -> Result<(), BurstTooLong> {
+    let period_ms = 1000.0 / burst_rate;
+    let duration_ms = (numspikes as f64 - 1.0) * spike_isi;
+    if duration_ms > period_ms {
+        Err(BurstTooLong {
+            duration_ms,
+            period_ms,
+        })
     } else {
         Ok(())
+    }
+}
+
+/// A bursty drive whose burst is longer than its period ([`burst_fits`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BurstTooLong {
+    /// `(numspikes - 1) * spike_isi`, ms.
+    pub duration_ms: f64,
+    /// `1000 / burst_rate`, ms.
+    pub period_ms: f64,
+}
+
+impl fmt::Display for BurstTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a burst ((numspikes - 1) * spike_isi = {} ms) must fit in the burst period \
+             (1000 / burst_rate = {} ms): lower spike_isi or numspikes, or burst_rate",
+            self.duration_ms, self.period_ms
+        )
+    }
+}
+
+impl std::error::Error for BurstTooLong {}
+
+/// The readers place the message at a key or a JSON field, which take
+/// `impl Into<String>`.
+impl From<BurstTooLong> for String {
+    fn from(e: BurstTooLong) -> String {
+        e.to_string()
     }
 }
 
@@ -295,6 +328,11 @@ mod tests {
             "must be >= tstart (got tstop = 3 from $t, tstart = 10)"
         );
         assert!(burst_fits(3, 10.0, 100.0).is_err() && burst_fits(2, 10.0, 100.0).is_ok());
+        assert_eq!(
+            burst_fits(3, 10.0, 100.0).unwrap_err().to_string(),
+            "a burst ((numspikes - 1) * spike_isi = 20 ms) must fit in the burst period \
+             (1000 / burst_rate = 10 ms): lower spike_isi or numspikes, or burst_rate"
+        );
         assert!(hnn_param("gbar_L2Pyr_L5Pyr")(-1.0).is_err());
         assert!(hnn_param("L5Pyr_soma_gkbar_hh2")(-1.0).is_err());
         assert!(hnn_param("L2Pyr_apical1_L")(0.0).is_err());

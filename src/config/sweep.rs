@@ -1,4 +1,5 @@
-//! Sweep expansion (SPEC §3): the ordered list of parameter points.
+//! Sweep expansion (docs/configuration.md §6.2): the ordered list of
+//! parameter points.
 //!
 //! - `product`: `itertools.product` over the parameters in `[sweep.params]`
 //!   file order, the last parameter varying fastest.
@@ -12,7 +13,7 @@
 //! - `lhs`: Latin hypercube, same generator and uniforms. For each parameter
 //!   in file order: first a permutation `perm` of the strata 0..n
 //!   (Fisher-Yates: for i = n-1 down to 1, j = min(floor(u * (i + 1)), i),
-//!   swap perm[i] and perm[j]), then for each point k = 0..n a fraction
+//!   swap `perm[i]` and `perm[j]`), then for each point k = 0..n a fraction
 //!   `x_k = (perm[k] + u) / n` mapped to the parameter's range as in
 //!   `random`. Each parameter thus has exactly one value per stratum
 //!   `[low + s (high - low) / n, low + (s + 1) (high - low) / n)` (strata of

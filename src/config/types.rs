@@ -1,6 +1,7 @@
-//! The configuration schema (SPEC §2), in two stages sharing one structure:
-//! [`Unresolved`] as read from the file (numbers may be `"$name"` references
-//! to sweep parameters) and [`Resolved`] for one sweep point (plain numbers).
+//! The configuration schema (docs/configuration.md), in two stages sharing
+//! one structure: [`Unresolved`] as read from the file (numbers may be
+//! `"$name"` references to sweep parameters) and [`Resolved`] for one sweep
+//! point (plain numbers).
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -435,7 +436,8 @@ pub struct Parallel {
 // ---------------------------------------------------------------------------
 // [sweep]
 
-/// How sweep parameters combine into simulations (SPEC §3).
+/// How sweep parameters combine into simulations (docs/configuration.md
+/// §6.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SweepMode {
     /// Cartesian product, file order, last parameter fastest

@@ -12,10 +12,10 @@
 //! -0.0, rates > 0, tstop >= tstart, a Poisson drive ending after it
 //! starts, bursts that fit their period), `from_config::check_drive_seeds`
 //! bounds the seeds of every trial and drive cell by 2**32 - 1, and the run
-//! estimate (`estimate.rs`, `MAX_DRIVE_EVENTS`) bounds the number of events
-//! drawn before any trial runs; each function names what keeps its panics
-//! out of reach. One is not: a bursty drive's drawn start (see
-//! [`create_bursty_input`]).
+//! estimate (`sweep::estimate`, `MAX_DRIVE_EVENTS`) bounds the number of
+//! events drawn before any trial runs (a bursty drive's from 10 standard
+//! deviations of its start before `tstart`); each function names what keeps
+//! its panics out of reach.
 
 use std::collections::BTreeMap;
 
@@ -89,12 +89,11 @@ pub fn create_gauss(mu: f64, sigma: f64, numspikes: usize, prng: &mut RandomStat
 /// hnn-core's `ValueError` if the burst is longer than its period
 /// (`rules::burst_fits` rules it out) and with numpy's in `np.arange`.
 ///
-/// Not ruled out: with a large `tstart_std` the drawn `t0` can be so far
-/// before `tstop` (or `-inf`) that `np.arange` has more than `i64::MAX`
-/// elements (numpy's "Maximum allowed size exceeded": a panic here) or more
-/// than memory holds; the run estimate counts bursts from `tstart`, not
-/// from the drawn `t0`. hnn-core fails there too (`ValueError` or
-/// `MemoryError`).
+/// With a large `tstart_std` the drawn `t0` could be so far before `tstop`
+/// that `np.arange` has more elements than memory holds (or than `i64`:
+/// numpy's "Maximum allowed size exceeded", a panic here; hnn-core fails
+/// there too). The run estimate counts bursts from `tstart - 10 tstart_std`
+/// and refuses such a drive at its `tstart_std` key first.
 #[allow(clippy::too_many_arguments)]
 pub fn create_bursty_input(
     t0: f64,

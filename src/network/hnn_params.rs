@@ -310,7 +310,13 @@ impl ModelParams {
         } else if let Some(why) = not_used_reason(key) {
             return Err(KeyError::NotUsed(why));
         } else {
-            return Err(KeyError::Unknown(close_matches(key, &self.keys())));
+            return Err(KeyError::Unknown(
+                // Up to three known keys within 3 edits (ignoring case).
+                crate::config::nearest(key, &self.keys(), 3)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            ));
         };
         *slot = value;
         Ok(())
@@ -368,19 +374,6 @@ fn not_used_reason(key: &str) -> Option<String> {
         ),
         _ => None,
     }
-}
-
-/// Up to three known keys closest to `key` (edit distance <= 3, or the
-/// same ignoring case).
-fn close_matches(key: &str, known: &[&str]) -> Vec<String> {
-    let lower = key.to_lowercase();
-    let mut scored: Vec<(usize, &str)> = known
-        .iter()
-        .map(|k| (crate::config::edit_distance(&lower, &k.to_lowercase()), *k))
-        .filter(|(d, _)| *d <= 3)
-        .collect();
-    scored.sort();
-    scored.iter().take(3).map(|(_, k)| k.to_string()).collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //!   size and resource estimate, built once before anything is written.
 //! - [`estimate`]: memory, output size and work of a run, checked against
 //!   the machine before anything large is allocated.
+//! - [`memory`]: the memory one simulation may use here; byte counts.
 //! - [`run`]: one simulation, or a batch of small networks integrated
 //!   together, from its point to its record.
 //! - [`accumulate`]: a simulation's trials into the record the file stores.
@@ -16,6 +17,7 @@ pub mod accumulate;
 pub mod estimate;
 pub mod failure;
 pub mod fault;
+pub mod memory;
 pub mod plan;
 pub mod recordings;
 pub mod run;
