@@ -80,7 +80,12 @@ fn a_panic_on_a_worker_ends_every_rank() {
 #[test]
 fn a_panic_on_rank_0_ends_every_rank_and_keeps_its_finished_simulations() {
     let dir = temp_dir("abort-root");
-    let config = sweep_config(&dir, "sweep", 30, 40.0);
+    // 60 simulations, not 30: with 30 the worker (chunks of 10) can take
+    // both of the last two batches while rank 0 runs its first, and rank 0
+    // never starts a second one (seen under load). With 60 the worker's
+    // chunks are bounded by its fair share, so rank 0 always starts a second
+    // batch unless it runs three times slower than the worker.
+    let config = sweep_config(&dir, "sweep", 60, 40.0);
     let reference = reference_of(&dir, &config);
     let out = dir.join("root.h5");
     // Rank 0 runs batches of ten: its first is written before it panics
