@@ -58,7 +58,11 @@ fn check_templates(name: &str, net: &NetworkDescription, g: &Value) {
         for (receptor, s) in gc["synapses"].as_object().unwrap() {
             let ours = t.synapse(receptor).unwrap();
             assert_eq!(
-                (ours.e_mv, ours.tau1_ms, ours.tau2_ms),
+                (
+                    ours.param("e").unwrap(),
+                    ours.param("tau1").unwrap(),
+                    ours.param("tau2").unwrap()
+                ),
                 (
                     s["e"].as_f64().unwrap(),
                     s["tau1"].as_f64().unwrap(),

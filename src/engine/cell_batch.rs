@@ -6,7 +6,8 @@
 //! 1. [`CellBatch::setup_and_solve`] at the mid-step time: zero rhs/d,
 //!    membrane currents with their numerical conductances (the registry's
 //!    mechanisms in NEURON's order, concentration writers first, each one
-//!    virtual call over all its instances), axial currents, capacitance,
+//!    virtual call over all its instances; the point processes where
+//!    NEURON runs its built-in ones), axial currents, capacitance,
 //!    Hines solve, `v += Δv`;
 //! 2. [`CellBatch::update_states`]: every `SOLVE ... METHOD cnexp` at the new v;
 //! 3. [`CellBatch::dipoles`]: the `AFTER SOLVE` dipole sums.
@@ -14,11 +15,13 @@
 use std::sync::Arc;
 
 use super::hines;
+use super::iclamp::IClamp;
 use super::layout::CellLayout;
 use super::mechanisms::abi::BuildContext;
 use super::mechanisms::ca_ion::Ions;
 use super::mechanisms::{batch_ions, MechanismInstance, Scratch, MECHANISMS};
-use super::synapse::{Exp2SynBank, IClamp};
+use super::synapses::abi::PointBuildContext;
+use super::synapses::PointProcessBank;
 
 pub struct CellBatch {
     pub layout: Arc<CellLayout>,
@@ -35,7 +38,9 @@ pub struct CellBatch {
     /// `mechanisms[..n_conc_writers]` are the concentration writers, which
     /// NEURON runs ahead of the point processes (Exp2Syn, IClamp).
     n_conc_writers: usize,
-    pub synapses: Exp2SynBank,
+    /// One bank per point-process type present (the layout's
+    /// `point_processes`, in registry order).
+    synapses: Vec<Box<dyn PointProcessBank>>,
     pub iclamps: Vec<IClamp>,
     /// `0.001 / dt`: capacitance to conductance (NEURON `cfac`).
     cfac: f64,
@@ -73,7 +78,17 @@ impl CellBatch {
             d: vec![0.0; nn],
             mechanisms,
             n_conc_writers,
-            synapses: Exp2SynBank::new(&layout, n_cells),
+            synapses: layout
+                .point_processes
+                .iter()
+                .map(|sites| {
+                    let ctx = PointBuildContext {
+                        n_cells,
+                        area_um2: &layout.area_um2,
+                    };
+                    (sites.info.build)(sites, &ctx)
+                })
+                .collect(),
             iclamps: Vec::new(),
             cfac: 0.001 / dt_ms,
             scratch: Scratch::new(
@@ -104,7 +119,9 @@ impl CellBatch {
         for m in writers {
             m.init(&self.v, &mut self.ions, nc);
         }
-        self.synapses.init();
+        for bank in &mut self.synapses {
+            bank.init(&self.v, nc);
+        }
         for m in others {
             m.init(&self.v, &mut self.ions, nc);
         }
@@ -126,7 +143,9 @@ impl CellBatch {
         for clamp in &self.iclamps {
             clamp.current(t_mid_ms, rhs, nc);
         }
-        self.synapses.current(v, rhs, d, nc);
+        for bank in &self.synapses {
+            bank.current(v, rhs, d, nc);
+        }
         for m in others {
             m.current(v, rhs, d, ions, nc);
         }
@@ -178,10 +197,20 @@ impl CellBatch {
         for m in writers {
             m.state(&self.v, &mut self.ions, nc, dt_ms, &mut self.scratch);
         }
-        self.synapses.state(nc, dt_ms);
+        for bank in &mut self.synapses {
+            bank.state(&self.v, nc, dt_ms);
+        }
         for m in others {
             m.state(&self.v, &mut self.ions, nc, dt_ms, &mut self.scratch);
         }
+    }
+
+    /// `NET_RECEIVE` of synapse `site` (an index into the layout's
+    /// `synapses`) of `cell`: an event of NetCon weight `weight_us` (µS).
+    #[inline]
+    pub fn net_receive(&mut self, site: usize, cell: usize, weight_us: f64) {
+        let s = &self.layout.synapses[site];
+        self.synapses[s.bank].net_receive(s.instance, cell, self.n_cells, weight_us);
     }
 
     /// Each cell's current dipole, fAm (hnn-core's `dipole`/`Dipole`

@@ -6,6 +6,8 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// Where an event goes: synapse `site` of cell `cell` in batch `batch`.
+/// `site` indexes the layout's `synapses`, which name the point-process
+/// bank and instance (`CellBatch::net_receive`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SynapseTarget {
     pub batch: u32,

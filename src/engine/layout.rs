@@ -1,5 +1,6 @@
 //! Compartmentalisation of a cell template into NEURON's nodes: areas, axial
-//! coupling coefficients, mechanism instances, synapse sites, dipole sites.
+//! coupling coefficients, mechanism instances, synapse sites (grouped into
+//! point-process types), dipole sites.
 //!
 //! Node numbering follows NEURON: the root node (the soma's 0 end) first,
 //! then every section's nodes (its `nseg` segment centres, then its 1 end),
@@ -10,6 +11,8 @@ use std::collections::VecDeque;
 
 use super::mechanisms;
 pub use super::mechanisms::DensityMechanism;
+use super::synapses;
+pub use super::synapses::PointProcessSites;
 use crate::network::cell_template::CellTemplate;
 
 /// Marks the root node's (absent) parent.
@@ -42,16 +45,17 @@ impl SectionNodes {
     }
 }
 
-/// One `Exp2Syn` (hnn-core `Cell._create_synapses`: one per section and
+/// One synapse (hnn-core `Cell._create_synapses`: one per section and
 /// receptor, at the section's midpoint).
 #[derive(Debug, Clone)]
 pub struct SynapseSite {
     pub section: String,
     pub receptor: String,
     pub node: usize,
-    pub e_mv: f64,
-    pub tau1_ms: f64,
-    pub tau2_ms: f64,
+    /// Its point-process type: an index into [`CellLayout::point_processes`].
+    pub bank: usize,
+    /// Its instance within that type.
+    pub instance: usize,
 }
 
 /// One term of the cell dipole (hnn-core `dipole.mod`/`dipole_pp.mod`):
@@ -86,7 +90,12 @@ pub struct CellLayout {
     pub v0_mv: Vec<f64>,
     pub sections: Vec<SectionNodes>,
     pub mechanisms: Vec<DensityMechanism>,
+    /// Every synapse, in hnn-core's creation order (section, then receptor);
+    /// an event's `site` indexes it.
     pub synapses: Vec<SynapseSite>,
+    /// The synapses grouped by point-process type, types in registry order
+    /// (NEURON's type order), instances in site order.
+    pub point_processes: Vec<PointProcessSites>,
     /// Density dipole sites (node order), then one point-process site per
     /// section (section order), as NEURON sums them into `Qtotal`.
     pub dipole: Vec<DipoleSite>,
@@ -270,26 +279,7 @@ impl CellLayout {
             .collect::<Vec<_>>();
 
         let mechanisms = compile_mechanisms(t, &order, &sections);
-        let synapses = t
-            .sections
-            .iter()
-            .zip(&sections)
-            .flat_map(|(spec, sn)| {
-                spec.receptors.iter().map(move |r| {
-                    let syn = t
-                        .synapse(r)
-                        .unwrap_or_else(|| panic!("no synapse parameters for receptor {r}"));
-                    SynapseSite {
-                        section: spec.name.clone(),
-                        receptor: r.clone(),
-                        node: sn.node_at(0.5),
-                        e_mv: syn.e_mv,
-                        tau1_ms: syn.tau1_ms,
-                        tau2_ms: syn.tau2_ms,
-                    }
-                })
-            })
-            .collect();
+        let (synapses, point_processes) = compile_synapses(t, &sections);
         let dipole = match &t.dipole_axis_section {
             Some(axis) => compile_dipole(t, axis, &sections, &ri_mohm),
             None => Vec::new(),
@@ -307,6 +297,7 @@ impl CellLayout {
             sections,
             mechanisms,
             synapses,
+            point_processes,
             dipole,
         }
     }
@@ -378,6 +369,64 @@ fn compile_mechanisms(
             }
         })
         .collect()
+}
+
+/// The synapse sites in hnn-core's order and their point-process types:
+/// each synapse's `RANGE` parameters by `.mod` name from the template (the
+/// `.mod` default where it sets none), looked up once here.
+fn compile_synapses(
+    t: &CellTemplate,
+    sections: &[SectionNodes],
+) -> (Vec<SynapseSite>, Vec<PointProcessSites>) {
+    let mut sites = Vec::new();
+    // One group per registry entry; the unused ones are dropped below.
+    let mut groups: Vec<PointProcessSites> = synapses::POINT_PROCESSES
+        .iter()
+        .map(|&info| PointProcessSites {
+            info,
+            nodes: Vec::new(),
+            params: vec![Vec::new(); info.range_params().count()],
+        })
+        .collect();
+    for (spec, sn) in t.sections.iter().zip(sections) {
+        for r in &spec.receptors {
+            let syn = t
+                .synapse(r)
+                .unwrap_or_else(|| panic!("no synapse parameters for receptor {r}"));
+            let info = synapses::find(&syn.mechanism)
+                .unwrap_or_else(|| panic!("unsupported synapse {}", syn.mechanism));
+            for name in syn.params.keys() {
+                assert!(
+                    info.range_params().any(|p| p.name == name),
+                    "{} declares no RANGE parameter {name}",
+                    info.name
+                );
+            }
+            let k = synapses::registry_index(info);
+            let group = &mut groups[k];
+            let node = sn.node_at(0.5);
+            sites.push(SynapseSite {
+                section: spec.name.clone(),
+                receptor: r.clone(),
+                node,
+                bank: k,
+                instance: group.nodes.len(),
+            });
+            group.nodes.push(node);
+            for (values, p) in group.params.iter_mut().zip(info.range_params()) {
+                values.push(syn.param(p.name).unwrap_or(p.default));
+            }
+        }
+    }
+    // Renumber the banks over the types present.
+    let present: Vec<usize> = (0..groups.len())
+        .filter(|&k| !groups[k].nodes.is_empty())
+        .collect();
+    for s in &mut sites {
+        s.bank = present.iter().position(|&k| k == s.bank).expect("present");
+    }
+    let groups = groups.into_iter().filter(|g| !g.nodes.is_empty()).collect();
+    (sites, groups)
 }
 
 /// hnn-core `Cell._insert_dipole`: a `dipole` density instance at each

@@ -9,7 +9,10 @@
 //! - [`hines`]: the tree solver (solve.cpp).
 //! - [`mechanisms`]: hh2, km, ca, cad, kca, cat, ar (each declares itself
 //!   and holds its kernels), their registry, and the calcium ion.
-//! - [`synapse`]: the point processes Exp2Syn and IClamp.
+//! - [`synapses`]: the point processes that receive events (Exp2Syn; each
+//!   declares itself and holds its kernels) and their registry.
+//! - [`iclamp`]: the IClamp current step (also at its old path
+//!   `engine::synapse::IClamp`).
 //! - [`cell_batch`]: all cells of one type, structure-of-arrays: one step's
 //!   matrix set-up, solve and state updates, the dipole.
 //! - [`events`]: the NetCon event queue.
@@ -23,11 +26,17 @@
 pub mod cell_batch;
 pub mod events;
 pub mod hines;
+pub mod iclamp;
 pub mod layout;
 pub mod mechanisms;
 pub mod network_sim;
 pub mod simulator;
-pub mod synapse;
+pub mod synapses;
 pub mod table;
 pub mod time_grid;
 pub mod units;
+
+/// The old path of [`iclamp::IClamp`], which tests and benches import.
+pub mod synapse {
+    pub use super::iclamp::IClamp;
+}

@@ -61,12 +61,9 @@ impl Simulator {
     /// into its synapse's `NET_RECEIVE`.
     fn deliver_events(&mut self, til_ms: f64) {
         while let Some(ev) = self.events.pop_due(til_ms) {
-            let b = &mut self.batches[ev.target.batch as usize];
-            let nc = b.n_cells;
-            b.synapses.receive(
+            self.batches[ev.target.batch as usize].net_receive(
                 ev.target.site as usize,
                 ev.target.cell as usize,
-                nc,
                 ev.weight_us,
             );
         }

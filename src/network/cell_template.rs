@@ -108,16 +108,48 @@ pub fn nseg_for_length(l_um: f64) -> usize {
     nseg
 }
 
-/// Parameters of an `Exp2Syn` of one receptor type.
+/// The synapse of one receptor type: the point process hnn-core creates
+/// for it and the parameters it sets (hnn-core `Cell.synapses`,
+/// `Cell.syn_create`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SynapseSpec {
     pub receptor: String,
-    /// Reversal potential, mV.
-    pub e_mv: f64,
-    /// Rise time constant, ms.
-    pub tau1_ms: f64,
-    /// Decay time constant, ms.
-    pub tau2_ms: f64,
+    /// The point process, as its `.mod` file names it (hnn-core 0.6.1
+    /// creates an [`EXP2SYN`] for every receptor).
+    pub mechanism: String,
+    /// Its `PARAMETER`s by `.mod` name, in the `.mod` file's units (for
+    /// Exp2Syn: `e` mV, `tau1` and `tau2` ms); one left out keeps the
+    /// `.mod` default.
+    pub params: BTreeMap<String, f64>,
+}
+
+/// NEURON's two-exponential synapse (exp2syn.mod).
+pub const EXP2SYN: &str = "Exp2Syn";
+
+impl SynapseSpec {
+    /// hnn-core's synapse of `receptor`: an Exp2Syn with reversal potential
+    /// `e_mv` (mV) and rise and decay time constants `tau1_ms`, `tau2_ms`.
+    pub fn exp2syn(receptor: &str, e_mv: f64, tau1_ms: f64, tau2_ms: f64) -> Self {
+        SynapseSpec {
+            receptor: receptor.to_string(),
+            mechanism: EXP2SYN.to_string(),
+            params: BTreeMap::from([
+                ("e".to_string(), e_mv),
+                ("tau1".to_string(), tau1_ms),
+                ("tau2".to_string(), tau2_ms),
+            ]),
+        }
+    }
+
+    /// The value of `.mod` parameter `name`, if the spec sets it.
+    pub fn param(&self, name: &str) -> Option<f64> {
+        self.params.get(name).copied()
+    }
+
+    /// Sets `.mod` parameter `name`.
+    pub fn set_param(&mut self, name: &str, value: f64) {
+        self.params.insert(name.to_string(), value);
+    }
 }
 
 /// A connection of the cell tree: `child`'s end `child_end` attaches to

@@ -112,11 +112,13 @@ fn edges(list: &[(&str, u8, &str, u8)]) -> Vec<TreeEdge> {
 fn pyr_synapses(params: &BTreeMap<String, f64>, prefix: &str) -> Vec<SynapseSpec> {
     ["ampa", "nmda", "gabaa", "gabab"]
         .iter()
-        .map(|r| SynapseSpec {
-            receptor: r.to_string(),
-            e_mv: p(params, &format!("{prefix}_{r}_e")),
-            tau1_ms: p(params, &format!("{prefix}_{r}_tau1")),
-            tau2_ms: p(params, &format!("{prefix}_{r}_tau2")),
+        .map(|r| {
+            SynapseSpec::exp2syn(
+                r,
+                p(params, &format!("{prefix}_{r}_e")),
+                p(params, &format!("{prefix}_{r}_tau1")),
+                p(params, &format!("{prefix}_{r}_tau2")),
+            )
         })
         .collect()
 }
@@ -258,24 +260,9 @@ pub fn basket(cell_type: &str) -> CellTemplate {
         receptors: vec!["ampa".into(), "gabaa".into(), "nmda".into()],
     };
     let synapses = vec![
-        SynapseSpec {
-            receptor: "ampa".into(),
-            e_mv: 0.0,
-            tau1_ms: 0.5,
-            tau2_ms: 5.0,
-        },
-        SynapseSpec {
-            receptor: "gabaa".into(),
-            e_mv: -80.0,
-            tau1_ms: 0.5,
-            tau2_ms: 5.0,
-        },
-        SynapseSpec {
-            receptor: "nmda".into(),
-            e_mv: 0.0,
-            tau1_ms: 1.0,
-            tau2_ms: 20.0,
-        },
+        SynapseSpec::exp2syn("ampa", 0.0, 0.5, 5.0),
+        SynapseSpec::exp2syn("gabaa", -80.0, 0.5, 5.0),
+        SynapseSpec::exp2syn("nmda", 0.0, 1.0, 20.0),
     ];
     let distal = if cell_type == "L2_basket" {
         vec!["soma".to_string()]

@@ -50,8 +50,8 @@ pub fn apply_law_2021(
                 .iter_mut()
                 .find(|s| s.receptor == "gabab")
                 .ok_or(ModelError::MissingSynapse { receptor: "gabab" })?;
-            gabab.tau1_ms = 45.0;
-            gabab.tau2_ms = 200.0;
+            gabab.set_param("tau1", 45.0);
+            gabab.set_param("tau2", 200.0);
         }
     }
     // hnn-core indexes net.connectivity: 2 = L5Pyr->L5Pyr nmda,

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use super::{Member, NetCon, NetworkSimulation, SimGroup};
 use crate::engine::cell_batch::CellBatch;
 use crate::engine::events::SynapseTarget;
+use crate::engine::iclamp::IClamp;
 use crate::engine::layout::CellLayout;
 use crate::engine::simulator::Simulator;
-use crate::engine::synapse::IClamp;
 use crate::network::description::{gaussian_connection, CellPopulation, NetworkDescription};
 
 /// Why a trial could not be built. The network builders validate what a

@@ -84,12 +84,12 @@ pub(super) fn parse_cell_type(
     for (receptor, s) in cell.get("synapses")?.node().entries()? {
         let s = s.node();
         s.only_keys(&["e", "tau1", "tau2"])?;
-        synapses.push(SynapseSpec {
-            receptor: receptor.to_string(),
-            e_mv: s.get("e")?.node().checked(rules::finite)?,
-            tau1_ms: s.get("tau1")?.node().checked(rules::positive)?,
-            tau2_ms: s.get("tau2")?.node().checked(rules::positive)?,
-        });
+        synapses.push(SynapseSpec::exp2syn(
+            receptor,
+            s.get("e")?.node().checked(rules::finite)?,
+            s.get("tau1")?.node().checked(rules::positive)?,
+            s.get("tau2")?.node().checked(rules::positive)?,
+        ));
     }
 
     let mut sections = Vec::new();

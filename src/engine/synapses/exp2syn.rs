@@ -1,14 +1,43 @@
-//! Point processes: `Exp2Syn` (NEURON's exp2syn.mod, hnn-core's AMPA, NMDA,
-//! GABA_A and GABA_B synapses) and `IClamp` (stim.mod, somatic current steps
-//! and hnn-core's tonic biases).
+//! `Exp2Syn` (NEURON's src/nrnoc/exp2syn.mod): the two-exponential synapse
+//! hnn-core creates for every receptor (AMPA, NMDA, GABA_A, GABA_B;
+//! `Cell.syn_create`, hnn_core/cell.py). Conductance `g = B - A` (µS), `A`
+//! and `B` decaying with `tau1` and `tau2`; an event of weight `w` adds
+//! `w * factor` to both, so that the peak conductance is `w`.
 
-use super::layout::CellLayout;
-use super::mechanisms::{current_and_jacobian, node_rows};
-use super::units::hoc_exp;
+use super::abi::{
+    Param, PointBuildContext, PointProcessBank, PointProcessInfo, PointProcessSites, StateVar,
+};
+use crate::engine::mechanisms::{current_and_jacobian, node_rows};
+use crate::engine::units::hoc_exp;
+
+pub static INFO: PointProcessInfo = PointProcessInfo {
+    name: "Exp2Syn",
+    mod_file: "exp2syn.mod (NEURON src/nrnoc)",
+    params: &[
+        Param::range("tau1", "ms", 0.1),
+        Param::range("tau2", "ms", 10.0),
+        Param::range("e", "mV", 0.0),
+    ],
+    states: &[
+        StateVar {
+            name: "A",
+            unit: "uS",
+        },
+        StateVar {
+            name: "B",
+            unit: "uS",
+        },
+    ],
+    build,
+};
+
+fn build(sites: &PointProcessSites, ctx: &PointBuildContext) -> Box<dyn PointProcessBank> {
+    Box::new(Exp2SynBank::new(sites, ctx))
+}
 
 /// Every `Exp2Syn` of every cell of a batch, `[site * n_cells + cell]`.
 pub struct Exp2SynBank {
-    pub nodes: Vec<usize>,
+    nodes: Vec<usize>,
     /// Reversal potential, mV.
     e: Vec<f64>,
     /// Rise and decay time constants, ms (tau1 as INITIAL adjusts it).
@@ -18,8 +47,8 @@ pub struct Exp2SynBank {
     factor: Vec<f64>,
     /// `1e2 / area`: point currents (nA) to densities (mA/cm²).
     scale: Vec<f64>,
-    pub a: Vec<f64>,
-    pub b: Vec<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
     /// Per site, the cnexp factors of A and B (`1 - exp(-dt/tau)` and the
     /// target `-0/(-1/tau)`), as the generated C computes them each step;
     /// they depend only on dt and the time constants, so they are computed
@@ -30,25 +59,35 @@ pub struct Exp2SynBank {
 }
 
 impl Exp2SynBank {
-    pub fn new(layout: &CellLayout, n_cells: usize) -> Self {
-        let s = &layout.synapses;
-        let k = s.len() * n_cells;
+    fn new(sites: &PointProcessSites, ctx: &PointBuildContext) -> Self {
+        let n = sites.nodes.len();
+        let k = n * ctx.n_cells;
         Exp2SynBank {
-            nodes: s.iter().map(|x| x.node).collect(),
-            e: s.iter().map(|x| x.e_mv).collect(),
-            tau1: s.iter().map(|x| x.tau1_ms).collect(),
-            tau2: s.iter().map(|x| x.tau2_ms).collect(),
-            factor: vec![0.0; s.len()],
-            scale: s.iter().map(|x| 1.0e2 / layout.area_um2[x.node]).collect(),
+            nodes: sites.nodes.clone(),
+            e: sites.param("e"),
+            tau1: sites.param("tau1"),
+            tau2: sites.param("tau2"),
+            factor: vec![0.0; n],
+            scale: sites
+                .nodes
+                .iter()
+                .map(|&node| 1.0e2 / ctx.area_um2[node])
+                .collect(),
             a: vec![0.0; k],
             b: vec![0.0; k],
             decay: Vec::new(),
             decay_dt: f64::NAN,
         }
     }
+}
+
+impl PointProcessBank for Exp2SynBank {
+    fn info(&self) -> &'static PointProcessInfo {
+        &INFO
+    }
 
     /// exp2syn.mod INITIAL.
-    pub fn init(&mut self) {
+    fn init(&mut self, _v: &[f64], _nc: usize) {
         for i in 0..self.nodes.len() {
             let tau2 = self.tau2[i];
             let mut tau1 = self.tau1[i];
@@ -68,15 +107,8 @@ impl Exp2SynBank {
         self.decay_dt = f64::NAN;
     }
 
-    /// NET_RECEIVE: an event of weight `weight_us` (µS).
-    #[inline]
-    pub fn receive(&mut self, site: usize, cell: usize, n_cells: usize, weight_us: f64) {
-        let k = site * n_cells + cell;
-        self.a[k] += weight_us * self.factor[site];
-        self.b[k] += weight_us * self.factor[site];
-    }
-
-    pub fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+    /// BREAKPOINT: `i = g * (v - e)`, nA.
+    fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let (a, b) = (&self.a[i * nc..(i + 1) * nc], &self.b[i * nc..(i + 1) * nc]);
@@ -90,7 +122,8 @@ impl Exp2SynBank {
         }
     }
 
-    pub fn state(&mut self, nc: usize, dt: f64) {
+    /// `SOLVE state METHOD cnexp`: `A' = -A/tau1`, `B' = -B/tau2`.
+    fn state(&mut self, _v: &[f64], nc: usize, dt: f64) {
         if self.decay_dt.to_bits() != dt.to_bits() {
             self.decay = self
                 .tau1
@@ -119,33 +152,11 @@ impl Exp2SynBank {
         }
     }
 
-    /// Synaptic conductance `B - A`, µS.
-    pub fn conductance(&self, site: usize, cell: usize, nc: usize) -> f64 {
-        self.b[site * nc + cell] - self.a[site * nc + cell]
-    }
-}
-
-/// A current clamp on one cell: `amp` nA while `del <= t < del + dur`.
-#[derive(Debug, Clone)]
-pub struct IClamp {
-    pub cell: usize,
-    pub node: usize,
-    pub del_ms: f64,
-    pub dur_ms: f64,
-    pub amp_na: f64,
-    /// `1e2 / area` of the node.
-    pub scale: f64,
-}
-
-impl IClamp {
-    /// Adds the electrode current at mid-step time `t_ms` (stim.mod).
+    /// NET_RECEIVE(weight (uS)): `A += weight * factor`, `B += weight * factor`.
     #[inline]
-    pub fn current(&self, t_ms: f64, rhs: &mut [f64], nc: usize) {
-        let i = if t_ms < self.del_ms + self.dur_ms && t_ms >= self.del_ms {
-            self.amp_na
-        } else {
-            0.0
-        };
-        rhs[self.node * nc + self.cell] += i * self.scale;
+    fn net_receive(&mut self, site: usize, cell: usize, n_cells: usize, weight_us: f64) {
+        let k = site * n_cells + cell;
+        self.a[k] += weight_us * self.factor[site];
+        self.b[k] += weight_us * self.factor[site];
     }
 }
