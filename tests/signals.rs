@@ -165,7 +165,11 @@ fn a_slow_build_ends_at_once_and_writes_nothing() {
 /// A sweep long enough to be interrupted in its middle: three batches of
 /// ten per rank, a second or two each.
 fn sweep(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let config = sweep_config(dir, "sweep", 40, 60.0);
+    // 80 simulations: long enough (about 5 s on two ranks of a 2026 EPYC)
+    // that mpirun's signal, passed on 1 s after it gets it 1.5 s into the
+    // run, reaches a sweep still under way (with 40, a quiet machine
+    // finished first).
+    let config = sweep_config(dir, "sweep", 80, 60.0);
     let reference = dir.join("reference.h5");
     interrupt::reference(&config, &reference);
     (config, reference)
