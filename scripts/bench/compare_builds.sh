@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Two builds of hnn-mpi side by side on this machine in the same run, runs
 # interleaved (before, after, before, ...) so that load drifts hit both:
-# bench-cell-step (ns per compartment-step, 1 and 100 cells), the seed
+# bench-cell-step (ns per compartment-step, 1, 10 and 100 cells), the seed
 # example and the default 10x10 ERP (wall seconds of the whole process).
 # Prints each run, then the medians and after/before ratios, with the CPU.
 #
 #   scripts/bench/compare_builds.sh BEFORE_DIR AFTER_DIR [repeats]   (default 5)
+#   TSTOP_MS=300 scripts/bench/compare_builds.sh ...   (shorter cell-step runs)
 #
 # Each DIR holds `hnn-mpi` and `bench-cell-step` (e.g. a copy of an older
 # build's target/release, and target/release).
@@ -21,7 +22,7 @@ wall() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "print(roun
 for i in $(seq "$REPEATS"); do
   for which in before after; do
     dir=$BEFORE; [ "$which" = after ] && dir=$AFTER
-    cs=$("$dir/bench-cell-step" 1000 | python3 -c "
+    cs=$("$dir/bench-cell-step" "${TSTOP_MS:-1000}" | python3 -c "
 import json, sys
 print(' '.join(str(json.loads(l)['ns_per_compartment_step']) for l in sys.stdin))")
     seed=$(wall "$dir/hnn-mpi" configs/seed_example.toml -o "$out/seed_$which.h5" --force -q)
@@ -45,7 +46,7 @@ def col(which, name):
     return list(zip(*out))
 for name, labels in [("cell_step_ns", None), ("seed_s", ["seed example (s)"]), ("erp_s", ["10x10 ERP (s)"])]:
     b, a = col("before", name), col("after", name)
-    labels = labels or [f"cell_step, {c} (ns/compartment-step)" for c in ("1 cell", "100 cells")][: len(b)]
+    labels = labels or [f"cell_step, {c} (ns/compartment-step)" for c in ("1 cell", "10 cells", "100 cells")][: len(b)]
     for lab, xb, xa in zip(labels, b, a):
         mb, ma = statistics.median(xb), statistics.median(xa)
         print(f"{lab:<42} before {mb:8.3f}  after {ma:8.3f}  after/before {ma / mb:.3f}")
