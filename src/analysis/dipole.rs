@@ -94,25 +94,58 @@ pub fn hamming(m: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Why hnn-core's `smooth_waveform` refuses a window (its `ValueError`s).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SmoothError {
+    /// A negative window length.
+    Negative,
+    /// A window of more than 0 and less than 1 ms.
+    BelowOneMs,
+    /// A window of fewer than one sample.
+    TooSmall { samples: usize },
+    /// A window longer than the data.
+    TooLong { samples: usize, data: usize },
+}
+
+impl std::fmt::Display for SmoothError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Negative => f.write_str("smoothing window length must be a non-negative number"),
+            Self::BelowOneMs => {
+                f.write_str("smoothing window length less than 1 ms is not supported")
+            }
+            Self::TooSmall { samples } => {
+                write!(f, "smoothing window is too small: {samples} samples")
+            }
+            Self::TooLong { samples, data } => write!(
+                f,
+                "smoothing window is too long: {samples} samples; data has {data} samples"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SmoothError {}
+
 /// hnn-core `smooth_waveform(data, window_len_ms, sfreq)`: convolution
 /// ('same') with a normalised Hamming window of `round(window_len * sfreq
 /// / 1000)` samples.
-pub fn smooth(data: &[f64], window_len_ms: f64, sfreq_hz: f64) -> Result<Vec<f64>, String> {
+pub fn smooth(data: &[f64], window_len_ms: f64, sfreq_hz: f64) -> Result<Vec<f64>, SmoothError> {
     if window_len_ms < 0.0 {
-        return Err("smoothing window length must be a non-negative number".into());
+        return Err(SmoothError::Negative);
     }
     if 0.0 < window_len_ms && window_len_ms < 1.0 {
-        return Err("smoothing window length less than 1 ms is not supported".into());
+        return Err(SmoothError::BelowOneMs);
     }
     let winsz = window_samples(window_len_ms, sfreq_hz);
     if winsz < 1 {
-        return Err(format!("smoothing window is too small: {winsz} samples"));
+        return Err(SmoothError::TooSmall { samples: winsz });
     }
     if winsz > data.len() {
-        return Err(format!(
-            "smoothing window is too long: {winsz} samples; data has {} samples",
-            data.len()
-        ));
+        return Err(SmoothError::TooLong {
+            samples: winsz,
+            data: data.len(),
+        });
     }
     let mut win = hamming(winsz);
     let total = numpy_sum(&win);

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::analysis::dipole::SmoothError;
 use crate::config::ConfigError;
 
 #[derive(Debug)]
@@ -26,7 +27,7 @@ pub enum SimFailure {
     /// A non-finite dipole: the network diverged.
     Diverged { trial: usize, t_ms: f64 },
     /// hnn-core's smoothing refused the window at this point.
-    Smoothing(String),
+    Smoothing(SmoothError),
     /// A `rate` statistic of a cell type this point's network lacks.
     NoCellType(String),
 }
@@ -56,7 +57,7 @@ impl fmt::Display for SimFailure {
                 f,
                 "trial {trial}: non-finite dipole at t = {t_ms} ms (the network diverged)"
             ),
-            Self::Smoothing(m) => f.write_str(m),
+            Self::Smoothing(e) => write!(f, "{e}"),
             Self::NoCellType(t) => write!(f, "no cell type {t}"),
         }
     }
