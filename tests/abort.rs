@@ -15,7 +15,7 @@ mod interrupt;
 use common::temp_dir;
 use interrupt::*;
 
-/// The panic hook's code (`app::PANIC_EXIT_CODE`), which MPI_Abort passes
+/// The panic hook's code (`command::panic::PANIC_EXIT_CODE`), which MPI_Abort passes
 /// on: mpirun exits with it too.
 const PANIC_CODE: i32 = 101;
 
