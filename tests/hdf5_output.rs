@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use hdf5::filters::Filter;
 use hdf5::types::{FixedUnicode, VarLenUnicode};
 use hnn_mpi::output::{
-    open_for_reading, GidRangeRecord, OutputError, OutputFile, OutputOptions, OutputSpec,
+    open_for_reading, GidRangeRecord, IsecSpec, OutputError, OutputFile, OutputOptions, OutputSpec,
     SimResult, VsecSpec, ERROR_LEN, FORMAT,
 };
 
@@ -80,6 +80,24 @@ fn spec(n_sims: usize, n_trials: usize, n_times: usize) -> OutputSpec {
             gids: vec![0, 5, 170],
             sections: vec!["soma".into(); 3],
         }],
+        // synaptic currents of two cells (`save = ["isec_all"]`)
+        isec: vec![IsecSpec {
+            name: "all".into(),
+            gids: vec![0, 0, 5, 5],
+            sections: vec![
+                "soma".into(),
+                "soma".into(),
+                "soma".into(),
+                "apical_1".into(),
+            ],
+            receptors: vec!["ampa".into(), "gabaa".into(), "gabaa".into(), "nmda".into()],
+        }],
+        // calcium of one cell (`save = ["ca_soma"]`)
+        ca: vec![VsecSpec {
+            name: "soma".into(),
+            gids: vec![170],
+            sections: vec!["soma".into()],
+        }],
     }
 }
 
@@ -87,20 +105,45 @@ fn vsec_value(sim: usize, t: usize, trace: usize, i: usize) -> f32 {
     -65.0 + sim as f32 * 0.5 + t as f32 * 0.25 + trace as f32 * 2.0 + i as f32 * 0.125
 }
 
-/// `SimResult::vsec` of a simulation under spec `s`.
-fn vsec_of(s: &OutputSpec, sim: usize) -> Vec<Vec<Vec<f32>>> {
-    s.vsec
-        .iter()
-        .map(|v| {
-            (0..s.n_trials)
-                .map(|t| {
-                    (0..v.n_traces())
-                        .flat_map(|k| (0..s.n_times).map(move |i| vsec_value(sim, t, k, i)))
-                        .collect()
-                })
+/// A sample of `/vsec` (group 0), `/isec` (1) or `/ca` (2).
+fn trace_value(group: usize, sim: usize, t: usize, trace: usize, i: usize) -> f32 {
+    match group {
+        0 => vsec_value(sim, t, trace, i),
+        1 => -(sim as f32) * 0.03125 + t as f32 * 0.5 - trace as f32 * 0.25 + i as f32 * 1e-3,
+        _ => 1e-4 + sim as f32 * 1e-6 + t as f32 * 1e-5 + trace as f32 * 1e-7 + i as f32 * 1e-8,
+    }
+}
+
+/// A recording of `n_traces` traces of group `group` under spec `s`.
+fn recording(s: &OutputSpec, group: usize, sim: usize, n_traces: usize) -> Vec<Vec<f32>> {
+    (0..s.n_trials)
+        .map(|t| {
+            (0..n_traces)
+                .flat_map(|k| (0..s.n_times).map(move |i| trace_value(group, sim, t, k, i)))
                 .collect()
         })
         .collect()
+}
+
+/// One recording dataset of a spec: name, gids, sections, receptors.
+type Recording<'a> = (&'a str, &'a [usize], &'a [String], Option<&'a [String]>);
+
+/// `SimResult::vsec` of a simulation under spec `s`.
+fn vsec_of(s: &OutputSpec, sim: usize) -> Vec<Vec<Vec<f32>>> {
+    let n = s.vsec.iter().map(|v| v.n_traces());
+    n.map(|n| recording(s, 0, sim, n)).collect()
+}
+
+/// `SimResult::isec` of a simulation under spec `s`.
+fn isec_of(s: &OutputSpec, sim: usize) -> Vec<Vec<Vec<f32>>> {
+    let n = s.isec.iter().map(|v| v.n_traces());
+    n.map(|n| recording(s, 1, sim, n)).collect()
+}
+
+/// `SimResult::ca` of a simulation under spec `s`.
+fn ca_of(s: &OutputSpec, sim: usize) -> Vec<Vec<Vec<f32>>> {
+    let n = s.ca.iter().map(|v| v.n_traces());
+    n.map(|n| recording(s, 2, sim, n)).collect()
 }
 
 fn opts(work_chunk: usize) -> OutputOptions {
@@ -149,6 +192,8 @@ fn result(s: &OutputSpec, sim: usize) -> SimResult {
             .collect(),
         spikes: (0..s.n_trials).map(|t| spikes(sim, t)).collect(),
         vsec: vsec_of(s, sim),
+        isec: isec_of(s, sim),
+        ca: ca_of(s, sim),
         error: None,
     }
 }
@@ -310,40 +355,84 @@ fn check_file(path: &Path, s: &OutputSpec, failed: &[usize], pending: &[usize]) 
         assert!(!f.link_exists("dipole"));
     }
 
-    // /vsec
-    if s.vsec.is_empty() {
-        assert!(!f.link_exists("vsec"));
-    }
-    for v in &s.vsec {
-        let d = f.dataset(&format!("vsec/{}", v.name)).unwrap();
-        let nc = v.n_traces();
-        assert_eq!(d.shape(), [n, nt, nc, nx]);
-        assert_eq!(dtype(&d), "float32");
-        assert_eq!(attr_str(&d, "units"), "mV");
-        assert!(attr_str(&d, "description").contains("sec(0.5)"));
-        let chunk = d.chunk().expect("chunked");
-        assert_eq!((chunk[0], chunk[1], chunk[3]), (1, 1, nx));
-        let gids = f.dataset(&format!("vsec/{}_gids", v.name)).unwrap();
-        let want: Vec<i64> = v.gids.iter().map(|&g| g as i64).collect();
-        assert_eq!(gids.read_raw::<i64>().unwrap(), want);
-        let secs = f.dataset(&format!("vsec/{}_sections", v.name)).unwrap();
-        let secs: Vec<String> = secs
-            .read_raw::<VarLenUnicode>()
+    // /vsec, /isec, /ca
+    let groups: [(&str, &str, &str, Vec<Recording>); 3] = [
+        (
+            "vsec",
+            "mV",
+            "sec(0.5)",
+            s.vsec
+                .iter()
+                .map(|v| (v.name.as_str(), &v.gids[..], &v.sections[..], None))
+                .collect(),
+        ),
+        (
+            "isec",
+            "nA",
+            "record_isec",
+            s.isec
+                .iter()
+                .map(|v| {
+                    (
+                        v.name.as_str(),
+                        &v.gids[..],
+                        &v.sections[..],
+                        Some(&v.receptors[..]),
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "ca",
+            "mM",
+            "cai",
+            s.ca.iter()
+                .map(|v| (v.name.as_str(), &v.gids[..], &v.sections[..], None))
+                .collect(),
+        ),
+    ];
+    let names = |d: hdf5::Dataset| -> Vec<String> {
+        d.read_raw::<VarLenUnicode>()
             .unwrap()
             .iter()
             .map(|x| x.as_str().to_string())
-            .collect();
-        assert_eq!(secs, v.sections);
-        let vals = d.read_raw::<f32>().unwrap();
-        for sim in 0..n {
-            for t in 0..nt {
-                for k in 0..nc {
-                    for i in 0..nx {
-                        let got = vals[((sim * nt + t) * nc + k) * nx + i];
-                        if status[sim] == 1 {
-                            assert_eq!(got.to_bits(), vsec_value(sim, t, k, i).to_bits());
-                        } else {
-                            assert!(got.is_nan(), "vsec[{sim},{t},{k},{i}] = {got}");
+            .collect()
+    };
+    for (group_index, (group, units, described, sets)) in groups.iter().enumerate() {
+        if sets.is_empty() {
+            assert!(!f.link_exists(group));
+        }
+        for (name, want_gids, sections, receptors) in sets {
+            let d = f.dataset(&format!("{group}/{name}")).unwrap();
+            let nc = want_gids.len();
+            assert_eq!(d.shape(), [n, nt, nc, nx]);
+            assert_eq!(dtype(&d), "float32");
+            assert_eq!(attr_str(&d, "units"), *units);
+            assert!(attr_str(&d, "description").contains(described));
+            let chunk = d.chunk().expect("chunked");
+            assert_eq!((chunk[0], chunk[1], chunk[3]), (1, 1, nx));
+            let gids = f.dataset(&format!("{group}/{name}_gids")).unwrap();
+            let want: Vec<i64> = want_gids.iter().map(|&g| g as i64).collect();
+            assert_eq!(gids.read_raw::<i64>().unwrap(), want);
+            let secs = names(f.dataset(&format!("{group}/{name}_sections")).unwrap());
+            assert_eq!(secs, *sections);
+            let r = f.dataset(&format!("{group}/{name}_receptors"));
+            match receptors {
+                Some(want) => assert_eq!(names(r.unwrap()), *want),
+                None => assert!(r.is_err(), "{group}/{name}_receptors"),
+            }
+            let vals = d.read_raw::<f32>().unwrap();
+            for sim in 0..n {
+                for t in 0..nt {
+                    for k in 0..nc {
+                        for i in 0..nx {
+                            let got = vals[((sim * nt + t) * nc + k) * nx + i];
+                            if status[sim] == 1 {
+                                let want = trace_value(group_index, sim, t, k, i);
+                                assert_eq!(got.to_bits(), want.to_bits());
+                            } else {
+                                assert!(got.is_nan(), "{group}[{sim},{t},{k},{i}] = {got}");
+                            }
                         }
                     }
                 }
@@ -699,6 +788,20 @@ fn resume_refuses_another_definition_or_layout() {
     other.vsec[0].sections.push("soma".into());
     let e = OutputFile::resume(&p, &other).err().unwrap();
     assert!(e.to_string().contains("/vsec/soma has shape"), "{e}");
+    let mut other = s.clone();
+    other.isec.clear();
+    let e = OutputFile::resume(&p, &other).err().unwrap();
+    assert!(e.to_string().contains("synaptic currents"), "{e}");
+    let mut other = s.clone();
+    other.ca.clear();
+    let e = OutputFile::resume(&p, &other).err().unwrap();
+    assert!(e.to_string().contains("calcium"), "{e}");
+    let mut other = s.clone();
+    other.isec[0].gids.push(7);
+    other.isec[0].sections.push("soma".into());
+    other.isec[0].receptors.push("ampa".into());
+    let e = OutputFile::resume(&p, &other).err().unwrap();
+    assert!(e.to_string().contains("/isec/all has shape"), "{e}");
 
     // a different config text with the same definition is accepted
     let mut other = s.clone();
@@ -840,6 +943,10 @@ fn write_rejects_bad_results() {
         bad(Box::new(|r| r.vsec.clear())),
         bad(Box::new(|r| r.vsec[0].pop().map(|_| ()).unwrap())),
         bad(Box::new(|r| r.vsec[0][1].push(0.0))),
+        bad(Box::new(|r| r.isec.clear())),
+        bad(Box::new(|r| r.isec[0].pop().map(|_| ()).unwrap())),
+        bad(Box::new(|r| r.ca[0][0].pop().map(|_| ()).unwrap())),
+        bad(Box::new(|r| r.ca.push(Vec::new()))),
     ] {
         let e = out.write(&r).err().unwrap();
         assert!(matches!(e, OutputError::InvalidResult { .. }), "{e}");
@@ -948,6 +1055,8 @@ fn large_spike_counts_cross_copy_pieces() {
                 (0..n).map(|k| (k % 540) as i64 + sim as i64).collect(),
             )],
             vsec: vsec_of(&s, sim),
+            isec: isec_of(&s, sim),
+            ca: ca_of(&s, sim),
             error: None,
         }
     };
@@ -1235,6 +1344,8 @@ fn bench_realistic_sweep() {
     let mut s = spec(n, 1, n_times);
     s.stat_names = vec!["dipole_min".into(), "dipole_max".into()];
     s.vsec.clear();
+    s.isec.clear();
+    s.ca.clear();
     let p = tmp("bench.h5");
     let t0 = std::time::Instant::now();
     let mut out = OutputFile::create(&p, &s, false).unwrap();
@@ -1272,6 +1383,8 @@ fn bench_realistic_sweep() {
             summary: vec![vec![-1.0], vec![1.0]],
             spikes: vec![(times, gids)],
             vsec: Vec::new(),
+            isec: Vec::new(),
+            ca: Vec::new(),
             error: None,
         };
         let w = std::time::Instant::now();

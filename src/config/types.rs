@@ -392,14 +392,26 @@ pub enum SaveItem {
     Spikes,
     VsecSoma,
     VsecAll,
+    /// hnn-core's `record_isec='soma'`: the current of every somatic synapse.
+    IsecSoma,
+    /// `record_isec='all'`: every synapse of every section.
+    IsecAll,
+    /// hnn-core's `record_ca='soma'`: somatic `cai` (where the soma has it).
+    CaSoma,
+    /// `record_ca='all'`: `cai` of every section that has it.
+    CaAll,
 }
 
 impl SaveItem {
-    pub const ALL: [SaveItem; 4] = [
+    pub const ALL: [SaveItem; 8] = [
         SaveItem::Dipole,
         SaveItem::Spikes,
         SaveItem::VsecSoma,
         SaveItem::VsecAll,
+        SaveItem::IsecSoma,
+        SaveItem::IsecAll,
+        SaveItem::CaSoma,
+        SaveItem::CaAll,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -408,6 +420,10 @@ impl SaveItem {
             SaveItem::Spikes => "spikes",
             SaveItem::VsecSoma => "vsec_soma",
             SaveItem::VsecAll => "vsec_all",
+            SaveItem::IsecSoma => "isec_soma",
+            SaveItem::IsecAll => "isec_all",
+            SaveItem::CaSoma => "ca_soma",
+            SaveItem::CaAll => "ca_all",
         }
     }
 

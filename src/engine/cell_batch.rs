@@ -42,6 +42,10 @@ pub struct CellBatch {
     /// `point_processes`, in registry order).
     synapses: Vec<Box<dyn PointProcessBank>>,
     pub iclamps: Vec<IClamp>,
+    /// Per bank, the current `i` (nA) of each synapse at the last matrix
+    /// set-up (`[instance * n_cells + cell]`); empty unless synaptic
+    /// currents are recorded ([`Self::record_synaptic_currents`]).
+    syn_i_na: Vec<Vec<f64>>,
     /// `0.001 / dt`: capacitance to conductance (NEURON `cfac`).
     cfac: f64,
     scratch: Scratch,
@@ -90,6 +94,7 @@ impl CellBatch {
                 })
                 .collect(),
             iclamps: Vec::new(),
+            syn_i_na: Vec::new(),
             cfac: 0.001 / dt_ms,
             scratch: Scratch::new(
                 n_cells
@@ -125,6 +130,38 @@ impl CellBatch {
         for m in others {
             m.init(&self.v, &mut self.ions, nc);
         }
+        // finitialize's own current evaluation at v0 gives `i` its t = 0
+        // value (0, signed as v0 - e).
+        self.store_synaptic_currents();
+    }
+
+    /// Keep each synapse's current `i` (nA) at every matrix set-up, and at
+    /// `finitialize`, for [`Self::synaptic_current_na`]: hnn-core's
+    /// `record_isec`. Off by default (no per-step cost).
+    pub fn record_synaptic_currents(&mut self) {
+        let nc = self.n_cells;
+        self.syn_i_na = self
+            .layout
+            .point_processes
+            .iter()
+            .map(|sites| vec![0.0; sites.nodes.len() * nc])
+            .collect();
+    }
+
+    /// The current `i` (nA) of instance `instance` of bank `bank` in `cell`
+    /// as the last matrix set-up computed it (NEURON's BREAKPOINT at the
+    /// mid-step, which `Vector.record` samples after the step). Only while
+    /// [`Self::record_synaptic_currents`] is on.
+    #[inline]
+    pub fn synaptic_current_na(&self, bank: usize, instance: usize, cell: usize) -> f64 {
+        self.syn_i_na[bank][instance * self.n_cells + cell]
+    }
+
+    /// Each bank's `i` at the present voltages, when recorded.
+    fn store_synaptic_currents(&mut self) {
+        for (bank, out) in self.synapses.iter().zip(&mut self.syn_i_na) {
+            bank.currents_na(&self.v, self.n_cells, out);
+        }
     }
 
     /// `setup_tree_matrix`, `nrn_solve` and `update` at mid-step time `t_mid_ms`.
@@ -145,6 +182,10 @@ impl CellBatch {
         }
         for bank in &self.synapses {
             bank.current(v, rhs, d, nc);
+        }
+        // `i` as BREAKPOINT left it (recorded only; v is unchanged here).
+        for (bank, out) in self.synapses.iter().zip(&mut self.syn_i_na) {
+            bank.currents_na(v, nc, out);
         }
         for m in others {
             m.current(v, rhs, d, ions, nc);

@@ -22,13 +22,13 @@ impl OutputFile {
             ds_status,
             ds_errors,
             dipole,
-            vsec,
+            traces,
             summary,
             spikes,
             _lock,
             ..
         } = self;
-        drop((ds_status, ds_errors, dipole, vsec, summary, spikes));
+        drop((ds_status, ds_errors, dipole, traces, summary, spikes));
         let closed = h5(file.close(), &path, || "closing the file".into());
         drop(_lock);
         closed

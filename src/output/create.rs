@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use hdf5::dataset::{AllocTime, FillTime};
-use hdf5::types::VarLenUnicode;
 use hdf5::{Extent, File, SimpleExtents};
 
 use super::error::OutputError;
@@ -13,7 +12,7 @@ use super::file::{open_handles, OutputFile};
 use super::hdf5_util::{attr_f64, compressed, h5, set_attr_i64, set_attr_str, vlen};
 use super::layout::{
     stat_units, ErrorText, GidRangeRecord, DIPOLE_CHUNK_ELEMS, DIPOLE_NAMES, ERROR_LEN, FORMAT,
-    STATUS_PENDING, VSEC_CHUNK_ELEMS,
+    STATUS_PENDING,
 };
 use super::lock::WriterLock;
 use super::paths::{existing_regular_file, resolved};
@@ -21,6 +20,7 @@ use super::provenance::{hostname, rfc3339_utc};
 use super::spec::OutputSpec;
 use super::spikes::{SpikeStore, DEFAULT_WORK_CHUNK};
 use super::swmr;
+use super::traces::create_traces;
 
 /// Writer settings that are not part of the file's contract.
 #[derive(Clone, Debug)]
@@ -259,57 +259,10 @@ impl OutputFile {
             )?;
         }
 
-        // /vsec
-        if !spec.vsec.is_empty() {
-            h5(
-                (|| {
-                    let g = file.create_group("vsec")?;
-                    for v in &spec.vsec {
-                        let n_traces = v.n_traces();
-                        let ct = n_times.clamp(1, VSEC_CHUNK_ELEMS);
-                        let kc = (VSEC_CHUNK_ELEMS / ct).clamp(1, n_traces.max(1));
-                        let b = compressed(g.new_dataset::<f32>().chunk((1, 1, kc, ct)), deflate);
-                        // As /dipole: two unlimited dimensions for a
-                        // version-2 B-tree chunk index (docs/output_format.md §9).
-                        let d = b
-                            .fill_value(f32::NAN)
-                            .shape(SimpleExtents::from_vec(vec![
-                                Extent::resizable(n_sims),
-                                Extent::resizable(n_trials),
-                                Extent::fixed(n_traces),
-                                Extent::fixed(n_times),
-                            ]))
-                            .create(v.name.as_str())?;
-                        set_attr_str(&d, "units", "mV")?;
-                        set_attr_str(
-                            &d,
-                            "description",
-                            &format!(
-                                "membrane potential at the middle of each section (sec(0.5)), \
-                                 [sim, trial, trace, time], mV, single precision, at every \
-                                 sample of /times, as hnn-core's record_vsec={:?}; trace i is \
-                                 section {name}_sections[i] of cell {name}_gids[i]; NaN where \
-                                 not simulated",
-                                v.name,
-                                name = v.name
-                            ),
-                        )?;
-                        let gids: Vec<i64> = v.gids.iter().map(|&g| g as i64).collect();
-                        g.new_dataset_builder()
-                            .with_data(&gids[..])
-                            .create(format!("{}_gids", v.name).as_str())?;
-                        let names: Vec<VarLenUnicode> =
-                            v.sections.iter().map(|n| vlen(n)).collect();
-                        g.new_dataset_builder()
-                            .with_data(&names[..])
-                            .create(format!("{}_sections", v.name).as_str())?;
-                    }
-                    Ok(())
-                })(),
-                path,
-                || "creating /vsec".into(),
-            )?;
-        }
+        // /vsec, /isec, /ca
+        h5(create_traces(&file, spec, deflate), path, || {
+            "creating /vsec, /isec and /ca".into()
+        })?;
 
         // /summary
         h5(

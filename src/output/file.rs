@@ -12,6 +12,7 @@ use super::layout::{DIPOLE_NAMES, STATUS_DONE, STATUS_FAILED};
 use super::lock::WriterLock;
 use super::spec::OutputSpec;
 use super::spikes::SpikeStore;
+use super::traces::trace_datasets;
 
 /// The sweep's output file, open for writing (on one rank).
 pub struct OutputFile {
@@ -25,8 +26,9 @@ pub struct OutputFile {
     pub(super) ds_errors: Dataset,
     /// agg, L2, L5
     pub(super) dipole: Option<[Dataset; 3]>,
-    /// `/vsec/<name>` and its trace count, in the spec's order.
-    pub(super) vsec: Vec<(Dataset, usize)>,
+    /// `/vsec/<name>`, `/isec/<name>`, `/ca/<name>` (the order of
+    /// [`trace_datasets`]) and their trace counts.
+    pub(super) traces: Vec<(Dataset, usize)>,
     /// In the order of the spec's `stat_names`.
     pub(super) summary: Vec<Dataset>,
     pub(super) spikes: Option<SpikeStore>,
@@ -43,7 +45,7 @@ pub(super) struct Handles {
     pub(super) ds_status: Dataset,
     pub(super) ds_errors: Dataset,
     pub(super) dipole: Option<[Dataset; 3]>,
-    pub(super) vsec: Vec<(Dataset, usize)>,
+    pub(super) traces: Vec<(Dataset, usize)>,
     pub(super) summary: Vec<Dataset>,
     pub(super) spikes: Option<SpikeStore>,
     pub(super) status: Vec<u8>,
@@ -98,21 +100,14 @@ pub(super) fn open_handles(
     } else {
         None
     };
-    let mut vsec = Vec::new();
-    for v in &spec.vsec {
-        let d = h5(
-            file.dataset(&format!("vsec/{}", v.name)),
-            path,
-            ctx("/vsec"),
-        )?;
-        if d.shape() != [n_sims, n_trials, v.n_traces(), n_times] {
-            return Err(mismatch(format!(
-                "/vsec/{} has shape {:?}",
-                v.name,
-                d.shape()
-            )));
+    let mut traces = Vec::new();
+    for t in trace_datasets(spec) {
+        let name = t.path();
+        let d = h5(file.dataset(&name), path, || format!("opening /{name}"))?;
+        if d.shape() != [n_sims, n_trials, t.n_traces(), n_times] {
+            return Err(mismatch(format!("/{name} has shape {:?}", d.shape())));
         }
-        vsec.push((d, v.n_traces()));
+        traces.push((d, t.n_traces()));
     }
     let ds_status = h5(file.dataset("status"), path, ctx("/status"))?;
     let ds_errors = h5(file.dataset("errors"), path, ctx("/errors"))?;
@@ -135,7 +130,7 @@ pub(super) fn open_handles(
         ds_status,
         ds_errors,
         dipole,
-        vsec,
+        traces,
         summary,
         spikes,
         status,
@@ -161,7 +156,7 @@ impl OutputFile {
             ds_status: h.ds_status,
             ds_errors: h.ds_errors,
             dipole: h.dipole,
-            vsec: h.vsec,
+            traces: h.traces,
             summary: h.summary,
             spikes: h.spikes,
             file,

@@ -25,7 +25,7 @@
 //! # Files
 //!
 //! What the file holds and what a simulation gives it:
-//! - `spec.rs`: [`OutputSpec`], [`VsecSpec`]: what the file will hold, and their checks.
+//! - `spec.rs`: [`OutputSpec`], [`VsecSpec`], [`IsecSpec`]: what the file will hold, and their checks.
 //! - `result.rs`: [`SimResult`], one finished or failed simulation.
 //! - `layout.rs`: fixed names, codes and sizes: `format`, `/status` codes, `/errors` entries, gid-range records, chunk limits, `/summary` units.
 //! - `error.rs`: [`OutputError`], every refusal and failure with its message.
@@ -36,6 +36,7 @@
 //! - `resume.rs`: [`OutputFile::resume`]: refusals on a read-only open, then reopening for writing.
 //! - `repair.rs`: what resume repairs: done simulations read back (unreadable ones reset to pending), a damaged spike CSR, interrupted writes.
 //! - `write.rs`: [`OutputFile::write`]: one simulation's data, then its status.
+//! - `traces.rs`: the section recordings `/vsec`, `/isec`, `/ca`: one description for creating, opening, writing and repairing them.
 //! - `close.rs`: [`OutputFile::close`]: the spike CSR built, the lock released.
 //! - `spikes.rs`: `/spikes`: the work area written per simulation and the CSR built from it.
 //!
@@ -63,6 +64,7 @@ mod resume;
 mod spec;
 mod spikes;
 mod swmr;
+mod traces;
 mod write;
 
 pub use create::OutputOptions;
@@ -73,5 +75,5 @@ pub use layout::{
 };
 pub use provenance::{hostname, rfc3339_utc};
 pub use result::SimResult;
-pub use spec::{OutputSpec, VsecSpec};
+pub use spec::{IsecSpec, OutputSpec, VsecSpec};
 pub use swmr::open_for_reading;

@@ -48,7 +48,7 @@ impl OutputFile {
     }
 
     /// Whether every dataset row of `sim` (status 1) reads back: each of
-    /// its dipole and voltage chunks was written, lies within the file and
+    /// its dipole and recording (voltage, current, calcium) chunks was written, lies within the file and
     /// decodes, and so do its work-area spikes.
     fn readable(&self, sim: usize, file_len: u64) -> bool {
         let chunked = |ds: &Dataset, lead: &[usize]| -> bool {
@@ -90,7 +90,7 @@ impl OutputFile {
                 }
             }
         }
-        for (d, _) in &self.vsec {
+        for (d, _) in &self.traces {
             if !chunked(d, &[sim])
                 || d.read_slice::<f32, _, ndarray::Ix3>(s![sim, .., .., ..])
                     .is_err()
@@ -121,7 +121,7 @@ impl OutputFile {
             for &sim in &damaged {
                 self.write_summary(sim, None)?;
                 self.write_dipoles(sim, None)?;
-                self.write_vsec(sim, None)?;
+                self.write_traces(sim, None)?;
             }
             self.file.flush()?;
             for &sim in &damaged {
@@ -141,8 +141,8 @@ impl OutputFile {
 
     /// Restores what an interrupted `write` may have left: simulations not
     /// done whose data are not NaN (their `/summary` row; without
-    /// statistics their first dipole sample; without dipoles their first
-    /// voltage sample) get NaN again, pending ones lose a message, done
+    /// statistics their first dipole sample; without dipoles the first
+    /// sample of their first section recording) get NaN again, pending ones lose a message, done
     /// ones lose a leftover message. Returns how many simulations it
     /// touched.
     #[allow(clippy::needless_range_loop)] // several arrays by simulation
@@ -161,7 +161,7 @@ impl OutputFile {
                     (None, Some(ds)) if self.n_times > 0 => {
                         !ds[0].read_slice_1d::<f64, _>(s![sim, 0, 0..1])?[0].is_nan()
                     }
-                    (None, None) if self.n_times > 0 => match self.vsec.first() {
+                    (None, None) if self.n_times > 0 => match self.traces.first() {
                         Some((d, n)) if *n > 0 => {
                             !d.read_slice_1d::<f32, _>(s![sim, 0, 0, 0..1])?[0].is_nan()
                         }
@@ -173,7 +173,7 @@ impl OutputFile {
             if stale_data {
                 self.write_summary(sim, None)?;
                 self.write_dipoles(sim, None)?;
-                self.write_vsec(sim, None)?;
+                self.write_traces(sim, None)?;
             }
             if stale_error {
                 self.write_error(sim, "")?;

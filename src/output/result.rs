@@ -16,6 +16,12 @@ pub struct SimResult {
     /// spec's `vsec[k]`, trace after trace (`n_traces * n_times` values).
     /// Required when the file saves them (ignored otherwise).
     pub vsec: Vec<Vec<Vec<f32>>>,
+    /// Recorded synaptic currents, nA, laid out as `vsec` (the spec's
+    /// `isec[k]`).
+    pub isec: Vec<Vec<Vec<f32>>>,
+    /// Recorded calcium concentrations, mM, laid out as `vsec` (the spec's
+    /// `ca[k]`).
+    pub ca: Vec<Vec<Vec<f32>>>,
     /// `Some(message)`: the simulation failed (status 2, message in
     /// `/errors`); the other fields are then ignored.
     pub error: Option<String>,
@@ -29,5 +35,11 @@ impl SimResult {
             error: Some(message.into()),
             ..Default::default()
         }
+    }
+
+    /// The section recordings in the file's order (`/vsec`, `/isec`,
+    /// `/ca`): `[recording][trial]` traces.
+    pub(super) fn traces(&self) -> impl Iterator<Item = &Vec<Vec<f32>>> {
+        self.vsec.iter().chain(&self.isec).chain(&self.ca)
     }
 }

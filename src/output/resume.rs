@@ -149,12 +149,12 @@ impl OutputFile {
             ds_status,
             ds_errors,
             dipole,
-            vsec,
+            traces,
             summary,
             spikes,
             ..
         } = self;
-        drop((ds_status, ds_errors, dipole, vsec, summary, spikes));
+        drop((ds_status, ds_errors, dipole, traces, summary, spikes));
         h5(swmr::start_swmr_write(&file), &path, || {
             "switching to SWMR-write mode".into()
         })?;
@@ -276,6 +276,8 @@ impl OutputFile {
             ("dipoles", spec.save_dipole, "dipole"),
             ("spikes", spec.save_spikes, "spikes"),
             ("voltages", !spec.vsec.is_empty(), "vsec"),
+            ("synaptic currents", !spec.isec.is_empty(), "isec"),
+            ("calcium concentrations", !spec.ca.is_empty(), "ca"),
         ] {
             if file.link_exists(group) != saved {
                 return Err(mismatch(format!(

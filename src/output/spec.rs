@@ -37,6 +37,13 @@ pub struct OutputSpec {
     /// Recorded voltages (`save = ["vsec_soma"]`, `["vsec_all"]`): one
     /// `/vsec/<name>` dataset each.
     pub vsec: Vec<VsecSpec>,
+    /// Recorded synaptic currents (`save = ["isec_soma"]`, `["isec_all"]`):
+    /// one `/isec/<name>` dataset each.
+    pub isec: Vec<IsecSpec>,
+    /// Recorded calcium concentrations (`save = ["ca_soma"]`,
+    /// `["ca_all"]`): one `/ca/<name>` dataset each, its traces named as
+    /// voltage traces are (gid, section).
+    pub ca: Vec<VsecSpec>,
     /// More root attributes (strings).
     pub extra_attrs: Vec<(String, String)>,
 }
@@ -111,20 +118,35 @@ impl OutputSpec {
         if let Some(w) = extra.windows(2).find(|w| w[0] == w[1]) {
             return bad(format!("extra attribute `{}` given twice", w[0]));
         }
-        for v in &self.vsec {
-            if v.gids.len() != v.sections.len() {
-                return bad(format!(
-                    "vsec `{}` has {} gids but {} section names",
-                    v.name,
-                    v.gids.len(),
-                    v.sections.len()
-                ));
+        // (name, gids, sections, receptors) of each recording of a group
+        let plain = |v: &VsecSpec| (v.name.clone(), v.gids.len(), v.sections.len(), None);
+        let groups = [
+            ("vsec", self.vsec.iter().map(plain).collect::<Vec<_>>()),
+            (
+                "isec",
+                self.isec
+                    .iter()
+                    .map(|v| {
+                        let r = Some(v.receptors.len());
+                        (v.name.clone(), v.gids.len(), v.sections.len(), r)
+                    })
+                    .collect(),
+            ),
+            ("ca", self.ca.iter().map(plain).collect()),
+        ];
+        for (group, sets) in &groups {
+            for (name, n_gids, n_sections, n_receptors) in sets {
+                let n_receptors = n_receptors.unwrap_or(*n_gids);
+                if n_gids != n_sections || *n_gids != n_receptors {
+                    return bad(format!(
+                        "{group} `{name}` has {n_gids} gids but {n_sections} section names \
+                         and {n_receptors} receptors"
+                    ));
+                }
             }
+            let names: Vec<String> = sets.iter().map(|x| x.0.clone()).collect();
+            check_names(&format!("/{group} recording"), &names)?;
         }
-        check_names(
-            "voltage recording",
-            &self.vsec.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
-        )?;
         if self.config_text.contains('\0') || self.definition_hash.contains('\0') {
             return bad("config text or definition hash contains a NUL character".into());
         }
@@ -146,6 +168,25 @@ pub struct VsecSpec {
 }
 
 impl VsecSpec {
+    pub fn n_traces(&self) -> usize {
+        self.gids.len()
+    }
+}
+
+/// One synaptic-current recording of the file: `/isec/<name>` f32
+/// `[n_sims, n_trials, n_traces, n_times]` (nA), with `/isec/<name>_gids`,
+/// `/isec/<name>_sections` and `/isec/<name>_receptors` naming each trace
+/// (receptor `receptors[k]` of section `sections[k]` of cell `gids[k]`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IsecSpec {
+    /// `soma` or `all`.
+    pub name: String,
+    pub gids: Vec<usize>,
+    pub sections: Vec<String>,
+    pub receptors: Vec<String>,
+}
+
+impl IsecSpec {
     pub fn n_traces(&self) -> usize {
         self.gids.len()
     }

@@ -63,18 +63,20 @@ impl OutputFile {
                 }
             }
         }
-        if !self.vsec.is_empty() {
-            if r.vsec.len() != self.vsec.len() {
+        if !self.traces.is_empty() {
+            let given: Vec<&Vec<Vec<f32>>> = r.traces().collect();
+            if given.len() != self.traces.len() {
                 return bad(format!(
-                    "{} voltage recordings, the file has {}",
-                    r.vsec.len(),
-                    self.vsec.len()
+                    "{} section recordings (voltages, synaptic currents, calcium), the file has {}",
+                    given.len(),
+                    self.traces.len()
                 ));
             }
-            for (k, ((_, n_traces), trials)) in self.vsec.iter().zip(&r.vsec).enumerate() {
+            for ((d, n_traces), trials) in self.traces.iter().zip(given) {
                 if trials.len() != self.n_trials {
                     return bad(format!(
-                        "voltage recording {k} has {} trials, n_trials is {}",
+                        "recording {} has {} trials, n_trials is {}",
+                        d.name(),
                         trials.len(),
                         self.n_trials
                     ));
@@ -84,8 +86,9 @@ impl OutputFile {
                     .position(|v| v.len() != n_traces * self.n_times)
                 {
                     return bad(format!(
-                        "voltage recording {k}, trial {t}: {} values, expected {n_traces} traces \
+                        "recording {}, trial {t}: {} values, expected {n_traces} traces \
                          of {} samples",
+                        d.name(),
                         trials[t].len(),
                         self.n_times
                     ));
@@ -146,18 +149,19 @@ impl OutputFile {
         Ok(())
     }
 
-    /// `/vsec/*` of `sim`: per recording and trial the traces, or NaN;
-    /// one trial at a time (a trial of `vsec_all` can be large).
-    pub(super) fn write_vsec(
-        &self,
-        sim: usize,
-        vsec: Option<&Vec<Vec<Vec<f32>>>>,
-    ) -> hdf5::Result<()> {
-        for (k, (d, n_traces)) in self.vsec.iter().enumerate() {
+    /// `/vsec/*`, `/isec/*`, `/ca/*` of `sim`: per recording and trial the
+    /// traces of `r`, or NaN; one trial at a time (a trial of `vsec_all` or
+    /// `isec_all` can be large).
+    pub(super) fn write_traces(&self, sim: usize, r: Option<&SimResult>) -> hdf5::Result<()> {
+        let given: Vec<Option<&Vec<Vec<f32>>>> = match r {
+            Some(r) => r.traces().map(Some).collect(),
+            None => vec![None; self.traces.len()],
+        };
+        for ((d, n_traces), trials) in self.traces.iter().zip(given) {
             for t in 0..self.n_trials {
                 let nan;
-                let data = match vsec {
-                    Some(v) => &v[k][t][..],
+                let data = match trials {
+                    Some(v) => &v[t][..],
                     None => {
                         nan = vec![f32::NAN; n_traces * self.n_times];
                         &nan[..]
@@ -208,7 +212,11 @@ impl OutputFile {
                     &path,
                     ctx("/dipole"),
                 )?;
-                h5(self.write_vsec(sim, Some(&r.vsec)), &path, ctx("/vsec"))?;
+                h5(
+                    self.write_traces(sim, Some(r)),
+                    &path,
+                    ctx("/vsec, /isec, /ca"),
+                )?;
                 if let Some(sp) = self.spikes.as_mut() {
                     h5(sp.append(sim, &r.spikes), &path, ctx("spikes"))?;
                 }
@@ -217,7 +225,11 @@ impl OutputFile {
                 // NaN over anything an interrupted attempt left
                 h5(self.write_error(sim, msg), &path, ctx("/errors"))?;
                 h5(self.write_dipoles(sim, None), &path, ctx("/dipole"))?;
-                h5(self.write_vsec(sim, None), &path, ctx("/vsec"))?;
+                h5(
+                    self.write_traces(sim, None),
+                    &path,
+                    ctx("/vsec, /isec, /ca"),
+                )?;
                 h5(self.write_summary(sim, None), &path, ctx("/summary"))?;
             }
         }

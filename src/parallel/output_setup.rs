@@ -168,6 +168,8 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
         save_spikes: plan.config.output.save.contains(&SaveItem::Spikes),
         gid_ranges: plan.gid_ranges.clone(),
         vsec: plan.vsec.iter().map(|v| v.1.clone()).collect(),
+        isec: plan.isec.iter().map(|v| v.1.clone()).collect(),
+        ca: plan.ca.iter().map(|v| v.1.clone()).collect(),
         extra_attrs: Vec::new(),
     }
 }

@@ -54,6 +54,16 @@ impl Writer {
             self.0.extend_from_slice(&v.to_le_bytes());
         }
     }
+    /// Section recordings, `[recording][trial]` traces.
+    fn recordings(&mut self, x: &[Vec<Vec<f32>>]) {
+        self.u64(x.len() as u64);
+        for rec in x {
+            self.u64(rec.len() as u64);
+            for trial in rec {
+                self.f32s(trial);
+            }
+        }
+    }
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -81,6 +91,15 @@ impl Reader<'_> {
         self.0 = rest;
         head.chunks_exact(4)
             .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect()
+    }
+    fn recordings(&mut self) -> Vec<Vec<Vec<f32>>> {
+        let n = self.u64() as usize;
+        (0..n)
+            .map(|_| {
+                let n = self.u64() as usize;
+                (0..n).map(|_| self.f32s()).collect()
+            })
             .collect()
     }
 }
@@ -113,12 +132,8 @@ pub fn encode(r: &SimResult) -> Vec<u8> {
         w.f64s(t);
         w.i64s(g);
     }
-    w.u64(r.vsec.len() as u64);
-    for rec in &r.vsec {
-        w.u64(rec.len() as u64);
-        for trial in rec {
-            w.f32s(trial);
-        }
+    for recordings in [&r.vsec, &r.isec, &r.ca] {
+        w.recordings(recordings);
     }
     w.0
 }
@@ -143,19 +158,17 @@ pub fn decode(bytes: &[u8]) -> SimResult {
     let summary = (0..n_stats).map(|_| r.f64s()).collect();
     let n_spikes = r.u64() as usize;
     let spikes = (0..n_spikes).map(|_| (r.f64s(), r.i64s())).collect();
-    let n_vsec = r.u64() as usize;
-    let vsec = (0..n_vsec)
-        .map(|_| {
-            let n = r.u64() as usize;
-            (0..n).map(|_| r.f32s()).collect()
-        })
-        .collect();
+    let vsec = r.recordings();
+    let isec = r.recordings();
+    let ca = r.recordings();
     SimResult {
         sim,
         dipoles: has_dipoles.then_some(dipoles),
         summary,
         spikes,
         vsec,
+        isec,
+        ca,
         error,
     }
 }
@@ -204,6 +217,14 @@ mod tests {
             summary: vec![vec![1.5], vec![-0.25]],
             spikes: vec![(vec![1.0, 2.0], vec![3, 4])],
             vsec: vec![vec![vec![-65.5, 1.25], vec![f32::NAN, 3.0]]],
+            isec: vec![
+                vec![vec![-0.0, 2.5e-3], vec![1e-30, -7.0]],
+                vec![vec![0.5; 4], vec![f32::MIN_POSITIVE; 4]],
+            ],
+            ca: vec![vec![
+                vec![5e-5, 1.25e-4, 3e-4],
+                vec![f32::INFINITY, 0.0, 1.0],
+            ]],
             error: None,
         };
         let back = decode(&encode(&r));
@@ -214,6 +235,14 @@ mod tests {
             v.iter().flatten().flatten().map(|x| x.to_bits()).collect()
         };
         assert_eq!(bits(&back.vsec), bits(&r.vsec));
+        assert_eq!(bits(&back.isec), bits(&r.isec));
+        assert_eq!(bits(&back.ca), bits(&r.ca));
+        // the shapes too: recordings, trials, values
+        let shape = |v: &Vec<Vec<Vec<f32>>>| -> Vec<Vec<usize>> {
+            v.iter().map(|t| t.iter().map(Vec::len).collect()).collect()
+        };
+        assert_eq!(shape(&back.isec), vec![vec![2, 2], vec![4, 4]]);
+        assert_eq!(shape(&back.ca), vec![vec![3, 3]]);
         let (a, b) = (&back.dipoles.unwrap()[0], &r.dipoles.unwrap()[0]);
         assert!(a
             .iter()

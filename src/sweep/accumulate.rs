@@ -1,5 +1,6 @@
 //! One simulation's results accumulated trial by trial into the record the
-//! output file stores: voltages in single precision, dipoles renormalised
+//! output file stores: voltages, synaptic currents and calcium in single
+//! precision, dipoles renormalised
 //! and smoothed as hnn-core does (`hnn_core.dipole`), summary statistics,
 //! spikes.
 
@@ -16,6 +17,8 @@ use crate::output::SimResult;
 /// them.
 pub(super) struct Accumulator {
     vsec: Vec<Vec<Vec<f32>>>,
+    isec: Vec<Vec<Vec<f32>>>,
+    ca: Vec<Vec<Vec<f32>>>,
     dipoles: Vec<[Vec<f64>; 3]>,
     spikes: Vec<(Vec<f64>, Vec<i64>)>,
     summary: Vec<Vec<f64>>,
@@ -25,6 +28,8 @@ impl Accumulator {
     pub(super) fn new(plan: &SweepPlan, n_trials: usize) -> Self {
         Accumulator {
             vsec: vec![Vec::with_capacity(n_trials); plan.vsec.len()],
+            isec: vec![Vec::with_capacity(n_trials); plan.isec.len()],
+            ca: vec![Vec::with_capacity(n_trials); plan.ca.len()],
             dipoles: Vec::with_capacity(n_trials),
             spikes: Vec::with_capacity(n_trials),
             summary: vec![Vec::with_capacity(n_trials); plan.stat_names.len()],
@@ -38,6 +43,8 @@ impl Accumulator {
             summary: self.summary,
             spikes: self.spikes,
             vsec: self.vsec,
+            isec: self.isec,
+            ca: self.ca,
             error: None,
         }
     }
@@ -54,34 +61,36 @@ impl Accumulator {
     ) -> Result<(), SimFailure> {
         let s = &cfg.simulation;
         let n_pyr = net.mesh_shape.0 * net.mesh_shape.1;
-        // Voltages to single precision as soon as the trial ends (a trial
-        // of vsec_all on a large network is large).
-        let traces = std::mem::take(&mut result.vsec);
+        // Recordings to single precision as soon as the trial ends (a trial
+        // of vsec_all or isec_all on a large network is large).
+        let vsec = std::mem::take(&mut result.vsec);
         for (k, (mode, spec)) in plan.vsec.iter().enumerate() {
-            let mut flat = Vec::with_capacity(spec.n_traces() * result.times.len());
-            let mut n = 0;
-            for t in traces
-                .iter()
-                .filter(|t| *mode == VsecMode::All || t.section == "soma")
-            {
-                if spec.gids.get(n) != Some(&t.gid) || spec.sections[n] != t.section {
-                    return Err(SimFailure::TraceLayout {
-                        gid: t.gid,
-                        section: t.section.clone(),
-                        dataset: spec.name.clone(),
-                    });
-                }
-                flat.extend(t.v_mv.iter().map(|&v| v as f32));
-                n += 1;
-            }
-            if n != spec.n_traces() {
-                return Err(SimFailure::TraceCount {
-                    n,
-                    dataset: spec.name.clone(),
-                    expected: spec.n_traces(),
-                });
-            }
+            let traces = vsec.iter().map(|t| (t.gid, &t.section, "", &t.v_mv[..]));
+            let expected = |n: usize| Some((*spec.gids.get(n)?, &spec.sections[n], ""));
+            let n = spec.n_traces();
+            let flat = to_f32(traces, *mode, expected, n, &format!("vsec/{}", spec.name))?;
             self.vsec[k].push(flat);
+        }
+        let isec = std::mem::take(&mut result.isec);
+        for (k, (mode, spec)) in plan.isec.iter().enumerate() {
+            let traces = isec
+                .iter()
+                .map(|t| (t.gid, &t.section, t.receptor.as_str(), &t.i_na[..]));
+            let expected = |n: usize| {
+                let receptor = spec.receptors[n].as_str();
+                Some((*spec.gids.get(n)?, &spec.sections[n], receptor))
+            };
+            let n = spec.n_traces();
+            let flat = to_f32(traces, *mode, expected, n, &format!("isec/{}", spec.name))?;
+            self.isec[k].push(flat);
+        }
+        let ca = std::mem::take(&mut result.ca);
+        for (k, (mode, spec)) in plan.ca.iter().enumerate() {
+            let traces = ca.iter().map(|t| (t.gid, &t.section, "", &t.cai_mm[..]));
+            let expected = |n: usize| Some((*spec.gids.get(n)?, &spec.sections[n], ""));
+            let n = spec.n_traces();
+            let flat = to_f32(traces, *mode, expected, n, &format!("ca/{}", spec.name))?;
+            self.ca[k].push(flat);
         }
         let layer = |name: &str| {
             result
@@ -142,4 +151,44 @@ impl Accumulator {
         self.dipoles.push([d.agg, d.l2, d.l5]);
         Ok(())
     }
+}
+
+/// One recording of a trial in single precision, trace after trace: the
+/// engine's traces (`(gid, section, receptor, samples)`, every recorded
+/// section), those of `mode` (the somata alone for `Soma`), checked against
+/// the file's layout (`expected(n)`, `n_expected` traces) of `dataset`.
+fn to_f32<'a>(
+    traces: impl Iterator<Item = (usize, &'a String, &'a str, &'a [f64])>,
+    mode: VsecMode,
+    expected: impl Fn(usize) -> Option<(usize, &'a String, &'a str)>,
+    n_expected: usize,
+    dataset: &str,
+) -> Result<Vec<f32>, SimFailure> {
+    let mut flat = Vec::new();
+    let mut n = 0;
+    for (gid, section, receptor, samples) in traces {
+        if mode == VsecMode::Soma && section != "soma" {
+            continue;
+        }
+        if expected(n) != Some((gid, section, receptor)) {
+            return Err(SimFailure::TraceLayout {
+                gid,
+                section: section.clone(),
+                dataset: dataset.to_string(),
+            });
+        }
+        if n == 0 {
+            flat.reserve(n_expected * samples.len());
+        }
+        flat.extend(samples.iter().map(|&v| v as f32));
+        n += 1;
+    }
+    if n != n_expected {
+        return Err(SimFailure::TraceCount {
+            n,
+            dataset: dataset.to_string(),
+            expected: n_expected,
+        });
+    }
+    Ok(flat)
 }

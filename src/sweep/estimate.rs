@@ -256,8 +256,11 @@ pub struct RunEstimate {
     pub n_segments: f64,
     /// Connection pairs of the first network.
     pub n_pairs: f64,
-    /// Recorded voltage traces per trial (`vsec_soma`, `vsec_all`).
+    /// Recorded traces per trial (`vsec_*`, `isec_*`, `ca_*`).
     pub n_traces: f64,
+    /// Each section recording: dataset (`/isec/all`), traces per trial,
+    /// and its size per simulation in the file (single precision).
+    pub recordings: Vec<(String, usize, Bytes)>,
     /// Largest expected number of drive events per trial over the sweep.
     pub drive_events: f64,
     /// Largest memory per simulation over the sweep.
@@ -282,6 +285,12 @@ impl fmt::Display for RunEstimate {
             "  estimate: memory per simulation {}, output file {} ({} x {} trials x {:.0} samples)",
             self.memory_per_sim, self.output_size, self.n_sims, self.n_trials, self.n_times
         )?;
+        for (dataset, n, bytes) in &self.recordings {
+            writeln!(
+                f,
+                "  estimate: {dataset}: {n} traces, {bytes} per simulation"
+            )?;
+        }
         write!(
             f,
             "  estimate: {:.3e} compartment-steps, about {} on one core",
@@ -369,13 +378,13 @@ fn point_dynamics(cfg: &ResolvedConfig, name: &str) -> Option<(usize, DriveDynam
 }
 
 /// Stage 2: estimate the run from the first network (`net`) and every
-/// sweep point, and refuse what exceeds the caps or `limit`. `vsec_traces`:
-/// recorded traces per trial.
+/// sweep point, and refuse what exceeds the caps or `limit`. `recordings`:
+/// each section recording's dataset and traces per trial.
 pub fn estimate_run(
     config: &Config,
     points: &[BTreeMap<String, f64>],
     net: &NetworkDescription,
-    vsec_traces: usize,
+    recordings: &[(String, usize)],
     limit: Option<&MemoryLimit>,
 ) -> Result<RunEstimate, ConfigError> {
     let first = config.resolve(&points[0])?;
@@ -410,7 +419,7 @@ pub fn estimate_run(
             *fanout.entry(&c.src_type).or_default() += targets * SITES_PER_PAIR;
         }
     }
-    let n_traces = vsec_traces as f64;
+    let n_traces = recordings.iter().map(|r| r.1 as f64).sum::<f64>();
     let save = &config.output.save;
     let per_trial_records = 3.0 * 8.0 * n_times + n_traces * 8.0 * n_times;
     let kept_records = n_trials * (3.0 * 8.0 * n_times + n_traces * 4.0 * n_times);
@@ -498,7 +507,7 @@ pub fn estimate_run(
                             "{} trial(s) x {n_times:.0} samples of 3 dipoles{}",
                             s.n_trials,
                             if n_traces > 0.0 {
-                                format!(" and {n_traces:.0} voltage traces")
+                                format!(" and {n_traces:.0} recorded traces")
                             } else {
                                 String::new()
                             }
@@ -550,6 +559,13 @@ pub fn estimate_run(
         n_segments,
         n_pairs,
         n_traces,
+        recordings: recordings
+            .iter()
+            .map(|(d, n)| {
+                let bytes = n_trials * *n as f64 * n_times * 4.0;
+                (d.clone(), *n, Bytes(bytes))
+            })
+            .collect(),
         drive_events: max_events,
         memory_per_sim: Bytes(max_memory),
         output_size: Bytes(output),

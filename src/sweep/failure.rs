@@ -11,14 +11,15 @@ pub enum SimFailure {
     /// The point's config or network cannot be built (a value out of range
     /// at this point only).
     Build(ConfigError),
-    /// A voltage trace that is not where the output file's layout (from the
-    /// first simulation's network) puts it.
+    /// A recorded trace (voltage, synaptic current, calcium) that is not
+    /// where the output file's layout (from the first simulation's network)
+    /// puts it. `dataset`: `vsec/soma`, ...
     TraceLayout {
         gid: usize,
         section: String,
         dataset: String,
     },
-    /// Another number of voltage traces than the output file's layout.
+    /// Another number of recorded traces than the output file's layout.
     TraceCount {
         n: usize,
         dataset: String,
@@ -42,8 +43,8 @@ impl fmt::Display for SimFailure {
                 dataset,
             } => write!(
                 f,
-                "the recorded voltages (cell {gid} {section}) do not match the output file's \
-                 /vsec/{dataset} layout (from the first simulation's network)"
+                "the recorded traces (cell {gid} {section}) do not match the output file's \
+                 /{dataset} layout (from the first simulation's network)"
             ),
             Self::TraceCount {
                 n,
@@ -51,7 +52,7 @@ impl fmt::Display for SimFailure {
                 expected,
             } => write!(
                 f,
-                "{n} voltage traces, the output file's /vsec/{dataset} has {expected}"
+                "{n} recorded traces, the output file's /{dataset} has {expected}"
             ),
             Self::Diverged { trial, t_ms } => write!(
                 f,

@@ -10,7 +10,8 @@
 //!   together, from its point to its record.
 //! - [`accumulate`]: a simulation's trials into the record the file stores.
 //! - [`failure`]: why one simulation failed (recorded in its result).
-//! - [`recordings`]: which voltage traces and sample times are recorded.
+//! - [`recordings`]: which voltage, synaptic-current and calcium traces
+//!   and sample times are recorded.
 //! - [`fault`]: test-only fault injection (`HNN_MPI_FAULT_PANIC`).
 
 pub mod accumulate;
@@ -24,4 +25,6 @@ pub mod run;
 
 pub use fault::FAULT_PANIC_VAR;
 pub use plan::{SweepPlan, BATCH_CELLS};
-pub use recordings::{sample_times, vsec_index, vsec_modes};
+pub use recordings::{
+    ca_index, ca_modes, isec_index, isec_modes, sample_times, union_mode, vsec_index, vsec_modes,
+};

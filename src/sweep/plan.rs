@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 
 use super::estimate::{self, MemoryLimit, RunEstimate};
 use super::failure::SimFailure;
+use super::recordings::{ca_index, ca_modes, isec_index, isec_modes, union_mode};
 use super::recordings::{vsec_index, vsec_modes};
 use crate::analysis::stats::ReferenceDipole;
 use crate::config::{Config, ConfigError, ResolvedConfig, Stat};
 use crate::engine::mechanisms::Catalogue;
-use crate::engine::network_sim::VsecMode;
+use crate::engine::network_sim::{NetworkSimulation, VsecMode};
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
-use crate::output::VsecSpec;
+use crate::output::{IsecSpec, VsecSpec};
 
 /// Everything every simulation of a sweep shares.
 pub struct SweepPlan {
@@ -26,6 +27,10 @@ pub struct SweepPlan {
     /// The voltage recordings `[output] save` asks for (`/vsec/soma`, then
     /// `/vsec/all`), with their traces in the first point's network.
     pub vsec: Vec<(VsecMode, VsecSpec)>,
+    /// The synaptic-current recordings (`/isec/soma`, then `/isec/all`).
+    pub isec: Vec<(VsecMode, IsecSpec)>,
+    /// The calcium recordings (`/ca/soma`, then `/ca/all`).
+    pub ca: Vec<(VsecMode, VsecSpec)>,
     /// The first point's network's `(type, first gid, end gid)` ranges
     /// (`/cells/gid_ranges`).
     pub gid_ranges: Vec<(String, usize, usize)>,
@@ -65,6 +70,31 @@ impl SweepPlan {
                 )
             })
             .collect();
+        let isec: Vec<(VsecMode, IsecSpec)> = isec_modes(&config.output.save)
+            .into_iter()
+            .map(|(mode, name)| {
+                let index = isec_index(&first_net, mode);
+                let spec = IsecSpec {
+                    name: name.to_string(),
+                    gids: index.iter().map(|x| x.0).collect(),
+                    sections: index.iter().map(|x| x.1.clone()).collect(),
+                    receptors: index.into_iter().map(|x| x.2).collect(),
+                };
+                (mode, spec)
+            })
+            .collect();
+        let ca: Vec<(VsecMode, VsecSpec)> = ca_modes(&config.output.save)
+            .into_iter()
+            .map(|(mode, name)| {
+                let (gids, sections) = ca_index(&first_net, mode).into_iter().unzip();
+                let spec = VsecSpec {
+                    name: name.to_string(),
+                    gids,
+                    sections,
+                };
+                (mode, spec)
+            })
+            .collect();
         let reference = match &config.summary.reference {
             Some(p) => {
                 let r = ReferenceDipole::read(&config.input_path(p))
@@ -75,16 +105,31 @@ impl SweepPlan {
             None => None,
         };
         let stat_names = config.summary.stats.iter().map(Stat::name).collect();
-        let n_traces = vsec.iter().map(|(_, v)| v.gids.len()).sum();
+        // (dataset, traces per trial) of every section recording
+        let mut recordings: Vec<(String, usize)> = Vec::new();
+        recordings.extend(
+            vsec.iter()
+                .map(|(_, v)| (format!("/vsec/{}", v.name), v.n_traces())),
+        );
+        recordings.extend(
+            isec.iter()
+                .map(|(_, v)| (format!("/isec/{}", v.name), v.n_traces())),
+        );
+        recordings.extend(
+            ca.iter()
+                .map(|(_, v)| (format!("/ca/{}", v.name), v.n_traces())),
+        );
         // resolves (and so range-checks) every point
         let estimate =
-            estimate::estimate_run(&config, &points, &first_net, n_traces, Some(&limit))?;
+            estimate::estimate_run(&config, &points, &first_net, &recordings, Some(&limit))?;
         Ok(SweepPlan {
             config,
             points,
             stat_names,
             reference,
             vsec,
+            isec,
+            ca,
             gid_ranges: first_net.gid_ranges(),
             batch_capacity: batch_capacity(&first_net),
             estimate,
@@ -108,13 +153,13 @@ impl SweepPlan {
         Ok((cfg, net))
     }
 
-    /// Record every section if any recording needs them; the somata are
-    /// then a subset.
-    pub(super) fn record_mode(&self) -> Option<VsecMode> {
-        self.vsec
-            .iter()
-            .map(|v| v.0)
-            .max_by_key(|m| *m == VsecMode::All)
+    /// `sim` set to record what the file saves: for each kind, every
+    /// section if any of its recordings needs them (the somata are then a
+    /// subset).
+    pub(super) fn recording<'a>(&self, sim: NetworkSimulation<'a>) -> NetworkSimulation<'a> {
+        sim.record_vsec(union_mode(self.vsec.iter().map(|v| v.0)))
+            .record_isec(union_mode(self.isec.iter().map(|v| v.0)))
+            .record_ca(union_mode(self.ca.iter().map(|v| v.0)))
     }
 }
 

@@ -48,8 +48,9 @@ impl SweepPlan {
         let mut acc = Accumulator::new(self, s.n_trials);
         let mut failure = None;
         for trial in 0..s.n_trials {
-            let result = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group)
-                .record_vsec(self.record_mode())
+            let sim = NetworkSimulation::new_in_group(&net, trial, s.tstop, s.dt, group);
+            let result = self
+                .recording(sim)
                 .run_batch_until(poll)?
                 .pop()
                 .expect("one result");
@@ -129,10 +130,8 @@ impl SweepPlan {
                     break;
                 }
                 let members: Vec<_> = live.iter().map(|&j| (&built[batch[j]].2, trial)).collect();
-                let results = match NetworkSimulation::new_batch(&members, s.tstop, s.dt)
-                    .record_vsec(self.record_mode())
-                    .run_batch_until(poll)
-                {
+                let sim = NetworkSimulation::new_batch(&members, s.tstop, s.dt);
+                let results = match self.recording(sim).run_batch_until(poll) {
                     Ok(results) => results,
                     Err(abandoned) => return (finished(out), Some(abandoned)),
                 };

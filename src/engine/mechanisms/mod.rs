@@ -77,6 +77,12 @@ pub fn batch_ions(mechanisms: &[DensityMechanism], n_cells: usize, celsius: f64)
             );
         }
     }
+    Ions::new(ca_ion_nodes(mechanisms), n_cells, celsius)
+}
+
+/// The nodes that carry `ca_ion` (NEURON inserts it with any mechanism that
+/// says `USEION ca`), in increasing order: its instances' order.
+pub fn ca_ion_nodes(mechanisms: &[DensityMechanism]) -> Vec<usize> {
     let mut ca_nodes: Vec<usize> = mechanisms
         .iter()
         .filter(|m| m.info.uses_ion("ca"))
@@ -84,7 +90,7 @@ pub fn batch_ions(mechanisms: &[DensityMechanism], n_cells: usize, celsius: f64)
         .collect();
     ca_nodes.sort_unstable();
     ca_nodes.dedup();
-    Ions::new(ca_nodes, n_cells, celsius)
+    ca_nodes
 }
 
 use super::table::Table;

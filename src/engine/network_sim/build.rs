@@ -185,16 +185,8 @@ impl<'a> NetworkSimulation<'a> {
         let mut layouts: HashMap<String, Arc<CellLayout>> = HashMap::new();
         let mut batches = Vec::new();
         let mut soma_nodes = Vec::new();
-        let mut section_mids = Vec::new();
         for (b, pop) in net.populations.iter().enumerate() {
             let layout = Arc::new(CellLayout::new(&pop.template));
-            section_mids.push(
-                pop.template
-                    .sections
-                    .iter()
-                    .map(|s| Ok((s.name.clone(), mid_node(&layout, &s.name)?)))
-                    .collect::<Result<Vec<_>, BuildError>>()?,
-            );
             let soma = mid_node(&layout, "soma")?;
             let mut batch = CellBatch::new(layout.clone(), local_gids[b].len(), net.celsius, dt_ms);
             add_tonic_biases(&mut batch, nets, &members, b, pop, tstop_ms)?;
@@ -223,8 +215,9 @@ impl<'a> NetworkSimulation<'a> {
             group: group.filter(|g| g.size() > 1),
             unsent: Vec::new(),
             exchange_steps: exchange_steps(net, dt_ms),
-            section_mids,
             vsec: None,
+            isec: None,
+            ca: None,
         })
     }
 }

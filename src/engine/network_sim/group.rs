@@ -3,9 +3,10 @@
 //! spikes on the group's first rank into the result one rank would have
 //! computed, bit for bit (docs/engine.md, §6 Batches and groups of ranks).
 
+use super::probes::Traces;
 use super::recording::Recorder;
 use super::spikes::Spike;
-use super::{NetworkSimulation, SpikeRecord, TrialResult, VoltageTrace};
+use super::{NetworkSimulation, SpikeRecord, TrialResult};
 
 /// The ranks that share one simulation (`ranks_per_sim`): each owns the
 /// cells whose gid modulo `size` is its `rank`.
@@ -22,9 +23,9 @@ pub trait SimGroup {
 }
 
 impl NetworkSimulation<'_> {
-    /// Gather every rank's per-cell dipole traces, spikes and voltages on
-    /// the group's first rank, which returns the whole result (with
-    /// `times`); the other ranks return an empty one.
+    /// Gather every rank's per-cell dipole traces, spikes and section
+    /// recordings on the group's first rank, which returns the whole result
+    /// (with `times`); the other ranks return an empty one.
     pub(super) fn gather_group_result(
         &self,
         group: &dyn SimGroup,
@@ -33,7 +34,6 @@ impl NetworkSimulation<'_> {
         times: Vec<f64>,
     ) -> TrialResult {
         let len = times.len();
-        let rec = &recorder.rec;
         // Traces: [population index, gid, samples...] per cell; spikes:
         // (time, gid, step, drive) per spike.
         let mut flat = Vec::new();
@@ -55,23 +55,13 @@ impl NetworkSimulation<'_> {
         }
         let all_traces = group.gather_f64(&flat);
         let all_spikes = group.gather_f64(&flat_spikes);
-        // Voltages: [gid, recorded sections' samples...] per cell.
-        let all_vsec = if self.vsec.is_some() {
-            let mut flat = Vec::new();
-            for (b, gids) in self.local_gids.iter().enumerate() {
-                let n = rec[b].len();
-                for (c, &gid) in gids.iter().enumerate() {
-                    flat.push(gid as f64);
-                    for trace in &recorder.vsec[b][c * n..(c + 1) * n] {
-                        flat.extend_from_slice(trace);
-                    }
-                }
-                recorder.vsec[b].clear();
+        // Section recordings: each kind gathered in gid order.
+        let mut recorded = Traces::default();
+        for set in &mut recorder.sets {
+            if let Some(t) = set.gather(group, self.net, &self.local_gids, len) {
+                recorded.append(t);
             }
-            group.gather_f64(&flat)
-        } else {
-            None
-        };
+        }
         let (Some(all_traces), Some(all_spikes)) = (all_traces, all_spikes) else {
             return TrialResult::default();
         };
@@ -79,9 +69,7 @@ impl NetworkSimulation<'_> {
             times,
             ..Default::default()
         };
-        if let Some(all_vsec) = all_vsec {
-            result.vsec = self.assemble_vsec(rec, &all_vsec, len);
-        }
+        (result.vsec, result.isec, result.ca) = (recorded.vsec, recorded.isec, recorded.ca);
         for (k, &b) in recorder.dipole_pops.iter().enumerate() {
             let mut cells = Vec::new();
             for data in &all_traces {
@@ -113,40 +101,6 @@ impl NetworkSimulation<'_> {
             result.spike_gids.push(gid);
         }
         result
-    }
-
-    /// The group's gathered voltages (`[gid, samples of each recorded
-    /// section...]` per cell, from every rank) in gid order.
-    fn assemble_vsec(
-        &self,
-        rec: &[Vec<(String, usize)>],
-        all: &[Vec<f64>],
-        len: usize,
-    ) -> Vec<VoltageTrace> {
-        let mut cells: Vec<(usize, &[f64])> = Vec::new();
-        for data in all {
-            let mut rest = &data[..];
-            while let Some((&gid, tail)) = rest.split_first() {
-                let gid = gid as usize;
-                let b = self.net.population_index_of(gid).expect("a cell gid");
-                let n = rec[b].len() * len;
-                cells.push((gid, &tail[..n]));
-                rest = &tail[n..];
-            }
-        }
-        cells.sort_unstable_by_key(|c| c.0);
-        let mut out = Vec::new();
-        for (gid, samples) in cells {
-            let b = self.net.population_index_of(gid).expect("a cell gid");
-            for ((name, _), v) in rec[b].iter().zip(samples.chunks_exact(len)) {
-                out.push(VoltageTrace {
-                    gid,
-                    section: name.clone(),
-                    v_mv: v.to_vec(),
-                });
-            }
-        }
-        out
     }
 }
 

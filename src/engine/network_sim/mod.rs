@@ -14,15 +14,20 @@
 //! - [`time_loop`]: the run, phase by phase in NEURON's step order
 //!   ([`NetworkSimulation::run`], [`Abandoned`]).
 //! - [`spikes`]: threshold detection, drive-cell firing, spike exchange.
-//! - [`recording`]: dipoles and section voltages sampled each step, and each
-//!   network's [`TrialResult`] on one rank.
+//! - [`recording`]: dipoles and section recordings sampled each step, and
+//!   each network's [`TrialResult`] on one rank.
+//! - [`probes`]: the section recordings (voltages, synaptic currents,
+//!   calcium) as hnn-core's `Cell.record` sets them up, and their merge in a
+//!   group ([`isec_labels`], [`ca_sections`]).
 //! - [`group`]: a group of ranks sharing a simulation ([`SimGroup`]) and the
 //!   merge of its ranks' results.
 //! - [`results`]: what a trial yields ([`TrialResult`], [`VoltageTrace`],
-//!   [`SpikeRecord`], [`VsecMode`]).
+//!   [`SynapseCurrentTrace`], [`CalciumTrace`], [`SpikeRecord`],
+//!   [`VsecMode`]).
 
 pub mod build;
 pub mod group;
+pub mod probes;
 pub mod recording;
 pub mod results;
 pub mod spikes;
@@ -30,7 +35,10 @@ pub mod time_loop;
 
 pub use build::{batchable, BuildError};
 pub use group::SimGroup;
-pub use results::{SpikeRecord, TrialResult, VoltageTrace, VsecMode};
+pub use probes::{ca_sections, isec_labels};
+pub use results::{
+    CalciumTrace, SpikeRecord, SynapseCurrentTrace, TrialResult, VoltageTrace, VsecMode,
+};
 pub use time_loop::{Abandoned, POLL_STEPS};
 
 use super::cell_batch::CellBatch;
@@ -96,9 +104,10 @@ pub struct NetworkSimulation<'a> {
     unsent: Vec<SpikeRecord>,
     /// Steps between spike exchanges: the shortest cell-to-cell delay.
     exchange_steps: usize,
-    /// Per population: (section name, node of its middle), section order.
-    section_mids: Vec<Vec<(String, usize)>>,
+    /// The section recordings asked for ([`probes`]).
     vsec: Option<VsecMode>,
+    isec: Option<VsecMode>,
+    ca: Option<VsecMode>,
 }
 
 impl NetworkSimulation<'_> {
@@ -112,6 +121,22 @@ impl NetworkSimulation<'_> {
     /// of a group must ask for the same).
     pub fn record_vsec(mut self, mode: Option<VsecMode>) -> Self {
         self.vsec = mode;
+        self
+    }
+
+    /// Record the current of every synapse of the recorded sections
+    /// (hnn-core's `record_isec`) during [`NetworkSimulation::run`] (every
+    /// rank of a group must ask for the same).
+    pub fn record_isec(mut self, mode: Option<VsecMode>) -> Self {
+        self.isec = mode;
+        self
+    }
+
+    /// Record the calcium concentration of the recorded sections that have
+    /// one (hnn-core's `record_ca`) during [`NetworkSimulation::run`] (every
+    /// rank of a group must ask for the same).
+    pub fn record_ca(mut self, mode: Option<VsecMode>) -> Self {
+        self.ca = mode;
         self
     }
 }

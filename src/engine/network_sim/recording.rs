@@ -1,10 +1,12 @@
 //! What the time loop records at t = 0 and after every step (docs/engine.md,
 //! §4 row 11): each cell's dipole (hnn-core's `dipole.mod`/`dipole_pp.mod`
-//! `Qtotal`) and the voltages of the recorded sections (`Vector.record` of
-//! `sec(0.5)._ref_v`); then, on one rank, each network's [`TrialResult`].
+//! `Qtotal`) and the section recordings ([`super::probes`]: voltages,
+//! synaptic currents, calcium, as `Vector.record` samples them); then, on
+//! one rank, each network's [`TrialResult`].
 
+use super::probes::{TraceKind, TraceSet, Traces};
 use super::spikes::Spike;
-use super::{Member, NetworkSimulation, TrialResult, VoltageTrace, VsecMode};
+use super::{Member, NetworkSimulation, TrialResult};
 use crate::engine::cell_batch::CellBatch;
 
 /// The traces of one trial as they grow.
@@ -21,11 +23,9 @@ pub(super) struct Recorder {
     pub(super) traces: Vec<Vec<Vec<f64>>>,
     /// One step's dipole of every cell of a batch.
     cell_q: Vec<f64>,
-    /// Per population: the (section, node) pairs recorded.
-    pub(super) rec: Vec<Vec<(String, usize)>>,
-    /// Per population: `[cell * n_recorded + k]`, the voltage trace of
-    /// recorded section `k` of each cell.
-    pub(super) vsec: Vec<Vec<Vec<f64>>>,
+    /// The section recordings asked for (voltages, synaptic currents,
+    /// calcium, in that order).
+    pub(super) sets: Vec<TraceSet>,
 }
 
 impl Recorder {
@@ -51,27 +51,34 @@ impl Recorder {
             })
             .collect();
         let max_cells = sim.local_gids.iter().map(Vec::len).max().unwrap_or(0);
-        let rec = sim.recorded_sections();
-        let vsec = rec
-            .iter()
-            .zip(&sim.local_gids)
-            .map(|(secs, gids)| vec![Vec::with_capacity(n_steps + 1); secs.len() * gids.len()])
-            .collect();
+        let sets = [
+            (TraceKind::Voltage, sim.vsec),
+            (TraceKind::SynapseCurrent, sim.isec),
+            (TraceKind::Calcium, sim.ca),
+        ]
+        .into_iter()
+        .filter_map(|(kind, mode)| {
+            mode.map(|m| TraceSet::new(kind, m, &sim.sim.batches, n_steps + 1))
+        })
+        .collect();
         let mut recorder = Recorder {
             dipole_pops,
             sum_as_we_go,
             traces,
             cell_q: vec![0.0; max_cells],
-            rec,
-            vsec,
+            sets,
         };
-        recorder.sample_vsec(&sim.sim.batches);
+        for set in &mut recorder.sets {
+            set.sample(&sim.sim.batches);
+        }
         recorder
     }
 
-    /// The sample after a step: voltages, then dipoles.
+    /// The sample after a step: section recordings, then dipoles.
     pub(super) fn sample(&mut self, batches: &[CellBatch], members: &[Member]) {
-        self.sample_vsec(batches);
+        for set in &mut self.sets {
+            set.sample(batches);
+        }
         for (k, &b) in self.dipole_pops.iter().enumerate() {
             let batch = &batches[b];
             batch.dipoles(&mut self.cell_q);
@@ -86,22 +93,6 @@ impl Recorder {
             } else {
                 for (trace, &q) in self.traces[k].iter_mut().zip(&self.cell_q[..batch.n_cells]) {
                     trace.push(q);
-                }
-            }
-        }
-    }
-
-    /// Append the current voltage of every recorded section.
-    fn sample_vsec(&mut self, batches: &[CellBatch]) {
-        for (b, secs) in self.rec.iter().enumerate() {
-            if secs.is_empty() {
-                // Nothing recorded (the usual case): no per-cell loop each step.
-                continue;
-            }
-            let batch = &batches[b];
-            for cell in 0..batch.n_cells {
-                for (k, (_, node)) in secs.iter().enumerate() {
-                    self.vsec[b][cell * secs.len() + k].push(batch.voltage(*node, cell));
                 }
             }
         }
@@ -133,35 +124,17 @@ impl Recorder {
             }
             // Cells in gid order; a network's cells of a type are in gid
             // order in their batch, types in gid order.
-            for (b, secs) in self.rec.iter().enumerate() {
-                let n = secs.len();
-                for c in member.cells(b) {
-                    for (k, (name, _)) in secs.iter().enumerate() {
-                        r.vsec.push(VoltageTrace {
-                            gid: sim.local_gids[b][c] - member.gid_base,
-                            section: name.clone(),
-                            v_mv: std::mem::take(&mut self.vsec[b][c * n + k]),
-                        });
-                    }
+            let mut traces = Traces::default();
+            for set in &mut self.sets {
+                for b in 0..set.probes.len() {
+                    let gids = &sim.local_gids[b];
+                    set.take_cells(b, member.cells(b), gids, member.gid_base, &mut traces);
                 }
             }
-            r.vsec.sort_by_key(|t| t.gid); // stable: section order
+            traces.sort_by_gid(); // stable: probe order within a cell
+            (r.vsec, r.isec, r.ca) = (traces.vsec, traces.isec, traces.ca);
             results.push(r);
         }
         results
-    }
-}
-
-impl NetworkSimulation<'_> {
-    /// Per population: the (section, node) pairs recorded.
-    fn recorded_sections(&self) -> Vec<Vec<(String, usize)>> {
-        self.section_mids
-            .iter()
-            .map(|mids| match self.vsec {
-                None => Vec::new(),
-                Some(VsecMode::All) => mids.clone(),
-                Some(VsecMode::Soma) => mids.iter().filter(|m| m.0 == "soma").cloned().collect(),
-            })
-            .collect()
     }
 }

@@ -68,6 +68,13 @@ impl NetworkSimulation<'_> {
         mut self,
         poll: &mut dyn FnMut(f64) -> ControlFlow<()>,
     ) -> Result<Vec<TrialResult>, Abandoned> {
+        // Synaptic currents are kept only when recorded.
+        if self.isec.is_some() {
+            self.sim
+                .batches
+                .iter_mut()
+                .for_each(|b| b.record_synaptic_currents());
+        }
         // finitialize(), and the first sample (t = 0).
         self.sim.initialize();
         let times = sample_times(self.tstop_ms, self.sim.dt_ms);

@@ -98,6 +98,13 @@ pub trait PointProcessBank: Send {
     /// to the node: `rhs -= i * 1e2/area`, `d += g * 1e2/area`.
     fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize);
 
+    /// The current `i` (nA, the `.mod` file's `RANGE i`) of every instance
+    /// as [`Self::current`] at `v` leaves it in NEURON (its last
+    /// evaluation is at `v`, not `v + 0.001`): `out[instance * nc + cell]`.
+    /// Called only when synaptic currents are recorded (hnn-core's
+    /// `record_isec`), beside `current`, never instead of it.
+    fn currents_na(&self, v: &[f64], nc: usize, out: &mut [f64]);
+
     /// `SOLVE ... METHOD cnexp` over `dt` (ms) at the new voltage.
     fn state(&mut self, v: &[f64], nc: usize, dt: f64);
 

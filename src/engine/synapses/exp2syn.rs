@@ -122,6 +122,20 @@ impl PointProcessBank for Exp2SynBank {
         }
     }
 
+    /// BREAKPOINT's `g = B - A`, `i = g * (v - e)` (nA), the value
+    /// NEURON's `Vector.record(syn._ref_i)` samples.
+    fn currents_na(&self, v: &[f64], nc: usize, out: &mut [f64]) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            let v = &v[node * nc..(node + 1) * nc];
+            let (a, b) = (&self.a[i * nc..(i + 1) * nc], &self.b[i * nc..(i + 1) * nc]);
+            let e = self.e[i];
+            for (c, out) in out[i * nc..(i + 1) * nc].iter_mut().enumerate() {
+                let g_syn = b[c] - a[c];
+                *out = g_syn * (v[c] - e);
+            }
+        }
+    }
+
     /// `SOLVE state METHOD cnexp`: `A' = -A/tau1`, `B' = -B/tau2`.
     fn state(&mut self, _v: &[f64], nc: usize, dt: f64) {
         if self.decay_dt.to_bits() != dt.to_bits() {
