@@ -1,7 +1,7 @@
 //! Several networks integrated in one batch (`NetworkSimulation::new_batch`)
 //! give each network exactly its own simulation's numbers: dipoles, spike
-//! times and gids, and section voltages, bit for bit. The networks differ in
-//! drive weights, tonic bias and trial (drive event times), as the points of
+//! times and gids, section voltages, synaptic currents and calcium, bit for
+//! bit. The networks differ in drive weights, tonic bias and trial (drive event times), as the points of
 //! a sweep do; through the sweep (`SweepPlan::simulate_batch`), also in cell
 //! parameters (separate batches) and with a diverging network among them.
 
@@ -85,6 +85,30 @@ fn assert_identical(alone: &TrialResult, batched: &TrialResult, what: &str) {
             a.section
         );
     }
+    assert_eq!(alone.isec.len(), batched.isec.len(), "{what}: isec traces");
+    for (a, b) in alone.isec.iter().zip(&batched.isec) {
+        assert_eq!(
+            (a.gid, &a.section, &a.receptor),
+            (b.gid, &b.section, &b.receptor),
+            "{what}"
+        );
+        assert!(
+            same_bits(&a.i_na, &b.i_na),
+            "{what}: isec {} {}",
+            a.gid,
+            a.section
+        );
+    }
+    assert_eq!(alone.ca.len(), batched.ca.len(), "{what}: ca traces");
+    for (a, b) in alone.ca.iter().zip(&batched.ca) {
+        assert_eq!((a.gid, &a.section), (b.gid, &b.section), "{what}");
+        assert!(
+            same_bits(&a.cai_mm, &b.cai_mm),
+            "{what}: ca {} {}",
+            a.gid,
+            a.section
+        );
+    }
 }
 
 #[test]
@@ -97,13 +121,23 @@ fn a_batch_reproduces_each_network_bit_for_bit() {
     let (tstop, dt) = (60.0, 0.025);
     let batched = NetworkSimulation::new_batch(&members, tstop, dt)
         .record_vsec(Some(VsecMode::All))
+        .record_isec(Some(VsecMode::All))
+        .record_ca(Some(VsecMode::All))
         .run_batch(&mut |_| {});
     assert_eq!(batched.len(), members.len());
     let mut spiking = 0;
     for (i, (net, trial)) in members.iter().enumerate() {
         let alone = NetworkSimulation::new(net, *trial, tstop, dt)
             .record_vsec(Some(VsecMode::All))
+            .record_isec(Some(VsecMode::All))
+            .record_ca(Some(VsecMode::All))
             .run();
+        // synaptic currents that flow, calcium that moves
+        assert!(alone.isec.iter().any(|t| t.i_na.iter().any(|&i| i != 0.0)));
+        assert!(alone
+            .ca
+            .iter()
+            .any(|t| t.cai_mm.iter().any(|&c| c != t.cai_mm[0])));
         assert_identical(&alone, &batched[i], &format!("network {i}"));
         spiking += usize::from(alone.spike_gids.iter().any(|&g| g < net.n_cells()));
     }

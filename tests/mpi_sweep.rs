@@ -189,8 +189,22 @@ fn sixty_four_ranks_give_the_single_process_file() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Interrupt a run after `delay`, with `signal`, then `--resume` it.
+/// Interrupt a run of [`SWEEP`] after `delay`, with `signal`, then
+/// `--resume` it.
 fn interrupt_and_resume(
+    ranks: Option<usize>,
+    signal: &str,
+    delay: Duration,
+    dir: &Path,
+    name: &str,
+) -> PathBuf {
+    interrupt_and_resume_config(SWEEP, ranks, signal, delay, dir, name)
+}
+
+/// Interrupt a run of `config` after `delay`, with `signal`, then
+/// `--resume` it.
+fn interrupt_and_resume_config(
+    config: &str,
     ranks: Option<usize>,
     signal: &str,
     delay: Duration,
@@ -199,7 +213,7 @@ fn interrupt_and_resume(
 ) -> PathBuf {
     let p = dir.join(name);
     let mut child = command(ranks)
-        .args([SWEEP, "-o", p.to_str().unwrap(), "--force", "-q"])
+        .args([config, "-o", p.to_str().unwrap(), "--force", "-q"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -222,9 +236,12 @@ fn interrupt_and_resume(
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let out = if p.exists() {
-            run(ranks, &[SWEEP, "-o", p.to_str().unwrap(), "--resume", "-q"])
+            run(
+                ranks,
+                &[config, "-o", p.to_str().unwrap(), "--resume", "-q"],
+            )
         } else {
-            run(ranks, &[SWEEP, "-o", p.to_str().unwrap(), "-q"])
+            run(ranks, &[config, "-o", p.to_str().unwrap(), "-q"])
         };
         if out.status.code() == Some(0) {
             break;
@@ -255,6 +272,55 @@ fn kill_9_then_resume_equals_uninterrupted() {
         );
         assert_same(&single, &p);
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The short sweep recording voltages, synaptic currents and calcium
+/// (`vsec_soma`, `isec_soma`, `isec_all`, `ca_soma`, `ca_all`).
+const RECORDING_SWEEP: &str = "tests/data/mpi/recordings_sweep.toml";
+
+/// `/vsec`, `/isec` and `/ca` of a file, flattened to bits.
+fn recordings(path: &Path) -> Vec<(String, Vec<u32>)> {
+    let f = hdf5::File::open(path).unwrap();
+    let mut out = Vec::new();
+    for name in ["vsec/soma", "isec/soma", "isec/all", "ca/soma", "ca/all"] {
+        let ds = f.dataset(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let bits = ds.read_raw::<f32>().unwrap().into_iter().map(f32::to_bits);
+        out.push((name.to_string(), bits.collect()));
+    }
+    out
+}
+
+/// Section recordings are the same file for a single process and 1-3
+/// ranks, and after `kill -9` and `--resume`.
+#[test]
+fn recordings_identical_for_one_to_three_ranks_and_after_kill_9() {
+    let dir = temp_dir("recordings");
+    let single = dir.join("single.h5");
+    sweep_ok(None, RECORDING_SWEEP, &single);
+    let reference = recordings(&single);
+    for (name, bits) in &reference {
+        // simulated everywhere, and something recorded
+        assert!(!bits.is_empty(), "{name}");
+        assert!(bits.iter().all(|&b| !f32::from_bits(b).is_nan()), "{name}");
+    }
+    for n in 1..=3 {
+        let p = dir.join(format!("ranks{n}.h5"));
+        sweep_ok(Some(n), RECORDING_SWEEP, &p);
+        assert!(recordings(&p) == reference, "{n} ranks");
+        assert_identical_but_documented(&single, &p);
+    }
+    let base = 150 + (std::process::id() % 5) as u64 * 100;
+    let p = interrupt_and_resume_config(
+        RECORDING_SWEEP,
+        None,
+        "-KILL",
+        Duration::from_millis(base),
+        &dir,
+        "k.h5",
+    );
+    assert!(recordings(&p) == reference, "after kill -9 and --resume");
+    assert_identical_but_documented(&single, &p);
     std::fs::remove_dir_all(&dir).ok();
 }
 

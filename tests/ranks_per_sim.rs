@@ -2,7 +2,8 @@
 //! network and a Poisson/bursty-driven network with tonic biases (two
 //! trials) give bit-identical dipoles and spike rasters for 1, 2, 3 and 4
 //! ranks per simulation, as do the recorded voltages (`vsec_soma`,
-//! `vsec_all`) of an hnn-core JSON network; a sweep with ranks_per_sim = 2 on 4 ranks equals
+//! `vsec_all`) of an hnn-core JSON network and the synaptic currents and
+//! calcium (`isec_*`, `ca_*`) of the calcium model; a sweep with ranks_per_sim = 2 on 4 ranks equals
 //! the single-rank file; a rank count that k does not divide is a config
 //! error. Needs `mpirun`.
 
@@ -62,8 +63,15 @@ fn datasets(path: &Path) -> Vec<(String, Vec<u64>)> {
         };
         out.push((name.to_string(), bits));
     }
-    // voltages, when recorded: gathered to the group's first rank
-    for name in ["vsec/soma", "vsec/all"] {
+    // section recordings, when recorded: gathered to the group's first rank
+    for name in [
+        "vsec/soma",
+        "vsec/all",
+        "isec/soma",
+        "isec/all",
+        "ca/soma",
+        "ca/all",
+    ] {
         if f.link_exists(name) {
             let bits = f
                 .dataset(name)
@@ -132,6 +140,11 @@ fn json_network_voltages_identical_for_one_to_four_ranks_per_simulation() {
 fn law_2021_and_calcium_models_identical_for_one_to_four_ranks_per_simulation() {
     check("tests/data/groups/law_2021_3x3.toml");
     check("tests/data/groups/calcium_3x3.toml");
+}
+
+#[test]
+fn calcium_model_synaptic_currents_and_calcium_identical_for_one_to_four_ranks_per_simulation() {
+    check("tests/data/groups/calcium_isec_3x3.toml");
 }
 
 #[test]
