@@ -149,6 +149,18 @@ const BAD: &[(&str, &str, usize, &str)] = &[
         "unknown save item \"lfp\"",
     ),
     (
+        "bad_save_item_isec_typo.toml",
+        "output.save[1]",
+        4,
+        "unknown save item \"isec_al\"; did you mean `isec_all`?",
+    ),
+    (
+        "bad_save_item_ca_typo.toml",
+        "output.save[1]",
+        6,
+        "did you mean `ca_soma`?",
+    ),
+    (
         "bad_connection_receptor.toml",
         "network.connections[0].receptor",
         6,
@@ -702,6 +714,32 @@ fn lhs_sweep_has_one_value_per_stratum() {
         assert!((0.5..=8.0).contains(&p["sigma"]));
         cfg.resolve(p).unwrap();
     }
+}
+
+/// The section recordings hnn-core's BatchSimulate saves are save items,
+/// in file order.
+#[test]
+fn synaptic_current_and_calcium_save_items_parse() {
+    let text =
+        "[output]\nsave = [\"ca_all\", \"isec_soma\", \"dipole\", \"ca_soma\", \"isec_all\"]\n";
+    let cfg = Config::parse(text, "recordings.toml").unwrap();
+    assert_eq!(
+        cfg.output.save,
+        vec![
+            SaveItem::CaAll,
+            SaveItem::IsecSoma,
+            SaveItem::Dipole,
+            SaveItem::CaSoma,
+            SaveItem::IsecAll
+        ]
+    );
+    let e = Config::parse(
+        "[output]\nsave = [\"isec_all\", \"isec_all\"]\n",
+        "twice.toml",
+    )
+    .unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("output.save[1]", Some(2)), "{e}");
+    assert!(e.message.contains("listed twice"), "{e}");
 }
 
 #[test]
