@@ -199,6 +199,39 @@ fn dry_run_prints_the_plan() {
     );
 }
 
+/// `--dry-run` reports the size per simulation of each section recording:
+/// `isec_all` on the 10x10 ERP network is hnn-core's 3 synapses of each
+/// basket cell's soma, 30 of each L2 and 34 of each L5 pyramidal cell
+/// (7 and 8 dendrites with ampa, nmda, gabaa, gabab, the soma gabaa and
+/// gabab), 6801 samples in single precision.
+#[test]
+fn dry_run_reports_the_size_of_isec_all_per_simulation() {
+    let dir = std::env::temp_dir().join(format!("hnn-mpi-dry-isec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("erp10.toml");
+    std::fs::write(
+        &config,
+        "[simulation]\ntstop = 170.0\n[network]\nmodel = \"jones_2009\"\n\
+         mesh_shape = [10, 10]\nerp_drives = true\n\
+         [output]\nsave = [\"dipole\", \"isec_all\", \"ca_soma\"]\n",
+    )
+    .unwrap();
+    let out = hnn_mpi(&[config.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let n_isec = 2 * 35 * 3 + 100 * 30 + 100 * 34;
+    let mb = n_isec as f64 * 6801.0 * 4.0 / 1e6;
+    assert_eq!(n_isec, 6610);
+    let line = format!("/isec/all: {n_isec} traces, {mb:.1} MB per simulation");
+    assert!(text.contains(&line), "{line}\n{text}");
+    // the somata of the 100 L5 pyramidal cells have calcium
+    assert!(
+        text.contains("/ca/soma: 100 traces, 2.7 MB per simulation"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// `--dry-run | head -1`: a reader that stops early is no error (it used
 /// to panic on the broken pipe and exit 101).
 #[test]
