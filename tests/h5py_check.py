@@ -15,6 +15,8 @@ between datasets. Expectations (optional) pin what the caller knows:
     --dipole | --no-dipole      /dipole/{agg,L2,L5} present | absent
     --spikes | --no-spikes      /spikes/{times,gids,offsets} present | absent
     --vsec soma,all      exactly these voltage recordings /vsec/<name> ("" = none)
+    --isec soma,all      exactly these synaptic-current recordings /isec/<name>
+    --ca soma,all        exactly these calcium recordings /ca/<name>
     --cell-types a,b     these names, in gid order, in /cells/gid_ranges
     --all-done           every /status is 1 (done) and the file is closed
                          (the spike CSR is built: /spikes/offsets[-1] != -1)
@@ -33,7 +35,10 @@ times in [0, tstop]); each voltage recording /vsec/<name> is float32
 [n_sims, n_trials, n_traces, n_times] in mV with /vsec/<name>_gids (int64) and
 /vsec/<name>_sections (strings) of n_traces, gids inside /cells/gid_ranges in
 non-decreasing order; done simulations have finite voltages (*within
-[-150, 100] mV), the others NaN.
+[-150, 100] mV), the others NaN. The same for each synaptic-current
+recording /isec/<name> (nA, *within +-1000 nA; with /isec/<name>_receptors,
+strings of n_traces) and each calcium recording /ca/<name> (mM, *within
+[0, 10] mM).
 
 A file whose writer is still running, or was killed, is read in SWMR mode
 (and fails --all-done).
@@ -321,45 +326,62 @@ def check_file(path, a):
                         c.expect(gg.min() >= 0 and gg.max() < n_gids,
                                  f"spike gids outside [0, {n_gids})")
 
-        # ---------------------------------------------------- /vsec
-        recs = []
-        if "vsec" in f:
-            recs = sorted(k for k in f["vsec"] if not k.endswith(("_gids", "_sections")))
-            c.expect(recs, "/vsec has no recording")
-        if a.vsec is not None:
-            c.expect(recs == sorted(a.vsec), f"/vsec recordings are {recs}, expected {sorted(a.vsec)}")
+        # ------------------------------------------ /vsec, /isec, /ca
+        # (group, units, physical range of --simulated data, expected names)
+        groups = [
+            ("vsec", "mV", (-150, 100), a.vsec),
+            ("isec", "nA", (-1000, 1000), a.isec),
+            ("ca", "mM", (0, 10), a.ca),
+        ]
         ranges = list(gid_table(f).values())
-        for name in recs:
-            gd = c.dataset(f, f"vsec/{name}_gids", "i", None)
-            sd = c.dataset(f, f"vsec/{name}_sections", None, None)
-            if gd is None or sd is None or n_times is None:
-                continue
-            gids = gd[()]
-            n_traces = len(gids)
-            c.expect(sd.shape == (n_traces,), f"/vsec/{name}_sections has shape {sd.shape}, expected ({n_traces},)")
-            c.expect(h5py.check_string_dtype(sd.dtype) is not None, f"/vsec/{name}_sections is not strings")
-            c.expect((np.diff(gids) >= 0).all(), f"/vsec/{name}_gids are not in gid order")
-            if ranges and len(gids):
-                inside = np.zeros(len(gids), bool)
-                for s0, s1 in ranges:
-                    inside |= (gids >= s0) & (gids < s1)
-                c.expect(inside.all(), f"/vsec/{name}_gids has gids outside /cells/gid_ranges")
-            if name == "soma":
-                secs = [x.decode() if isinstance(x, bytes) else x for x in sd[()]]
-                c.expect(all(x == "soma" for x in secs), "/vsec/soma_sections are not all 'soma'")
-            d = c.dataset(f, f"vsec/{name}", None, (n_sims, n_trials, n_traces, n_times))
-            if d is None:
-                continue
-            c.expect(d.dtype == np.dtype("<f4"), f"/vsec/{name} has type {d.dtype}, expected float32")
-            c.expect(attr_str(d.attrs.get("units")) == "mV", f"/vsec/{name} units = {d.attrs.get('units')!r}")
-            for i in range(n_sims):  # one simulation at a time: can be large
-                v = d[i]
-                if done[i]:
-                    if c.expect(np.isfinite(v).all(), f"/vsec/{name}[{i}] (done) has NaN/inf") and a.simulated:
-                        c.expect(v.min() >= -150 and v.max() <= 100,
-                                 f"/vsec/{name}[{i}] outside [-150, 100] mV")
-                else:
-                    c.expect(np.isnan(v).all(), f"/vsec/{name}[{i}] (status {st[i]}) is not NaN")
+        found = {}
+        for group, units, (lo, hi), expected in groups:
+            labels = ("_gids", "_sections", "_receptors")
+            recs = []
+            if group in f:
+                recs = sorted(k for k in f[group] if not k.endswith(labels))
+                c.expect(recs, f"/{group} has no recording")
+            found[group] = recs
+            if expected is not None:
+                c.expect(recs == sorted(expected), f"/{group} recordings are {recs}, expected {sorted(expected)}")
+            for name in recs:
+                gd = c.dataset(f, f"{group}/{name}_gids", "i", None)
+                label_names = ["sections"] + (["receptors"] if group == "isec" else [])
+                sds = [c.dataset(f, f"{group}/{name}_{x}", None, None) for x in label_names]
+                if gd is None or any(sd is None for sd in sds) or n_times is None:
+                    continue
+                gids = gd[()]
+                n_traces = len(gids)
+                for x, sd in zip(label_names, sds):
+                    c.expect(sd.shape == (n_traces,),
+                             f"/{group}/{name}_{x} has shape {sd.shape}, expected ({n_traces},)")
+                    c.expect(h5py.check_string_dtype(sd.dtype) is not None,
+                             f"/{group}/{name}_{x} is not strings")
+                c.expect((np.diff(gids) >= 0).all(), f"/{group}/{name}_gids are not in gid order")
+                if ranges and len(gids):
+                    inside = np.zeros(len(gids), bool)
+                    for s0, s1 in ranges:
+                        inside |= (gids >= s0) & (gids < s1)
+                    c.expect(inside.all(), f"/{group}/{name}_gids has gids outside /cells/gid_ranges")
+                if name == "soma":
+                    secs = [x.decode() if isinstance(x, bytes) else x for x in sds[0][()]]
+                    c.expect(all(x == "soma" for x in secs), f"/{group}/soma_sections are not all 'soma'")
+                d = c.dataset(f, f"{group}/{name}", None, (n_sims, n_trials, n_traces, n_times))
+                if d is None:
+                    continue
+                c.expect(d.dtype == np.dtype("<f4"), f"/{group}/{name} has type {d.dtype}, expected float32")
+                c.expect(attr_str(d.attrs.get("units")) == units,
+                         f"/{group}/{name} units = {d.attrs.get('units')!r}")
+                for i in range(n_sims):  # one simulation at a time: can be large
+                    v = d[i]
+                    if done[i]:
+                        if c.expect(np.isfinite(v).all(), f"/{group}/{name}[{i}] (done) has NaN/inf") \
+                                and a.simulated and v.size:
+                            c.expect(v.min() >= lo and v.max() <= hi,
+                                     f"/{group}/{name}[{i}] outside [{lo}, {hi}] {units}")
+                    else:
+                        c.expect(np.isnan(v).all(), f"/{group}/{name}[{i}] (status {st[i]}) is not NaN")
+        recs = found["vsec"]
 
         # ------------------------------- summaries recomputed with numpy
         if a.smooth_window is not None and c.expect(
@@ -373,7 +395,8 @@ def check_file(path, a):
             f"status done {int(done.sum())}, failed {int(failed.sum())}, pending "
             f"{int((st == 0).sum())}; params {names}; stats {stats}; "
             f"dipole {'yes' if has_dipole else 'no'}; spikes {'yes' if has_spikes else 'no'}; "
-            f"vsec {','.join(recs) or 'no'}"
+            f"vsec {','.join(recs) or 'no'}; isec {','.join(found['isec']) or 'no'}; "
+            f"ca {','.join(found['ca']) or 'no'}"
             + ("; not closed by its writer (read in SWMR mode)" if unclosed else "")
         )
     return c, summary
@@ -459,6 +482,8 @@ def main(argv=None):
     g.add_argument("--spikes", dest="spikes", action="store_true", default=None)
     g.add_argument("--no-spikes", dest="spikes", action="store_false")
     p.add_argument("--vsec", type=csv, help="comma-separated recordings (soma, all); '' for none")
+    p.add_argument("--isec", type=csv, help="comma-separated recordings (soma, all); '' for none")
+    p.add_argument("--ca", type=csv, help="comma-separated recordings (soma, all); '' for none")
     p.add_argument("--all-done", action="store_true")
     p.add_argument(
         "--smooth-window",

@@ -388,5 +388,22 @@ fn output_file_isec_and_ca_match_hnn_core() {
         assert_eq!(units.as_str(), want, "{ours_name}: units");
         println!("{ours_name} (file, float32): max relative difference {worst:.3e}");
     }
+    drop(file);
+    // What a Python user sees: tests/h5py_check.py (Debian's python3 with
+    // h5py, installed by scripts/setup.sh) checks the layout, /isec and /ca
+    // included.
+    let check = std::process::Command::new("/usr/bin/python3")
+        .args(["tests/h5py_check.py", out.to_str().unwrap()])
+        .args(["--isec", "soma,all", "--ca", "soma,all", "--vsec", ""])
+        .args(["--no-spikes", "--all-done", "--simulated"])
+        .current_dir(root())
+        .output()
+        .expect("python3 starts (scripts/setup.sh installs it)");
+    assert!(
+        check.status.success(),
+        "h5py_check.py: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
