@@ -4,6 +4,7 @@ function s = load_sweep(path, varargin)
 %   s = load_sweep(path)
 %   s = load_sweep(path, 'dipoles', false)   % do not read /dipole/* whole
 %   s = load_sweep(path, 'spikes', false)    % do not read /spikes/*
+%   s = load_sweep(path, 'recordings', true) % also read /vsec, /isec, /ca whole
 %
 %   Uses only h5info, h5read and h5readatt (base MATLAB, R2011a or later).
 %
@@ -47,6 +48,17 @@ function s = load_sweep(path, varargin)
 %     cells.names, cells.start, cells.stop   /cells/gid_ranges: cell type
 %                         (and drive) k holds gids start(k) <= gid < stop(k)
 %     cell_type_of(gid)   name of the cell type holding gid
+%     vsec.<name>, isec.<name>, ca.<name>   the section recordings (name soma
+%                         or all): .gids [n_traces x 1], .sections {n_traces
+%                         x 1}, .units ('mV', 'nA', 'mM'); isec also
+%                         .receptors and .keys (hnn-core's section_receptor
+%                         keys); with 'recordings', true also .values
+%                         [n_sims x n_trials x n_traces x n_times] (single;
+%                         isec_all is large: 180 MB per simulation and trial
+%                         on a 10x10 network)
+%     read_recording(group, name, sim, trial)  [n_traces x n_times] one
+%                         simulation and trial of /group/name read from the
+%                         file on demand, e.g. read_recording('isec', 'all', 1, 1)
 %
 %   Example: figure (b) of hnn-core's Batch Simulation example, the min and
 %   max of the 30 ms-smoothed aggregate dipole against weight_basket:
@@ -89,7 +101,7 @@ if strcmp(path, 'smooth')
     return;
 end
 
-opts = struct('dipoles', true, 'spikes', true);
+opts = struct('dipoles', true, 'spikes', true, 'recordings', false);
 for k = 1:2:numel(varargin)
     key = lower(varargin{k});
     if ~isfield(opts, key) || k == numel(varargin)
@@ -233,6 +245,34 @@ if opts.spikes && any(strcmp(has, '/spikes/offsets'))
     n_trials = s.n_trials;
     s.spikes_of = @(sim, trial) spikes_of(sp, n_trials, sim, trial);
 end
+
+% ------------------------------------------------------ /vsec, /isec, /ca
+% file [n_sims, n_trials, n_traces, n_times] -> h5read [n_times, n_traces,
+% n_trials, n_sims] -> permute(., [4 3 2 1])
+groups = {'vsec', 'isec', 'ca'};
+for g = 1:numel(groups)
+    group = groups{g};
+    for name = group_datasets(info, ['/' group])
+        base = ['/' group '/' name{1}];
+        if ~any(strcmp(has, [base '_gids']))
+            continue;   % a label dataset (_gids, _sections, _receptors)
+        end
+        r = struct();
+        r.gids = double(h5read(path, [base '_gids']));
+        r.gids = r.gids(:);
+        r.sections = strings_of(h5read(path, [base '_sections']));
+        if strcmp(group, 'isec')
+            r.receptors = strings_of(h5read(path, [base '_receptors']));
+            r.keys = strcat(r.sections, '_', r.receptors);
+        end
+        r.units = to_char(h5readatt(path, base, 'units'));
+        if opts.recordings
+            r.values = permute(h5read(path, base), [4 3 2 1]);
+        end
+        s.(group).(name{1}) = r;
+    end
+end
+s.read_recording = @(group, name, sim, trial) read_one_recording(path, group, name, sim, trial);
 end
 
 % =================================================================== helpers
@@ -270,6 +310,23 @@ if nargin < 4
 end
 d = h5read(path, ['/dipole/' layer], [1 trial sim], [Inf 1 1]);
 d = d(:);
+end
+
+function v = read_one_recording(path, group, name, sim, trial)
+% One simulation and trial of /group/name, [n_traces x n_times]: the
+% MATLAB-side start and count are in reversed order [time, trace, trial, sim].
+v = h5read(path, ['/' group '/' name], [1 1 trial sim], [Inf Inf 1 1]);
+v = v.';
+end
+
+function c = strings_of(v)
+% A string dataset as a column cell array of char.
+if ischar(v)
+    v = cellstr(v);
+elseif isa(v, 'string')
+    v = cellstr(v);
+end
+c = cellfun(@to_char, v(:), 'UniformOutput', false);
 end
 
 function [t, g] = spikes_of(sp, n_trials, sim, trial)
