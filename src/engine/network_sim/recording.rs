@@ -99,7 +99,7 @@ impl Recorder {
     }
 
     /// One rank alone: each network's result, in the order of the batch,
-    /// from the running sums, its spikes and its cells' voltages.
+    /// from the running sums, its spikes and its cells' section recordings.
     pub(super) fn into_member_results(
         mut self,
         sim: &NetworkSimulation,
