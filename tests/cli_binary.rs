@@ -229,6 +229,19 @@ fn dry_run_reports_the_size_of_isec_all_per_simulation() {
         text.contains("/ca/soma: 100 traces, 2.7 MB per simulation"),
         "{text}"
     );
+    // 12 trials of it are more than one simulation's results can be (one
+    // MPI message): refused before the run, naming `output.save`, line 8
+    std::fs::write(
+        &config,
+        "[simulation]\ntstop = 170.0\nn_trials = 12\n[network]\nmodel = \"jones_2009\"\n\
+         mesh_shape = [10, 10]\n[output]\nsave = [\"dipole\", \"isec_all\"]\n",
+    )
+    .unwrap();
+    let out = hnn_mpi(&[config.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("erp10.toml:8: output.save"), "{err}");
+    assert!(err.contains("results are about 2.2 GB"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -52,6 +52,9 @@ const SITES_PER_PAIR: f64 = 3.0;
 /// compartments, 6800 steps) takes 1.95 s (README benchmarks); a rough
 /// guide only, small networks in batches run faster.
 const SECONDS_PER_COMPARTMENT_STEP: f64 = 3.3e-8;
+/// Largest record of one simulation (dipoles and recorded traces, bytes):
+/// a rank sends it to rank 0 in one MPI message, whose count is a C `int`.
+pub const MAX_RESULT_BYTES: f64 = i32::MAX as f64;
 fn too_big(config: &Config, key: &str, what: String, limit: &str) -> ConfigError {
     config.error_at(key, format!("{what}; at most {limit}"))
 }
@@ -423,6 +426,7 @@ pub fn estimate_run(
     let save = &config.output.save;
     let per_trial_records = 3.0 * 8.0 * n_times + n_traces * 8.0 * n_times;
     let kept_records = n_trials * (3.0 * 8.0 * n_times + n_traces * 4.0 * n_times);
+    check_result_size(config, kept_records, s.n_trials, n_times, n_traces)?;
     let fixed = n_pairs * BYTES_PER_PAIR
         + n_segments * BYTES_PER_SEGMENT
         + 8.0 * n_times
@@ -572,6 +576,39 @@ pub fn estimate_run(
         compartment_steps,
         seconds_one_core: compartment_steps * SECONDS_PER_COMPARTMENT_STEP,
     })
+}
+
+/// Refuse a simulation whose record (`bytes`: its trials' dipoles and
+/// recorded traces) exceeds [`MAX_RESULT_BYTES`], before the run.
+fn check_result_size(
+    config: &Config,
+    bytes: f64,
+    n_trials: usize,
+    n_times: f64,
+    n_traces: f64,
+) -> Result<(), ConfigError> {
+    if bytes <= MAX_RESULT_BYTES {
+        return Ok(());
+    }
+    let key = if n_traces > 0.0 {
+        "output.save"
+    } else {
+        "simulation.n_trials"
+    };
+    Err(too_big(
+        config,
+        key,
+        format!(
+            "one simulation's results are about {} ({n_trials} trial(s) x {n_times:.0} samples \
+             of 3 dipoles and {n_traces:.0} recorded traces), more than a rank can send to \
+             rank 0 in one message",
+            Bytes(bytes)
+        ),
+        &format!(
+            "{}: record fewer traces (isec_all is the largest), fewer trials or a shorter tstop",
+            Bytes(MAX_RESULT_BYTES)
+        ),
+    ))
 }
 
 #[cfg(test)]
