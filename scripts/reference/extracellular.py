@@ -129,7 +129,6 @@ class _Capture:
     def __init__(self, want_imem):
         import hnn_core.extracellular as ex
 
-        self.ex = ex
         self.want_imem = want_imem
         self.builds = []  # per build: dict(array name -> n_segments)
         self.imem = None
