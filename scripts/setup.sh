@@ -8,7 +8,8 @@ set -euo pipefail
 # pkg-config to find HDF5, build-essential for the linker `cc`.
 # python3-venv is for scripts/reference/ (run by hand, never by CI);
 # python3-h5py and python3-matplotlib read and plot the output files
-# (scripts/plot_sweep.py, tests/h5py_check.py, run by the tests).
+# (scripts/plot_sweep.py, tests/h5py_check.py, run by the tests); python3-scipy
+# interpolates the CSD image of scripts/plot_lfp.py (hnn-core's spline).
 # slurm-wlm (slurmctld + slurmd + client commands) and munge (its
 # authentication daemon) run the jobs/ scripts on a throwaway single-node
 # SLURM in scripts/slurm_test.sh. `time` (GNU time, for peak memory) is
@@ -18,7 +19,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libclang-dev clang
-  python3-venv python3-h5py python3-matplotlib
+  python3-venv python3-h5py python3-matplotlib python3-scipy
   slurm-wlm munge
   time
 )

@@ -215,3 +215,39 @@ fn plot_sweep_names_the_available_parameters() {
         show(&out)
     );
 }
+
+/// `scripts/plot_lfp.py`'s CSD is hnn-core's: its `calculate_csd2d` and
+/// `_get_laminar_z_coords` spacing, applied to the laminar PSA LFP of
+/// `tests/data/extracellular/erp_3x3.h5` (trial 0), equal bit for bit the
+/// `calculate_csd2d(lfp[0], delta=300)` that hnn-core 0.6.1 computed on the
+/// same data (`csd_erp_3x3.h5`, scripts/reference/extracellular_analytic.py);
+/// a non-laminar array has no CSD.
+#[test]
+fn plot_lfp_csd_is_hnn_cores() {
+    require_python();
+    let code = r#"
+import sys, h5py, numpy as np
+sys.path.insert(0, "scripts")
+import plot_lfp
+with h5py.File("tests/data/extracellular/erp_3x3.h5") as f:
+    d = f["lfp/lam_psa"]
+    lfp, pos = d[0], d.attrs["positions"]
+    off = f["lfp/off_psa"].attrs["positions"]
+with h5py.File("tests/data/extracellular/csd_erp_3x3.h5") as f:
+    want = f["lam_psa"][:]
+(depths, delta), why = plot_lfp.laminar_z(pos)
+assert why is None and delta == 300.0, (delta, why)
+got = plot_lfp.calculate_csd2d(lfp, delta)
+assert got.shape == want.shape, (got.shape, want.shape)
+assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), np.max(np.abs(got - want))
+lam, why = plot_lfp.laminar_z(off)
+assert lam is None and "not equispaced" in why, why
+print("ok")
+"#;
+    let out = python(&["-c", code]);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "{}",
+        show(&out)
+    );
+}

@@ -261,6 +261,11 @@ def write_case(case, out):
     soma_i = [kept_i.index(tuple(lbl)) for lbl in ms["isec_labels"] if lbl[0] in keep]
     soma_c = [kept_c.index(tuple(lbl)) for lbl in ms["ca_labels"] if lbl[0] in keep]
 
+    checks = dict(
+        soma_run_equals_soma_rows_of_all_run=dict(isec=soma_isec_equal, ca=soma_ca_equal),
+        dipole_and_spikes_identical_all_vs_soma_run=same_agg and same_spikes,
+        dipole_and_spikes_identical_to_tests_data_models_json=same_as_models,
+    )
     hv, nv, npv = common.versions()
     gz = dict(compression="gzip", compression_opts=9, shuffle=True)
     s_t = h5py.string_dtype()
@@ -292,12 +297,7 @@ def write_case(case, out):
         a["ca_structure_all"] = json.dumps(ma["ca_structure"])
         a["n_isec_traces_all_cells"] = len(ma["isec_labels"])
         a["n_ca_traces_all_cells"] = len(ma["ca_labels"])
-        a["checks"] = json.dumps(dict(
-            soma_run_equals_soma_rows_of_all_run=dict(isec=soma_isec_equal,
-                                                      ca=soma_ca_equal),
-            dipole_and_spikes_identical_all_vs_soma_run=same_agg and same_spikes,
-            dipole_and_spikes_identical_to_tests_data_models_json=same_as_models,
-        ))
+        a["checks"] = json.dumps(checks)
         a["timing_check"] = json.dumps(ma["timing"])
         a["simulate_dipole_wall_seconds"] = json.dumps(
             dict(all=round(ma["wall"], 3), soma=round(ms["wall"], 3)))
@@ -343,15 +343,8 @@ def write_case(case, out):
         f["spike_counts"].attrs["columns"] = types
     return dict(path=path, size=op.getsize(path), n_isec=len(kept_i), n_ca=len(kept_c),
                 n_isec_all=len(ma["isec_labels"]), n_ca_all=len(ma["ca_labels"]),
-                checks=json.loads(f_attrs_checks(path)), timing=ma["timing"],
+                checks=checks, timing=ma["timing"],
                 wall=(ma["wall"], ms["wall"]), counts=ma["spike_counts"])
-
-
-def f_attrs_checks(path):
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        return f.attrs["checks"]
 
 
 def main():
