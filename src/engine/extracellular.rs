@@ -28,17 +28,104 @@ pub struct SectionPlacement {
     pub l_um: f64,
 }
 
+/// A node of hnn-core's `cell_tree`: (section index, end).
+type TreeNode = (usize, u8);
+
+/// hnn-core's `cell_tree` with its section-internal edges `(s, 0) -> (s, 1)`
+/// (first), then the template's edges.
+fn children(t: &CellTemplate, node: TreeNode) -> Vec<TreeNode> {
+    let mut out = Vec::new();
+    if node.1 == 0 {
+        out.push((node.0, 1));
+    }
+    for e in &t.tree {
+        if e.parent == t.sections[node.0].name && e.parent_end == node.1 {
+            if let Some(c) = t.section_index(&e.child) {
+                out.push((c, e.child_end));
+            }
+        }
+    }
+    out
+}
+
+/// The end points hnn-core's `Cell` holds (`Cell.__init__` calls
+/// `_update_end_pts`, cell.py): every point shifted so that the soma's 0
+/// end is at the template position (0, 0, 0), then `define_shape(('soma',
+/// 0))` rescales each section to its `L` and moves its subtree along, in
+/// double precision. A cell without a tree (the basket cells) keeps its
+/// points. Template section order.
+pub fn hnn_end_points(t: &CellTemplate) -> Vec<[[f64; 3]; 2]> {
+    let mut pts: Vec<[[f64; 3]; 2]> = t.sections.iter().map(|s| s.end_pts).collect();
+    let Some(soma) = t.section_index("soma") else {
+        return pts;
+    };
+    if t.tree.is_empty() {
+        return pts;
+    }
+    let d0 = pts[soma][0];
+    for p in &mut pts {
+        for end in p.iter_mut() {
+            for d in 0..3 {
+                end[d] += 0.0 - d0[d];
+            }
+        }
+    }
+    define_shape(t, &mut pts, (soma, 0), 0);
+    pts
+}
+
+/// hnn-core `Cell.define_shape(node)`.
+fn define_shape(t: &CellTemplate, pts: &mut [[[f64; 3]; 2]], node: TreeNode, depth: usize) {
+    // A tree deeper than its sections would be a cycle.
+    if depth > 2 * t.sections.len() + 2 {
+        return;
+    }
+    let (s, end) = node;
+    let opp = 1 - end as usize;
+    let p0 = pts[s][end as usize];
+    let p1 = pts[s][opp];
+    let diff = sub(p0, p1);
+    let old_len = dot(diff, diff).sqrt();
+    let fac = t.sections[s].l_um / old_len;
+    let dpt = [0, 1, 2].map(|d| (p0[d] + (p1[d] - p0[d]) * fac) - p1[d]);
+    shift_subtree(t, pts, (s, opp as u8), dpt, depth);
+    for c in children(t, node) {
+        define_shape(t, pts, c, depth + 1);
+    }
+}
+
+/// hnn-core `Cell._update_section_end_pts_L`.
+fn shift_subtree(
+    t: &CellTemplate,
+    pts: &mut [[[f64; 3]; 2]],
+    node: TreeNode,
+    dpt: [f64; 3],
+    depth: usize,
+) {
+    if depth > 2 * t.sections.len() + 2 {
+        return;
+    }
+    let p = &mut pts[node.0][node.1 as usize];
+    for d in 0..3 {
+        p[d] += dpt[d];
+    }
+    for c in children(t, node) {
+        shift_subtree(t, pts, c, dpt, depth + 1);
+    }
+}
+
 /// Every section of a cell of template `t` whose soma sits at `pos_um`
 /// (hnn-core's cell position), in template section order.
 pub fn place_sections(t: &CellTemplate, pos_um: [f64; 3]) -> Vec<SectionPlacement> {
+    let end_pts = hnn_end_points(t);
     // pt3dadd of the shifted end points, then `sec.L = L`.
     let mut pts: Vec<[[f32; 3]; 2]> = Vec::with_capacity(t.sections.len());
     let mut lengths = Vec::with_capacity(t.sections.len());
-    for s in &t.sections {
+    for (s, ends) in t.sections.iter().zip(&end_pts) {
         let mut p = [[0f32; 3]; 2];
         for (k, pk) in p.iter_mut().enumerate() {
             for d in 0..3 {
-                pk[d] = (s.end_pts[k][d] + pos_um[d]) as f32;
+                pk[d] = (ends[k][d] + pos_um[d]) as f32;
             }
         }
         // nrn_pt3dmodified: float differences, the sum in double.
@@ -53,7 +140,9 @@ pub fn place_sections(t: &CellTemplate, pos_um: [f64; 3]) -> Vec<SectionPlacemen
             p[1][d] = (x0 + (f64::from(p[1][d]) - x0) * fac) as f32;
         }
         pts.push(p);
-        lengths.push(s.l_um);
+        // The arc lengths scale by fac too, and NEURON's `L` is then the
+        // last point's arc (as `layout::pt3d_arc_length`).
+        lengths.push(arc * fac);
     }
     // define_shape: parents before children (breadth-first from the soma).
     if let Some(soma) = t.section_index("soma") {

@@ -60,7 +60,9 @@ pub const DEFAULT_MIN_DISTANCE_UM: f64 = 0.5;
 pub enum ElectrodeError {
     NoContacts,
     /// Contact `index` is not three finite numbers.
-    BadContact { index: usize },
+    BadContact {
+        index: usize,
+    },
     /// Conductivity not a finite number > 0.
     Conductivity(f64),
     /// min_distance not a finite number > 0.
@@ -70,19 +72,19 @@ pub enum ElectrodeError {
 impl fmt::Display for ElectrodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ElectrodeError::NoContacts => write!(f, "an electrode array needs at least one contact"),
+            ElectrodeError::NoContacts => {
+                write!(f, "an electrode array needs at least one contact")
+            }
             ElectrodeError::BadContact { index } => write!(
                 f,
                 "contact {index} is not three finite numbers [x, y, z] (µm)"
             ),
-            ElectrodeError::Conductivity(v) => write!(
-                f,
-                "conductivity must be a finite number > 0 (S/m), got {v}"
-            ),
-            ElectrodeError::MinDistance(v) => write!(
-                f,
-                "min_distance must be a finite number > 0 (µm), got {v}"
-            ),
+            ElectrodeError::Conductivity(v) => {
+                write!(f, "conductivity must be a finite number > 0 (S/m), got {v}")
+            }
+            ElectrodeError::MinDistance(v) => {
+                write!(f, "min_distance must be a finite number > 0 (µm), got {v}")
+            }
         }
     }
 }
