@@ -125,7 +125,7 @@ fn seeds() -> Vec<(InputKind, Vec<u8>)> {
     for name in [
         "custom_3x3.json",
         "mixed_3x3.json",
-        "broken/rec_arrays.json",
+        "rec_arrays_3x3.json",
     ] {
         let p = Path::new(ROOT).join("tests/data/hnn_json").join(name);
         out.push((InputKind::HnnJson, std::fs::read(p).unwrap()));

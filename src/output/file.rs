@@ -27,6 +27,8 @@ pub struct OutputFile {
     pub(super) dipole: Option<[Dataset; 3]>,
     /// `/vsec/<name>` and its trace count, in the spec's order.
     pub(super) vsec: Vec<(Dataset, usize)>,
+    /// `/lfp/<name>` and its contact count, in the spec's order.
+    pub(super) lfp: Vec<(Dataset, usize)>,
     /// In the order of the spec's `stat_names`.
     pub(super) summary: Vec<Dataset>,
     pub(super) spikes: Option<SpikeStore>,
@@ -44,6 +46,7 @@ pub(super) struct Handles {
     pub(super) ds_errors: Dataset,
     pub(super) dipole: Option<[Dataset; 3]>,
     pub(super) vsec: Vec<(Dataset, usize)>,
+    pub(super) lfp: Vec<(Dataset, usize)>,
     pub(super) summary: Vec<Dataset>,
     pub(super) spikes: Option<SpikeStore>,
     pub(super) status: Vec<u8>,
@@ -114,6 +117,7 @@ pub(super) fn open_handles(
         }
         vsec.push((d, v.n_traces()));
     }
+    let lfp = super::lfp::open(file, path, &spec.lfp, (n_sims, n_trials, n_times))?;
     let ds_status = h5(file.dataset("status"), path, ctx("/status"))?;
     let ds_errors = h5(file.dataset("errors"), path, ctx("/errors"))?;
     if ds_status.shape() != [n_sims] || ds_errors.shape() != [n_sims] {
@@ -136,6 +140,7 @@ pub(super) fn open_handles(
         ds_errors,
         dipole,
         vsec,
+        lfp,
         summary,
         spikes,
         status,
@@ -162,6 +167,7 @@ impl OutputFile {
             ds_errors: h.ds_errors,
             dipole: h.dipole,
             vsec: h.vsec,
+            lfp: h.lfp,
             summary: h.summary,
             spikes: h.spikes,
             file,

@@ -38,6 +38,7 @@
 //! - `write.rs`: [`OutputFile::write`]: one simulation's data, then its status.
 //! - `close.rs`: [`OutputFile::close`]: the spike CSR built, the lock released.
 //! - `spikes.rs`: `/spikes`: the work area written per simulation and the CSR built from it.
+//! - `lfp.rs`: `/lfp`: the electrode arrays' potentials ([`LfpSpec`]): created, opened, written, read back.
 //!
 //! Beneath them:
 //! - `swmr.rs`: SWMR mode and the opens the `hdf5` crate lacks (recovery of a killed writer's file, [`open_for_reading`]).
@@ -54,6 +55,7 @@ mod error;
 mod file;
 mod hdf5_util;
 mod layout;
+mod lfp;
 mod lock;
 mod paths;
 mod provenance;
@@ -73,5 +75,6 @@ pub use layout::{
 };
 pub use provenance::{hostname, rfc3339_utc};
 pub use result::SimResult;
+pub use lfp::LfpSpec;
 pub use spec::{OutputSpec, VsecSpec};
 pub use swmr::open_for_reading;

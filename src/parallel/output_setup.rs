@@ -168,6 +168,7 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
         save_spikes: plan.config.output.save.contains(&SaveItem::Spikes),
         gid_ranges: plan.gid_ranges.clone(),
         vsec: plan.vsec.iter().map(|v| v.1.clone()).collect(),
+        lfp: plan.lfp.clone(),
         extra_attrs: Vec::new(),
     }
 }

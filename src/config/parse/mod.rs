@@ -16,6 +16,7 @@
 //! - `simulation.rs`: `[simulation]`.
 //! - `network.rs`: `[network]` (model, mesh, ERP drives, gains, parameters).
 //! - `tonic_bias.rs`: `[[network.tonic_bias]]`.
+//! - `electrodes.rs`: `[[network.electrode_arrays]]`.
 //! - `connections.rs`: `[[network.connections]]` and their sources.
 //! - `drives.rs`: `[[drives]]`.
 //! - `sweep.rs`: `[sweep]` and `[sweep.params]`.
@@ -39,6 +40,7 @@ mod references;
 mod simulation;
 mod summary;
 mod sweep;
+mod electrodes;
 mod tonic_bias;
 
 pub(crate) use context::{locate_offset, Ctx};
