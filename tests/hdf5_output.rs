@@ -11,8 +11,8 @@ use std::process::{Command, Stdio};
 use hdf5::filters::Filter;
 use hdf5::types::{FixedUnicode, VarLenUnicode};
 use hnn_mpi::output::{
-    open_for_reading, GidRangeRecord, LfpSpec, OutputError, OutputFile, OutputOptions,
-    OutputSpec, SimResult, VsecSpec, ERROR_LEN, FORMAT,
+    open_for_reading, GidRangeRecord, LfpSpec, OutputError, OutputFile, OutputOptions, OutputSpec,
+    SimResult, VsecSpec, ERROR_LEN, FORMAT,
 };
 
 // ---------------------------------------------------------------- fixtures

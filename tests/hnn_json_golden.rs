@@ -294,7 +294,10 @@ fn rec_arrays_read_as_electrode_arrays() {
     let builtin = jones_2009((3, 3), &default_connection_weights()).unwrap();
     for (p, q) in net.populations.iter().zip(&builtin.populations) {
         for (&x, &y) in p.positions.iter().zip(&q.positions) {
-            assert_eq!(place_sections(&p.template, x), place_sections(&q.template, y));
+            assert_eq!(
+                place_sections(&p.template, x),
+                place_sections(&q.template, y)
+            );
         }
     }
 }

@@ -71,13 +71,12 @@ fn file_holds_the_engine_lfp() {
         let net = build_network(&cfg, &config, &Catalogue).unwrap();
         assert_eq!(net.electrode_arrays.len(), 2);
         for trial in 0..cfg.simulation.n_trials {
-            let r = NetworkSimulation::new(&net, trial, cfg.simulation.tstop, cfg.simulation.dt)
-                .run();
+            let r =
+                NetworkSimulation::new(&net, trial, cfg.simulation.tstop, cfg.simulation.dt).run();
             for a in &r.lfp {
                 let d = f.dataset(&format!("lfp/{}", a.name)).unwrap();
-                let stored: ndarray::Array2<f64> = d
-                    .read_slice_2d(ndarray::s![sim, trial, .., ..])
-                    .unwrap();
+                let stored: ndarray::Array2<f64> =
+                    d.read_slice_2d(ndarray::s![sim, trial, .., ..]).unwrap();
                 for (c, trace) in a.contacts_uv.iter().enumerate() {
                     for (k, &v) in trace.iter().enumerate() {
                         assert_eq!(
@@ -103,6 +102,26 @@ fn file_holds_the_engine_lfp() {
         .read_scalar()
         .unwrap();
     assert_eq!(m.as_str(), "lsa");
+    drop(f);
+    // What a Python user sees (Debian's python3 with h5py).
+    let check = Command::new("/usr/bin/python3")
+        .args([
+            "tests/h5py_check.py",
+            file.to_str().unwrap(),
+            "--lfp",
+            "shank,off_axis",
+            "--simulated",
+            "--all-done",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "h5py_check.py: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -137,7 +156,12 @@ fn lfp_identical_for_any_rank_layout() {
         );
     }
     for (tag, _, _) in &layouts[1..] {
-        for object in ["/lfp/shank", "/lfp/off_axis", "/dipole/agg", "/spikes/times"] {
+        for object in [
+            "/lfp/shank",
+            "/lfp/off_axis",
+            "/dipole/agg",
+            "/spikes/times",
+        ] {
             let out = h5diff(&file("r1"), &file(tag), object);
             assert!(
                 out.status.success(),
@@ -146,5 +170,67 @@ fn lfp_identical_for_any_rank_layout() {
             );
         }
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A run whose file cannot fit on its file system is refused before
+/// anything is written, with the projected size (16 TB here: 1e5
+/// simulations of five contacts over 1e5 ms) and the `/lfp` share of it;
+/// `--dry-run` shows the same projection.
+#[test]
+fn a_file_larger_than_the_free_space_is_refused() {
+    let dir = temp_dir("lfp-huge");
+    let config = dir.join("huge.toml");
+    std::fs::write(
+        &config,
+        r#"[simulation]
+tstop = 100000.0
+
+[network]
+model = "jones_2009"
+mesh_shape = [1, 1]
+
+[[network.electrode_arrays]]
+name = "shank"
+positions = [[0.0, 0.0, 0.0], [0.0, 0.0, 100.0], [0.0, 0.0, 200.0], [0.0, 0.0, 300.0], [0.0, 0.0, 400.0]]
+
+[[drives]]
+name = "evprox"
+type = "evoked"
+mu = 10.0
+sigma = 2.0
+numspikes = 1
+location = "proximal"
+weights_ampa = { L2_basket = "$w", L2_pyramidal = "$w", L5_basket = "$w", L5_pyramidal = "$w" }
+
+[sweep]
+mode = "product"
+[sweep.params]
+w = { linspace = [0.001, 0.01, 100000] }
+
+[output]
+save = ["spikes"]
+"#,
+    )
+    .unwrap();
+    let out_file = dir.join("huge.h5");
+    let c = config.to_str().unwrap();
+    let o = out_file.to_str().unwrap();
+    let dry = common::hnn_mpi(&[c, "-o", o, "--dry-run"]);
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        text.contains("/lfp 16.0 TB (5 electrode contacts, 160.0 MB per simulation)"),
+        "{text}"
+    );
+    let run = common::hnn_mpi(&[c, "-o", o]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--output: the output file is projected to hold")
+            && err.contains("/lfp 16.0 TB of it")
+            && err.contains("free"),
+        "{err}"
+    );
+    assert!(!out_file.exists(), "nothing written");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -2,8 +2,8 @@
 //! (docs/output_format.md §8b): f64 `[n_sims, n_trials, n_contacts,
 //! n_times]` µV, chunked per simulation and trial, compressed, NaN where
 //! not simulated; the array's geometry as attributes. Created, opened,
-//! checked, written and read back here; create.rs, file.rs, write.rs,
-//! repair.rs and resume.rs call in.
+//! written and read back here (the spec, [`LfpSpec`], is in spec.rs, the
+//! opening in file.rs); create.rs, write.rs and repair.rs call in.
 
 use std::path::Path;
 
@@ -14,27 +14,7 @@ use super::error::OutputError;
 use super::file::OutputFile;
 use super::hdf5_util::{attr_f64, compressed, h5, set_attr_str};
 use super::layout::LFP_CHUNK_ELEMS;
-
-/// One electrode array of the file (the network's
-/// `[[network.electrode_arrays]]` or hnn-core `rec_arrays`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LfpSpec {
-    pub name: String,
-    /// µm, one `[x, y, z]` per contact.
-    pub positions_um: Vec<[f64; 3]>,
-    /// S/m.
-    pub conductivity: f64,
-    /// `psa` or `lsa`.
-    pub method: String,
-    /// µm.
-    pub min_distance: f64,
-}
-
-impl LfpSpec {
-    pub fn n_contacts(&self) -> usize {
-        self.positions_um.len()
-    }
-}
+use super::spec::LfpSpec;
 
 /// The chunk shape `(1, 1, contacts, times)` of an array of `n_contacts`:
 /// one simulation and trial, at most [`LFP_CHUNK_ELEMS`] values.
@@ -94,29 +74,6 @@ pub(super) fn create(
         path,
         || "creating /lfp".into(),
     )
-}
-
-/// Opens every `/lfp/<name>` of the spec and checks its shape.
-pub(super) fn open(
-    file: &File,
-    path: &Path,
-    specs: &[LfpSpec],
-    (n_sims, n_trials, n_times): (usize, usize, usize),
-) -> Result<Vec<(Dataset, usize)>, OutputError> {
-    let mut out = Vec::new();
-    for a in specs {
-        let d = h5(file.dataset(&format!("lfp/{}", a.name)), path, || {
-            "opening /lfp".into()
-        })?;
-        if d.shape() != [n_sims, n_trials, a.n_contacts(), n_times] {
-            return Err(OutputError::LayoutMismatch {
-                path: path.to_path_buf(),
-                what: format!("/lfp/{} has shape {:?}", a.name, d.shape()),
-            });
-        }
-        out.push((d, a.n_contacts()));
-    }
-    Ok(out)
 }
 
 impl OutputFile {

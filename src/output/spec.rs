@@ -38,7 +38,7 @@ pub struct OutputSpec {
     /// `/vsec/<name>` dataset each.
     pub vsec: Vec<VsecSpec>,
     /// Electrode arrays: one `/lfp/<name>` dataset each.
-    pub lfp: Vec<super::lfp::LfpSpec>,
+    pub lfp: Vec<LfpSpec>,
     /// More root attributes (strings).
     pub extra_attrs: Vec<(String, String)>,
 }
@@ -157,6 +157,27 @@ pub struct VsecSpec {
 impl VsecSpec {
     pub fn n_traces(&self) -> usize {
         self.gids.len()
+    }
+}
+
+/// One electrode array of the file (the network's
+/// `[[network.electrode_arrays]]` or hnn-core `rec_arrays`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LfpSpec {
+    pub name: String,
+    /// µm, one `[x, y, z]` per contact.
+    pub positions_um: Vec<[f64; 3]>,
+    /// S/m.
+    pub conductivity: f64,
+    /// `psa` or `lsa`.
+    pub method: String,
+    /// µm.
+    pub min_distance: f64,
+}
+
+impl LfpSpec {
+    pub fn n_contacts(&self) -> usize {
+        self.positions_um.len()
     }
 }
 

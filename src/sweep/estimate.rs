@@ -433,8 +433,8 @@ pub fn estimate_run(
     // A trial's LFP: 16-byte fixed-point sums as it runs, then f64.
     let per_trial_records =
         3.0 * 8.0 * n_times + n_traces * 8.0 * n_times + n_contacts * 24.0 * n_times;
-    let kept_records = n_trials
-        * (3.0 * 8.0 * n_times + n_traces * 4.0 * n_times + n_contacts * 8.0 * n_times);
+    let kept_records =
+        n_trials * (3.0 * 8.0 * n_times + n_traces * 4.0 * n_times + n_contacts * 8.0 * n_times);
     // the transfer resistances, one per segment and contact
     let fixed = n_pairs * BYTES_PER_PAIR
         + n_segments * (BYTES_PER_SEGMENT + 8.0 * n_contacts)

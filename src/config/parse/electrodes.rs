@@ -48,9 +48,9 @@ fn parse_one(ctx: &mut Ctx, t: &Tbl) -> Res<ElectrodeArray> {
         ));
     }
     let pos_path = t.sub("positions");
-    let pos_node = t.get(ctx, "positions").ok_or_else(|| {
-        t.missing(ctx, "positions", "µm, one [x, y, z] per contact")
-    })?;
+    let pos_node = t
+        .get(ctx, "positions")
+        .ok_or_else(|| t.missing(ctx, "positions", "µm, one [x, y, z] per contact"))?;
     let contacts = array(ctx, &pos_path, pos_node, "an array of [x, y, z] contacts")?;
     if contacts.is_empty() {
         return Err(ctx.err_span(

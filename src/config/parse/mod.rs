@@ -31,6 +31,7 @@ mod connections;
 mod context;
 mod document;
 mod drives;
+mod electrodes;
 mod keys;
 mod network;
 mod output;
@@ -40,7 +41,6 @@ mod references;
 mod simulation;
 mod summary;
 mod sweep;
-mod electrodes;
 mod tonic_bias;
 
 pub(crate) use context::{locate_offset, Ctx};

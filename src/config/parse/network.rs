@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::connections::parse_connection;
-use super::electrodes::parse_electrode_arrays;
 use super::context::{join, Ctx, Res};
+use super::electrodes::parse_electrode_arrays;
 use super::keys::{ERP_DRIVES_KEYS, GLOBAL_GAINS_KEYS, NETWORK_KEYS};
 use super::readers::{no_hint, num, num_usize, string, table, table_array, type_err};
 use super::tonic_bias::parse_tonic_bias;
