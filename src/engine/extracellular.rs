@@ -135,9 +135,10 @@ pub fn place_sections(t: &CellTemplate, pos_um: [f64; 3]) -> Vec<SectionPlacemen
         let arc = (t1 * t1 + t2 * t2 + t3 * t3).sqrt();
         // nrn_length_change: x = x0 + (x - x0) * fac, in double.
         let fac = s.l_um / arc;
-        for d in 0..3 {
-            let x0 = f64::from(p[0][d]);
-            p[1][d] = (x0 + (f64::from(p[1][d]) - x0) * fac) as f32;
+        let [p0, p1] = &mut p;
+        for (x1, &x0) in p1.iter_mut().zip(p0.iter()) {
+            let x0 = f64::from(x0);
+            *x1 = (x0 + (f64::from(*x1) - x0) * fac) as f32;
         }
         pts.push(p);
         // The arc lengths scale by fac too, and NEURON's `L` is then the
@@ -166,9 +167,9 @@ pub fn place_sections(t: &CellTemplate, pos_um: [f64; 3]) -> Vec<SectionPlacemen
                 for d in 0..3 {
                     dx[d] = at[d] - pts[c][0][d];
                 }
-                for k in 0..2 {
-                    for d in 0..3 {
-                        pts[c][k][d] += dx[d];
+                for end in pts[c].iter_mut() {
+                    for (x, d) in end.iter_mut().zip(dx) {
+                        *x += d;
                     }
                 }
                 queue.push_back(c);
