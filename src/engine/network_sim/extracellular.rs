@@ -278,7 +278,7 @@ mod tests {
         let rev = xs.iter().rev().fold(0, |a, &x| add_fixed(a, to_fixed(x)));
         assert_eq!(fwd, rev);
         let sum: f64 = xs.iter().sum();
-        assert!((from_fixed(fwd) - sum).abs() < 1e-14);
+        assert!((from_fixed(fwd) - sum).abs() <= 2.0 * f64::EPSILON * sum.abs());
         assert_eq!(to_fixed(0.5), Some(1i128 << 63));
         assert_eq!(to_fixed(f64::NAN), None);
         assert_eq!(to_fixed(2f64.powi(41)), None);
