@@ -6,13 +6,13 @@
 //! **A fixed sum.** The segments of one cell are summed in the layout's
 //! segment order, in double precision, as one lane of a vector loop (the
 //! same arithmetic wherever the cell runs). The cells' sums are then added
-//! exactly: each is rounded to a multiple of 2^-64 µV and summed as a
-//! 128-bit integer, and the total is rounded to double once. Integer sums
+//! exactly: each is truncated toward zero to a multiple of 2^-64 µV and
+//! summed as a 128-bit integer, and the total is rounded to double once. Integer sums
 //! do not depend on their order, so the potential is the same bit for bit
 //! for any rank count, `ranks_per_sim` and batch, and differs from the
-//! exact sum of the cells' sums by at most their number × 2^-65 µV.
-//! A cell's sum beyond ±2^40 µV (≈ 1.1e6 V: a contact on a segment with
-//! a tiny `min_distance`), or not finite, makes the sample NaN.
+//! exact sum of the cells' sums by less than their number × 2^-64 µV.
+//! A cell's sum beyond ±2^36 µV (≈ 69 kV: a contact on a segment with a
+//! tiny `min_distance`), or not finite, makes the sample NaN.
 
 use std::ops::Range;
 
@@ -32,20 +32,51 @@ pub struct ArrayLfp {
 
 /// 2^64: one unit of the fixed-point sum is 2^-64 µV.
 const SCALE: f64 = 18_446_744_073_709_551_616.0;
-/// 2^104: a cell's term (in units) must be below this.
-const LIMIT: f64 = 20_282_409_603_651_670_423_947_251_286_016.0;
+/// 2^36 µV (6.9e10 µV): a cell's sum must be below this in magnitude.
+const LIMIT_UV: f64 = 68_719_476_736.0;
 /// A sample made NaN by a term out of range.
 const INVALID: i128 = i128::MIN;
 
-/// One cell's sum in fixed point; `None` out of range or not finite.
-#[inline]
+/// One cell's sum in fixed point, `trunc(x · 2^64)`, from two exact
+/// 64-bit conversions (no 128-bit float conversion, which is a library
+/// call): `h = trunc(x · 2^20)`, then the rest `x · 2^20 - h` (exact:
+/// Sterbenz) in units of 2^-44. `None` out of range or not finite.
+#[cfg(test)]
 fn to_fixed(x_uv: f64) -> Option<i128> {
-    let s = x_uv * SCALE;
-    if s.abs() < LIMIT {
-        Some(s.round() as i128)
+    if x_uv.abs() < LIMIT_UV {
+        Some(fixed_unchecked(x_uv))
     } else {
         None
     }
+}
+
+/// `Σ trunc(x · 2^64)` over `xs`, every `|x| < 2^36`, in a form that
+/// vectorises: in blocks of 64 the parts `trunc(x · 2^20)` (each below
+/// 2^56) and the rests (below 2^44) add up in 64-bit integers without
+/// overflow. The same integer as adding the terms `trunc(x · 2^64)` one
+/// by one (the unit test checks it).
+fn sum_fixed(xs: &[f64]) -> i128 {
+    let mut total = 0i128;
+    for block in xs.chunks(64) {
+        let (mut hi, mut lo) = (0i64, 0i64);
+        for &x in block {
+            let y = x * 1_048_576.0; // 2^20
+            let h = y as i64;
+            hi += h;
+            lo += ((y - h as f64) * 17_592_186_044_416.0) as i64; // 2^44
+        }
+        total += (i128::from(hi) << 44) + i128::from(lo);
+    }
+    total
+}
+
+/// [`to_fixed`] of `|x| < 2^36`.
+#[cfg(test)]
+fn fixed_unchecked(x_uv: f64) -> i128 {
+    let y = x_uv * 1_048_576.0; // 2^20
+    let h = y as i64;
+    let rest = (y - h as f64) * 17_592_186_044_416.0; // 2^44
+    (i128::from(h) << 44) + i128::from(rest as i64)
 }
 
 #[inline]
@@ -71,7 +102,8 @@ struct TypeTable {
     lanes: Range<usize>,
     /// The segment-centre nodes, in the order of `r`'s segments.
     seg_nodes: Vec<usize>,
-    /// `[channel][segment][lane - lanes.start]`, µV/nA.
+    /// `[segment][channel][lane - lanes.start]`, µV/nA: a step reads it
+    /// once, in order.
     r: Vec<f64>,
 }
 
@@ -88,8 +120,10 @@ struct MemberLfp {
 /// Every network's electrode arrays during a trial.
 pub(super) struct LfpRecorder {
     members: Vec<MemberLfp>,
-    /// One type's per-lane sums of one channel.
+    /// One type's per-lane sums, `[channel][lane]`.
     partial: Vec<f64>,
+    /// One member's channel sums of the step.
+    acc: Vec<i128>,
 }
 
 impl LfpRecorder {
@@ -110,6 +144,7 @@ impl LfpRecorder {
             batch.enable_imem();
         }
         let mut max_lanes = 0;
+        let mut max_channels = 0;
         let out = nets
             .iter()
             .zip(members)
@@ -119,7 +154,8 @@ impl LfpRecorder {
                     .iter()
                     .map(|a| (a.name.clone(), a.n_contacts()))
                     .collect();
-                let n_channels = arrays.iter().map(|a| a.1).sum();
+                let n_channels: usize = arrays.iter().map(|a| a.1).sum();
+                max_channels = max_channels.max(n_channels);
                 let mut tables = Vec::new();
                 for (b, pop) in net.populations.iter().enumerate() {
                     let lanes = member.cells(b);
@@ -138,7 +174,7 @@ impl LfpRecorder {
                         for array in &net.electrode_arrays {
                             for row in transfer_resistances(&pop.template, layout, pos, array) {
                                 for (s, &x) in row.iter().enumerate() {
-                                    r[(ch * seg_nodes.len() + s) * n + c] = x;
+                                    r[(s * n_channels + ch) * n + c] = x;
                                 }
                                 ch += 1;
                             }
@@ -162,36 +198,46 @@ impl LfpRecorder {
             .collect();
         Some(LfpRecorder {
             members: out,
-            partial: vec![0.0; max_lanes],
+            partial: vec![0.0; max_lanes * max_channels],
+            acc: vec![0; max_channels],
         })
     }
 
-    /// The sample after a step, from the batches' `i_membrane_`.
+    /// The sample after a step, from the batches' `i_membrane_`. Each
+    /// lane's sum over its segments, in segment order, for every channel;
+    /// then the lanes' sums in fixed point.
     pub(super) fn sample(&mut self, batches: &[CellBatch]) {
         for m in &mut self.members {
-            for ch in 0..m.n_channels {
-                let mut acc = 0i128;
-                for t in &m.tables {
-                    let batch = &batches[t.batch];
-                    let imem = batch.imem_na().expect("enabled with the recorder");
-                    let nc = batch.n_cells;
-                    let n = t.lanes.len();
-                    let ns = t.seg_nodes.len();
-                    let partial = &mut self.partial[..n];
-                    partial.fill(0.0);
-                    let r = &t.r[ch * ns * n..(ch + 1) * ns * n];
-                    for (s, &node) in t.seg_nodes.iter().enumerate() {
-                        let i = &imem[node * nc + t.lanes.start..node * nc + t.lanes.end];
-                        let rs = &r[s * n..(s + 1) * n];
-                        for ((p, &x), &y) in partial.iter_mut().zip(rs).zip(i) {
+            let nch = m.n_channels;
+            let acc = &mut self.acc[..nch];
+            acc.fill(0);
+            let mut bad = vec![false; nch];
+            for t in &m.tables {
+                let batch = &batches[t.batch];
+                let imem = batch.imem_na().expect("enabled with the recorder");
+                let nc = batch.n_cells;
+                let n = t.lanes.len();
+                let partial = &mut self.partial[..nch * n];
+                partial.fill(0.0);
+                for (s, &node) in t.seg_nodes.iter().enumerate() {
+                    let i = &imem[node * nc + t.lanes.start..node * nc + t.lanes.end];
+                    let rs = &t.r[s * nch * n..(s + 1) * nch * n];
+                    for (p, r) in partial.chunks_exact_mut(n).zip(rs.chunks_exact(n)) {
+                        for ((p, &x), &y) in p.iter_mut().zip(r).zip(i) {
                             *p += x * y;
                         }
                     }
-                    for &p in partial.iter() {
-                        acc = add_fixed(acc, to_fixed(p));
+                }
+                for ((a, b), p) in acc.iter_mut().zip(&mut bad).zip(partial.chunks_exact(n)) {
+                    if p.iter().all(|x| x.abs() < LIMIT_UV) {
+                        *a = a.wrapping_add(sum_fixed(p));
+                    } else {
+                        *b = true;
                     }
                 }
-                m.acc[ch].push(acc);
+            }
+            for ((trace, &a), &b) in m.acc.iter_mut().zip(acc.iter()).zip(&bad) {
+                trace.push(if b { INVALID } else { a });
             }
         }
     }
@@ -281,7 +327,13 @@ mod tests {
         assert!((from_fixed(fwd) - sum).abs() <= 2.0 * f64::EPSILON * sum.abs());
         assert_eq!(to_fixed(0.5), Some(1i128 << 63));
         assert_eq!(to_fixed(f64::NAN), None);
-        assert_eq!(to_fixed(2f64.powi(41)), None);
+        assert_eq!(to_fixed(2f64.powi(37)), None);
+        // the block sum is the one-by-one sum
+        let many: Vec<f64> = (0..200)
+            .map(|k| ((k * 7919) % 1000) as f64 * 1.37e-3 - 0.6 + (k as f64) * 1e7)
+            .collect();
+        let one_by_one = many.iter().fold(0, |a, &x| add_fixed(a, to_fixed(x)));
+        assert_eq!(sum_fixed(&many), one_by_one);
         assert!(from_fixed(add_fixed(fwd, None)).is_nan());
         assert_eq!(add_fixed(INVALID, Some(1)), INVALID);
     }
