@@ -263,6 +263,15 @@ fn parse_rec_arrays(rec: Node) -> Res<Vec<ElectrodeArray>> {
     let mut arrays = Vec::new();
     for (name, a) in rec.entries()? {
         let n = a.node();
+        if name.is_empty() || name.contains('/') {
+            return Err(n.err(format!(
+                "{name:?} cannot name an electrode array (the HDF5 dataset /lfp/<name>): \
+                 not empty, no '/'"
+            )));
+        }
+        if arrays.iter().any(|x: &ElectrodeArray| x.name == name) {
+            return Err(n.err(format!("a second electrode array named {name:?}")));
+        }
         n.only_keys(&[
             "positions",
             "conductivity",
