@@ -264,6 +264,9 @@ impl OutputFile {
             "creating /vsec, /isec and /ca".into()
         })?;
 
+        // /lfp
+        super::lfp::create(&file, path, &spec.lfp, (n_sims, n_trials, n_times), deflate)?;
+
         // /summary
         h5(
             (|| {

@@ -10,7 +10,7 @@ use super::error::OutputError;
 use super::hdf5_util::h5;
 use super::layout::{DIPOLE_NAMES, STATUS_DONE, STATUS_FAILED};
 use super::lock::WriterLock;
-use super::spec::OutputSpec;
+use super::spec::{LfpSpec, OutputSpec};
 use super::spikes::SpikeStore;
 use super::traces::trace_datasets;
 
@@ -29,6 +29,8 @@ pub struct OutputFile {
     /// `/vsec/<name>`, `/isec/<name>`, `/ca/<name>` (the order of
     /// [`trace_datasets`]) and their trace counts.
     pub(super) traces: Vec<(Dataset, usize)>,
+    /// `/lfp/<name>` and its contact count, in the spec's order.
+    pub(super) lfp: Vec<(Dataset, usize)>,
     /// In the order of the spec's `stat_names`.
     pub(super) summary: Vec<Dataset>,
     pub(super) spikes: Option<SpikeStore>,
@@ -46,6 +48,7 @@ pub(super) struct Handles {
     pub(super) ds_errors: Dataset,
     pub(super) dipole: Option<[Dataset; 3]>,
     pub(super) traces: Vec<(Dataset, usize)>,
+    pub(super) lfp: Vec<(Dataset, usize)>,
     pub(super) summary: Vec<Dataset>,
     pub(super) spikes: Option<SpikeStore>,
     pub(super) status: Vec<u8>,
@@ -109,6 +112,7 @@ pub(super) fn open_handles(
         }
         traces.push((d, t.n_traces()));
     }
+    let lfp = open_lfp(file, path, &spec.lfp, (n_sims, n_trials, n_times))?;
     let ds_status = h5(file.dataset("status"), path, ctx("/status"))?;
     let ds_errors = h5(file.dataset("errors"), path, ctx("/errors"))?;
     if ds_status.shape() != [n_sims] || ds_errors.shape() != [n_sims] {
@@ -131,10 +135,34 @@ pub(super) fn open_handles(
         ds_errors,
         dipole,
         traces,
+        lfp,
         summary,
         spikes,
         status,
     })
+}
+
+/// Opens every `/lfp/<name>` of the spec and checks its shape.
+fn open_lfp(
+    file: &File,
+    path: &Path,
+    specs: &[LfpSpec],
+    (n_sims, n_trials, n_times): (usize, usize, usize),
+) -> Result<Vec<(Dataset, usize)>, OutputError> {
+    let mut out = Vec::new();
+    for a in specs {
+        let d = h5(file.dataset(&format!("lfp/{}", a.name)), path, || {
+            "opening /lfp".into()
+        })?;
+        if d.shape() != [n_sims, n_trials, a.n_contacts(), n_times] {
+            return Err(OutputError::LayoutMismatch {
+                path: path.to_path_buf(),
+                what: format!("/lfp/{} has shape {:?}", a.name, d.shape()),
+            });
+        }
+        out.push((d, a.n_contacts()));
+    }
+    Ok(out)
 }
 
 impl OutputFile {
@@ -157,6 +185,7 @@ impl OutputFile {
             ds_errors: h.ds_errors,
             dipole: h.dipole,
             traces: h.traces,
+            lfp: h.lfp,
             summary: h.summary,
             spikes: h.spikes,
             file,

@@ -25,7 +25,7 @@
 //! # Files
 //!
 //! What the file holds and what a simulation gives it:
-//! - `spec.rs`: [`OutputSpec`], [`VsecSpec`], [`IsecSpec`]: what the file will hold, and their checks.
+//! - `spec.rs`: [`OutputSpec`], [`VsecSpec`], [`IsecSpec`], [`LfpSpec`]: what the file will hold, and their checks.
 //! - `result.rs`: [`SimResult`], one finished or failed simulation.
 //! - `layout.rs`: fixed names, codes and sizes: `format`, `/status` codes, `/errors` entries, gid-range records, chunk limits, `/summary` units.
 //! - `error.rs`: [`OutputError`], every refusal and failure with its message.
@@ -39,6 +39,7 @@
 //! - `traces.rs`: the section recordings `/vsec`, `/isec`, `/ca`: one description for creating, opening, writing and repairing them.
 //! - `close.rs`: [`OutputFile::close`]: the spike CSR built, the lock released.
 //! - `spikes.rs`: `/spikes`: the work area written per simulation and the CSR built from it.
+//! - `lfp.rs`: `/lfp`: the electrode arrays' potentials: created, written, read back.
 //!
 //! Beneath them:
 //! - `swmr.rs`: SWMR mode and the opens the `hdf5` crate lacks (recovery of a killed writer's file, [`open_for_reading`]).
@@ -55,6 +56,7 @@ mod error;
 mod file;
 mod hdf5_util;
 mod layout;
+mod lfp;
 mod lock;
 mod paths;
 mod provenance;
@@ -75,5 +77,5 @@ pub use layout::{
 };
 pub use provenance::{hostname, rfc3339_utc};
 pub use result::SimResult;
-pub use spec::{IsecSpec, OutputSpec, VsecSpec};
+pub use spec::{IsecSpec, LfpSpec, OutputSpec, VsecSpec};
 pub use swmr::open_for_reading;

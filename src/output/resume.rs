@@ -150,11 +150,12 @@ impl OutputFile {
             ds_errors,
             dipole,
             traces,
+            lfp,
             summary,
             spikes,
             ..
         } = self;
-        drop((ds_status, ds_errors, dipole, traces, summary, spikes));
+        drop((ds_status, ds_errors, dipole, traces, lfp, summary, spikes));
         h5(swmr::start_swmr_write(&file), &path, || {
             "switching to SWMR-write mode".into()
         })?;
@@ -278,6 +279,7 @@ impl OutputFile {
             ("voltages", !spec.vsec.is_empty(), "vsec"),
             ("synaptic currents", !spec.isec.is_empty(), "isec"),
             ("calcium concentrations", !spec.ca.is_empty(), "ca"),
+            ("electrode arrays", !spec.lfp.is_empty(), "lfp"),
         ] {
             if file.link_exists(group) != saved {
                 return Err(mismatch(format!(

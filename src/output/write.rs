@@ -95,6 +95,9 @@ impl OutputFile {
                 }
             }
         }
+        if let Err(reason) = self.check_lfp(&r.lfp) {
+            return bad(reason);
+        }
         if self.spikes.is_some() {
             if r.spikes.len() != self.n_trials {
                 return bad(format!(
@@ -217,6 +220,7 @@ impl OutputFile {
                     &path,
                     ctx("/vsec, /isec, /ca"),
                 )?;
+                h5(self.write_lfp(sim, Some(&r.lfp)), &path, ctx("/lfp"))?;
                 if let Some(sp) = self.spikes.as_mut() {
                     h5(sp.append(sim, &r.spikes), &path, ctx("spikes"))?;
                 }
@@ -230,6 +234,7 @@ impl OutputFile {
                     &path,
                     ctx("/vsec, /isec, /ca"),
                 )?;
+                h5(self.write_lfp(sim, None), &path, ctx("/lfp"))?;
                 h5(self.write_summary(sim, None), &path, ctx("/summary"))?;
             }
         }

@@ -135,6 +135,13 @@ pub fn encode(r: &SimResult) -> Vec<u8> {
     for recordings in [&r.vsec, &r.isec, &r.ca] {
         w.recordings(recordings);
     }
+    w.u64(r.lfp.len() as u64);
+    for array in &r.lfp {
+        w.u64(array.len() as u64);
+        for trial in array {
+            w.f64s(trial);
+        }
+    }
     w.0
 }
 
@@ -161,6 +168,13 @@ pub fn decode(bytes: &[u8]) -> SimResult {
     let vsec = r.recordings();
     let isec = r.recordings();
     let ca = r.recordings();
+    let n_lfp = r.u64() as usize;
+    let lfp = (0..n_lfp)
+        .map(|_| {
+            let n = r.u64() as usize;
+            (0..n).map(|_| r.f64s()).collect()
+        })
+        .collect();
     SimResult {
         sim,
         dipoles: has_dipoles.then_some(dipoles),
@@ -169,6 +183,7 @@ pub fn decode(bytes: &[u8]) -> SimResult {
         vsec,
         isec,
         ca,
+        lfp,
         error,
     }
 }
@@ -225,6 +240,10 @@ mod tests {
                 vec![5e-5, 1.25e-4, 3e-4],
                 vec![f32::INFINITY, 0.0, 1.0],
             ]],
+            lfp: vec![
+                vec![vec![0.0, -1.5e-3, f64::NAN, 7.25]],
+                vec![vec![f64::MIN_POSITIVE, -0.0]],
+            ],
             error: None,
         };
         let back = decode(&encode(&r));
@@ -243,6 +262,16 @@ mod tests {
         };
         assert_eq!(shape(&back.isec), vec![vec![2, 2], vec![4, 4]]);
         assert_eq!(shape(&back.ca), vec![vec![3, 3]]);
+        let bits64 = |v: &Vec<Vec<Vec<f64>>>| -> Vec<Vec<Vec<u64>>> {
+            v.iter()
+                .map(|a| {
+                    a.iter()
+                        .map(|t| t.iter().map(|x| x.to_bits()).collect())
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(bits64(&back.lfp), bits64(&r.lfp));
         let (a, b) = (&back.dipoles.unwrap()[0], &r.dipoles.unwrap()[0]);
         assert!(a
             .iter()

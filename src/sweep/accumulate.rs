@@ -19,6 +19,8 @@ pub(super) struct Accumulator {
     vsec: Vec<Vec<Vec<f32>>>,
     isec: Vec<Vec<Vec<f32>>>,
     ca: Vec<Vec<Vec<f32>>>,
+    /// `[array][trial]`: contacts one after the other, µV.
+    lfp: Vec<Vec<Vec<f64>>>,
     dipoles: Vec<[Vec<f64>; 3]>,
     spikes: Vec<(Vec<f64>, Vec<i64>)>,
     summary: Vec<Vec<f64>>,
@@ -30,6 +32,7 @@ impl Accumulator {
             vsec: vec![Vec::with_capacity(n_trials); plan.vsec.len()],
             isec: vec![Vec::with_capacity(n_trials); plan.isec.len()],
             ca: vec![Vec::with_capacity(n_trials); plan.ca.len()],
+            lfp: vec![Vec::with_capacity(n_trials); plan.lfp.len()],
             dipoles: Vec::with_capacity(n_trials),
             spikes: Vec::with_capacity(n_trials),
             summary: vec![Vec::with_capacity(n_trials); plan.stat_names.len()],
@@ -45,6 +48,7 @@ impl Accumulator {
             vsec: self.vsec,
             isec: self.isec,
             ca: self.ca,
+            lfp: self.lfp,
             error: None,
         }
     }
@@ -91,6 +95,16 @@ impl Accumulator {
             let n = spec.n_traces();
             let flat = to_f32(traces, *mode, expected, n, &format!("ca/{}", spec.name))?;
             self.ca[k].push(flat);
+        }
+        let arrays = std::mem::take(&mut result.lfp);
+        if arrays.len() != plan.lfp.len() {
+            return Err(SimFailure::LfpLayout);
+        }
+        for ((spec, lfp), out) in plan.lfp.iter().zip(arrays).zip(&mut self.lfp) {
+            if lfp.name != spec.name || lfp.contacts_uv.len() != spec.n_contacts() {
+                return Err(SimFailure::LfpLayout);
+            }
+            out.push(lfp.contacts_uv.concat());
         }
         let layer = |name: &str| {
             result

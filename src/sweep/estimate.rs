@@ -29,6 +29,7 @@ use crate::network::drives::{DriveDynamics, PoissonRate};
 use crate::network::from_config::drive_dynamics;
 
 pub use super::memory::{Bytes, MemoryLimit, MEMORY_UNKNOWN_BYTES};
+use super::result_size;
 
 /// Time steps per trial (`tstop / dt`): 1e8 steps are 2.5e6 ms at the
 /// default dt, and 800 MB per recorded trace.
@@ -52,9 +53,6 @@ const SITES_PER_PAIR: f64 = 3.0;
 /// compartments, 6800 steps) takes 1.95 s (README benchmarks); a rough
 /// guide only, small networks in batches run faster.
 const SECONDS_PER_COMPARTMENT_STEP: f64 = 3.3e-8;
-/// Largest record of one simulation (dipoles and recorded traces, bytes):
-/// a rank sends it to rank 0 in one MPI message, whose count is a C `int`.
-pub const MAX_RESULT_BYTES: f64 = i32::MAX as f64;
 fn too_big(config: &Config, key: &str, what: String, limit: &str) -> ConfigError {
     config.error_at(key, format!("{what}; at most {limit}"))
 }
@@ -264,6 +262,10 @@ pub struct RunEstimate {
     /// Each section recording: dataset (`/isec/all`), traces per trial,
     /// and its size per simulation in the file (single precision).
     pub recordings: Vec<(String, usize, Bytes)>,
+    /// Electrode contacts of every array (`/lfp`).
+    pub n_contacts: f64,
+    /// The `/lfp` datasets, every simulation (part of `output_size`).
+    pub lfp_size: Bytes,
     /// Largest expected number of drive events per trial over the sweep.
     pub drive_events: f64,
     /// Largest memory per simulation over the sweep.
@@ -292,6 +294,15 @@ impl fmt::Display for RunEstimate {
             writeln!(
                 f,
                 "  estimate: {dataset}: {n} traces, {bytes} per simulation"
+            )?;
+        }
+        if self.n_contacts > 0.0 {
+            writeln!(
+                f,
+                "  estimate: /lfp {} ({:.0} electrode contacts, {} per simulation)",
+                self.lfp_size,
+                self.n_contacts,
+                Bytes(self.lfp_size.0 / self.n_sims.max(1) as f64)
             )?;
         }
         write!(
@@ -423,12 +434,27 @@ pub fn estimate_run(
         }
     }
     let n_traces = recordings.iter().map(|r| r.1 as f64).sum::<f64>();
+    let n_contacts: f64 = net
+        .electrode_arrays
+        .iter()
+        .map(|a| a.n_contacts() as f64)
+        .sum();
     let save = &config.output.save;
-    let per_trial_records = 3.0 * 8.0 * n_times + n_traces * 8.0 * n_times;
-    let kept_records = n_trials * (3.0 * 8.0 * n_times + n_traces * 4.0 * n_times);
-    check_result_size(config, kept_records, s.n_trials, n_times, n_traces)?;
+    // A trial's LFP: 16-byte fixed-point sums as it runs, then f64.
+    let per_trial_records =
+        3.0 * 8.0 * n_times + n_traces * 8.0 * n_times + n_contacts * 24.0 * n_times;
+    let kept_records =
+        n_trials * (3.0 * 8.0 * n_times + n_traces * 4.0 * n_times + n_contacts * 8.0 * n_times);
+    result_size::check(
+        config,
+        kept_records,
+        s.n_trials,
+        n_times,
+        (n_traces, n_contacts),
+    )?;
+    // the transfer resistances, one per segment and contact
     let fixed = n_pairs * BYTES_PER_PAIR
-        + n_segments * BYTES_PER_SEGMENT
+        + n_segments * (BYTES_PER_SEGMENT + 8.0 * n_contacts)
         + 8.0 * n_times
         + per_trial_records;
 
@@ -553,6 +579,8 @@ pub fn estimate_run(
         output += n_sims * n_trials * n_times * 3.0 * 8.0;
     }
     output += n_sims * n_trials * n_traces * n_times * 4.0;
+    let lfp_size = n_sims * n_trials * n_contacts * n_times * 8.0;
+    output += lfp_size;
     output += n_sims * n_trials * config.summary.stats.len() as f64 * 8.0;
     let compartment_steps = n_segments * steps * n_trials * n_sims;
     Ok(RunEstimate {
@@ -570,45 +598,14 @@ pub fn estimate_run(
                 (d.clone(), *n, Bytes(bytes))
             })
             .collect(),
+        n_contacts,
+        lfp_size: Bytes(lfp_size),
         drive_events: max_events,
         memory_per_sim: Bytes(max_memory),
         output_size: Bytes(output),
         compartment_steps,
         seconds_one_core: compartment_steps * SECONDS_PER_COMPARTMENT_STEP,
     })
-}
-
-/// Refuse a simulation whose record (`bytes`: its trials' dipoles and
-/// recorded traces) exceeds [`MAX_RESULT_BYTES`], before the run.
-fn check_result_size(
-    config: &Config,
-    bytes: f64,
-    n_trials: usize,
-    n_times: f64,
-    n_traces: f64,
-) -> Result<(), ConfigError> {
-    if bytes <= MAX_RESULT_BYTES {
-        return Ok(());
-    }
-    let key = if n_traces > 0.0 {
-        "output.save"
-    } else {
-        "simulation.n_trials"
-    };
-    Err(too_big(
-        config,
-        key,
-        format!(
-            "one simulation's results are about {} ({n_trials} trial(s) x {n_times:.0} samples \
-             of 3 dipoles and {n_traces:.0} recorded traces), more than a rank can send to \
-             rank 0 in one message",
-            Bytes(bytes)
-        ),
-        &format!(
-            "{}: record fewer traces (isec_all is the largest), fewer trials or a shorter tstop",
-            Bytes(MAX_RESULT_BYTES)
-        ),
-    ))
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@
 //! - [`failure`]: why one simulation failed (recorded in its result).
 //! - [`recordings`]: which voltage, synaptic-current and calcium traces
 //!   and sample times are recorded.
+//! - [`result_size`]: the largest result one simulation may have (one MPI
+//!   message).
 //! - [`fault`]: test-only fault injection (`HNN_MPI_FAULT_PANIC`).
 
 pub mod accumulate;
@@ -21,6 +23,7 @@ pub mod fault;
 pub mod memory;
 pub mod plan;
 pub mod recordings;
+pub mod result_size;
 pub mod run;
 
 pub use fault::FAULT_PANIC_VAR;

@@ -15,7 +15,7 @@ use crate::engine::mechanisms::Catalogue;
 use crate::engine::network_sim::{NetworkSimulation, VsecMode};
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
-use crate::output::{IsecSpec, VsecSpec};
+use crate::output::{IsecSpec, LfpSpec, VsecSpec};
 
 /// Everything every simulation of a sweep shares.
 pub struct SweepPlan {
@@ -31,6 +31,9 @@ pub struct SweepPlan {
     pub isec: Vec<(VsecMode, IsecSpec)>,
     /// The calcium recordings (`/ca/soma`, then `/ca/all`).
     pub ca: Vec<(VsecMode, VsecSpec)>,
+    /// The electrode arrays of the first point's network (`/lfp/<name>`;
+    /// not swept, so every point's).
+    pub lfp: Vec<LfpSpec>,
     /// The first point's network's `(type, first gid, end gid)` ranges
     /// (`/cells/gid_ranges`).
     pub gid_ranges: Vec<(String, usize, usize)>,
@@ -130,6 +133,7 @@ impl SweepPlan {
             vsec,
             isec,
             ca,
+            lfp: super::recordings::lfp_specs(&first_net),
             gid_ranges: first_net.gid_ranges(),
             batch_capacity: batch_capacity(&first_net),
             estimate,

@@ -19,6 +19,8 @@
 //! - [`probes`]: the section recordings (voltages, synaptic currents,
 //!   calcium) as hnn-core's `Cell.record` sets them up, and their merge in a
 //!   group ([`isec_labels`], [`ca_sections`]).
+//! - [`extracellular`]: the electrode arrays' potential ([`ArrayLfp`]),
+//!   summed in fixed point so that it does not depend on the rank layout.
 //! - [`group`]: a group of ranks sharing a simulation ([`SimGroup`]) and the
 //!   merge of its ranks' results.
 //! - [`results`]: what a trial yields ([`TrialResult`], [`VoltageTrace`],
@@ -26,6 +28,7 @@
 //!   [`VsecMode`]).
 
 pub mod build;
+pub mod extracellular;
 pub mod group;
 pub mod probes;
 pub mod recording;
@@ -34,6 +37,7 @@ pub mod spikes;
 pub mod time_loop;
 
 pub use build::{batchable, BuildError};
+pub use extracellular::ArrayLfp;
 pub use group::SimGroup;
 pub use probes::{ca_sections, isec_labels};
 pub use results::{
@@ -108,6 +112,8 @@ pub struct NetworkSimulation<'a> {
     vsec: Option<VsecMode>,
     isec: Option<VsecMode>,
     ca: Option<VsecMode>,
+    /// The electrode arrays' recorder, when a network has arrays.
+    lfp: Option<extracellular::LfpRecorder>,
 }
 
 impl NetworkSimulation<'_> {

@@ -105,6 +105,7 @@ impl Recorder {
         sim: &NetworkSimulation,
         spikes: &[Spike],
         times: Vec<f64>,
+        mut lfp: Option<&mut super::extracellular::LfpRecorder>,
     ) -> Vec<TrialResult> {
         let mut results = Vec::with_capacity(sim.members.len());
         for (m, member) in sim.members.iter().enumerate() {
@@ -133,6 +134,9 @@ impl Recorder {
             }
             traces.sort_by_gid(); // stable: probe order within a cell
             (r.vsec, r.isec, r.ca) = (traces.vsec, traces.isec, traces.ca);
+            if let Some(lfp) = lfp.as_deref_mut() {
+                r.lfp = lfp.member_result(m);
+            }
             results.push(r);
         }
         results

@@ -24,6 +24,9 @@ pub struct TrialResult {
     /// ([`super::NetworkSimulation::record_ca`]), by gid, then in the
     /// cell's section order; empty when not recorded.
     pub ca: Vec<CalciumTrace>,
+    /// The potential of each electrode array of the network, in the
+    /// network's array order; empty when it has none.
+    pub lfp: Vec<super::ArrayLfp>,
 }
 
 /// Which sections to record, as hnn-core's `record_vsec`, `record_isec` and
