@@ -47,6 +47,10 @@ function s = load_sweep(path, varargin)
 %     cells.names, cells.start, cells.stop   /cells/gid_ranges: cell type
 %                         (and drive) k holds gids start(k) <= gid < stop(k)
 %     cell_type_of(gid)   name of the cell type holding gid
+%     lfp.<name>          [n_sims x n_trials x n_contacts x n_times] uV, the
+%                         potential of each electrode array (absent without
+%                         arrays); lfp_info.<name>.positions [n_contacts x 3]
+%                         um, .conductivity (S/m), .method, .min_distance (um)
 %
 %   Example: figure (b) of hnn-core's Batch Simulation example, the min and
 %   max of the 30 ms-smoothed aggregate dipole against weight_basket:
@@ -160,6 +164,20 @@ if any(strcmp(has, '/dipole/agg'))
         end
     end
     s.read_dipole = @(sim, trial, varargin) read_one_dipole(path, sim, trial, varargin{:});
+end
+
+% ----------------------------------------------------------------- /lfp
+% file [n_sims, n_trials, n_contacts, n_times] -> h5read reversed
+% -> permute(., [4 3 2 1]); positions [n_contacts, 3] -> h5readatt [3, n]
+for name = group_datasets(info, '/lfp')
+    ds = ['/lfp/' name{1}];
+    field = matlab.lang.makeValidName(name{1});
+    s.lfp.(field) = permute(h5read(path, ds), [4 3 2 1]);
+    s.lfp_info.(field) = struct( ...
+        'positions', h5readatt(path, ds, 'positions')', ...
+        'conductivity', double(h5readatt(path, ds, 'conductivity')), ...
+        'method', to_char(h5readatt(path, ds, 'method')), ...
+        'min_distance', double(h5readatt(path, ds, 'min_distance')));
 end
 
 % ------------------------------------------------------------- /summary

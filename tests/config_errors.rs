@@ -357,6 +357,49 @@ const BAD: &[(&str, &str, usize, &str)] = &[
         7,
         "got 3 times and 2 gids",
     ),
+    // electrode arrays (hnn-core's ExtracellularArray checks)
+    (
+        "bad_electrode_empty_positions.toml",
+        "network.electrode_arrays[0].positions",
+        7,
+        "at least one contact",
+    ),
+    (
+        "bad_electrode_contact.toml",
+        "network.electrode_arrays[0].positions[1]",
+        8,
+        "expected a contact [x, y, z] of three numbers",
+    ),
+    (
+        "bad_electrode_contact_string.toml",
+        "network.electrode_arrays[0].positions[0][1]",
+        7,
+        "expected a number",
+    ),
+    (
+        "bad_electrode_conductivity.toml",
+        "network.electrode_arrays[0].conductivity",
+        8,
+        "must be a positive number (S/m), got -0.3",
+    ),
+    (
+        "bad_electrode_min_distance.toml",
+        "network.electrode_arrays[0].min_distance",
+        8,
+        "must be a positive number (µm), got 0",
+    ),
+    (
+        "bad_electrode_method.toml",
+        "network.electrode_arrays[0].method",
+        8,
+        "unknown method \"lsb\"; did you mean",
+    ),
+    (
+        "bad_electrode_duplicate_name.toml",
+        "network.electrode_arrays[1].name",
+        10,
+        "array \"shank\" is already defined (network.electrode_arrays[0])",
+    ),
 ];
 
 #[test]

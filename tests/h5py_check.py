@@ -15,6 +15,7 @@ between datasets. Expectations (optional) pin what the caller knows:
     --dipole | --no-dipole      /dipole/{agg,L2,L5} present | absent
     --spikes | --no-spikes      /spikes/{times,gids,offsets} present | absent
     --vsec soma,all      exactly these voltage recordings /vsec/<name> ("" = none)
+    --lfp a,b            exactly these electrode arrays /lfp/<name> ("" = none)
     --cell-types a,b     these names, in gid order, in /cells/gid_ranges
     --all-done           every /status is 1 (done) and the file is closed
                          (the spike CSR is built: /spikes/offsets[-1] != -1)
@@ -33,7 +34,10 @@ times in [0, tstop]); each voltage recording /vsec/<name> is float32
 [n_sims, n_trials, n_traces, n_times] in mV with /vsec/<name>_gids (int64) and
 /vsec/<name>_sections (strings) of n_traces, gids inside /cells/gid_ranges in
 non-decreasing order; done simulations have finite voltages (*within
-[-150, 100] mV), the others NaN.
+[-150, 100] mV), the others NaN; each electrode array /lfp/<name> is float64
+[n_sims, n_trials, n_contacts, n_times] in uV with attributes positions
+[n_contacts, 3], conductivity > 0, method psa|lsa, min_distance > 0; done
+simulations have finite potentials (*0 at t = 0), the others NaN.
 
 A file whose writer is still running, or was killed, is read in SWMR mode
 (and fails --all-done).
@@ -361,6 +365,38 @@ def check_file(path, a):
                 else:
                     c.expect(np.isnan(v).all(), f"/vsec/{name}[{i}] (status {st[i]}) is not NaN")
 
+        # ---------------------------------------------------- /lfp
+        arrays = sorted(f["lfp"]) if "lfp" in f else []
+        if "lfp" in f:
+            c.expect(arrays, "/lfp has no array")
+        if a.lfp is not None:
+            c.expect(arrays == sorted(a.lfp), f"/lfp arrays are {arrays}, expected {sorted(a.lfp)}")
+        for name in arrays:
+            d = f[f"lfp/{name}"]
+            pos = d.attrs.get("positions")
+            if not c.expect(pos is not None and np.ndim(pos) == 2 and np.shape(pos)[1] == 3,
+                            f"/lfp/{name} positions = {pos!r}, expected [n_contacts, 3]"):
+                continue
+            n_contacts = np.shape(pos)[0]
+            c.expect(n_contacts > 0 and np.isfinite(pos).all(), f"/lfp/{name} positions not finite")
+            d = c.dataset(f, f"lfp/{name}", None, (n_sims, n_trials, n_contacts, n_times))
+            if d is None:
+                continue
+            c.expect(d.dtype == np.dtype("<f8"), f"/lfp/{name} has type {d.dtype}, expected float64")
+            c.expect(attr_str(d.attrs.get("units")) == "uV", f"/lfp/{name} units = {d.attrs.get('units')!r}")
+            c.expect(attr_str(d.attrs.get("method")) in ("psa", "lsa"),
+                     f"/lfp/{name} method = {d.attrs.get('method')!r}")
+            for key in ("conductivity", "min_distance"):
+                v = d.attrs.get(key)
+                c.expect(v is not None and np.isfinite(v) and v > 0, f"/lfp/{name} {key} = {v!r}")
+            for i in range(n_sims):
+                v = d[i]
+                if done[i]:
+                    if c.expect(np.isfinite(v).all(), f"/lfp/{name}[{i}] (done) has NaN/inf") and a.simulated:
+                        c.expect((v[..., 0] == 0).all(), f"/lfp/{name}[{i}] is not 0 at t = 0")
+                else:
+                    c.expect(np.isnan(v).all(), f"/lfp/{name}[{i}] (status {st[i]}) is not NaN")
+
         # ------------------------------- summaries recomputed with numpy
         if a.smooth_window is not None and c.expect(
             "dipole/agg" in f and n_times is not None,
@@ -373,7 +409,7 @@ def check_file(path, a):
             f"status done {int(done.sum())}, failed {int(failed.sum())}, pending "
             f"{int((st == 0).sum())}; params {names}; stats {stats}; "
             f"dipole {'yes' if has_dipole else 'no'}; spikes {'yes' if has_spikes else 'no'}; "
-            f"vsec {','.join(recs) or 'no'}"
+            f"vsec {','.join(recs) or 'no'}; lfp {','.join(arrays) or 'no'}"
             + ("; not closed by its writer (read in SWMR mode)" if unclosed else "")
         )
     return c, summary
@@ -459,6 +495,7 @@ def main(argv=None):
     g.add_argument("--spikes", dest="spikes", action="store_true", default=None)
     g.add_argument("--no-spikes", dest="spikes", action="store_false")
     p.add_argument("--vsec", type=csv, help="comma-separated recordings (soma, all); '' for none")
+    p.add_argument("--lfp", type=csv, help="comma-separated electrode arrays; '' for none")
     p.add_argument("--all-done", action="store_true")
     p.add_argument(
         "--smooth-window",

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use hdf5::filters::Filter;
 use hdf5::types::{FixedUnicode, VarLenUnicode};
 use hnn_mpi::output::{
-    open_for_reading, GidRangeRecord, OutputError, OutputFile, OutputOptions, OutputSpec,
+    open_for_reading, GidRangeRecord, LfpSpec, OutputError, OutputFile, OutputOptions, OutputSpec,
     SimResult, VsecSpec, ERROR_LEN, FORMAT,
 };
 
@@ -80,7 +80,35 @@ fn spec(n_sims: usize, n_trials: usize, n_times: usize) -> OutputSpec {
             gids: vec![0, 5, 170],
             sections: vec!["soma".into(); 3],
         }],
+        // an electrode array of two contacts (`[[network.electrode_arrays]]`)
+        lfp: vec![LfpSpec {
+            name: "shank".into(),
+            positions_um: vec![[1.0, 1.0, -325.0], [1.0, 1.0, 1475.0]],
+            conductivity: 0.3,
+            method: "psa".into(),
+            min_distance: 0.5,
+        }],
     }
+}
+
+fn lfp_value(sim: usize, t: usize, contact: usize, i: usize) -> f64 {
+    1e-3 * sim as f64 - 0.5 * t as f64 + 3.0 * contact as f64 + i as f64 / 7.0
+}
+
+/// `SimResult::lfp` of a simulation under spec `s`.
+fn lfp_of(s: &OutputSpec, sim: usize) -> Vec<Vec<Vec<f64>>> {
+    s.lfp
+        .iter()
+        .map(|a| {
+            (0..s.n_trials)
+                .map(|t| {
+                    (0..a.n_contacts())
+                        .flat_map(|k| (0..s.n_times).map(move |i| lfp_value(sim, t, k, i)))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn vsec_value(sim: usize, t: usize, trace: usize, i: usize) -> f32 {
@@ -149,6 +177,7 @@ fn result(s: &OutputSpec, sim: usize) -> SimResult {
             .collect(),
         spikes: (0..s.n_trials).map(|t| spikes(sim, t)).collect(),
         vsec: vsec_of(s, sim),
+        lfp: lfp_of(s, sim),
         error: None,
     }
 }
@@ -344,6 +373,44 @@ fn check_file(path: &Path, s: &OutputSpec, failed: &[usize], pending: &[usize]) 
                             assert_eq!(got.to_bits(), vsec_value(sim, t, k, i).to_bits());
                         } else {
                             assert!(got.is_nan(), "vsec[{sim},{t},{k},{i}] = {got}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // /lfp
+    if s.lfp.is_empty() {
+        assert!(!f.link_exists("lfp"));
+    }
+    for a in &s.lfp {
+        let d = f.dataset(&format!("lfp/{}", a.name)).unwrap();
+        let nc = a.n_contacts();
+        assert_eq!(d.shape(), [n, nt, nc, nx]);
+        assert_eq!(dtype(&d), "float64");
+        assert_eq!(attr_str(&d, "units"), "uV");
+        assert_eq!(attr_str(&d, "method"), a.method);
+        let pos: Vec<f64> = d.attr("positions").unwrap().read_raw().unwrap();
+        assert_eq!(pos, a.positions_um.concat());
+        let cond: f64 = d.attr("conductivity").unwrap().read_scalar().unwrap();
+        let mind: f64 = d.attr("min_distance").unwrap().read_scalar().unwrap();
+        assert_eq!((cond, mind), (a.conductivity, a.min_distance));
+        let chunk = d.chunk().expect("chunked");
+        assert_eq!((chunk[0], chunk[1], chunk[3]), (1, 1, nx));
+        if hdf5::filters::deflate_available() {
+            assert_eq!(d.filters(), [Filter::Shuffle, Filter::Deflate(4)]);
+        }
+        let vals = d.read_raw::<f64>().unwrap();
+        for sim in 0..n {
+            for t in 0..nt {
+                for k in 0..nc {
+                    for i in 0..nx {
+                        let got = vals[((sim * nt + t) * nc + k) * nx + i];
+                        if status[sim] == 1 {
+                            assert_eq!(got.to_bits(), lfp_value(sim, t, k, i).to_bits());
+                        } else {
+                            assert!(got.is_nan(), "lfp[{sim},{t},{k},{i}] = {got}");
                         }
                     }
                 }
@@ -699,6 +766,14 @@ fn resume_refuses_another_definition_or_layout() {
     other.vsec[0].sections.push("soma".into());
     let e = OutputFile::resume(&p, &other).err().unwrap();
     assert!(e.to_string().contains("/vsec/soma has shape"), "{e}");
+    let mut other = s.clone();
+    other.lfp.clear();
+    let e = OutputFile::resume(&p, &other).err().unwrap();
+    assert!(e.to_string().contains("electrode arrays"), "{e}");
+    let mut other = s.clone();
+    other.lfp[0].positions_um.push([0.0, 0.0, 0.0]);
+    let e = OutputFile::resume(&p, &other).err().unwrap();
+    assert!(e.to_string().contains("/lfp/shank has shape"), "{e}");
 
     // a different config text with the same definition is accepted
     let mut other = s.clone();
@@ -840,6 +915,9 @@ fn write_rejects_bad_results() {
         bad(Box::new(|r| r.vsec.clear())),
         bad(Box::new(|r| r.vsec[0].pop().map(|_| ()).unwrap())),
         bad(Box::new(|r| r.vsec[0][1].push(0.0))),
+        bad(Box::new(|r| r.lfp.clear())),
+        bad(Box::new(|r| r.lfp[0].pop().map(|_| ()).unwrap())),
+        bad(Box::new(|r| r.lfp[0][1].push(0.0))),
     ] {
         let e = out.write(&r).err().unwrap();
         assert!(matches!(e, OutputError::InvalidResult { .. }), "{e}");
@@ -948,6 +1026,7 @@ fn large_spike_counts_cross_copy_pieces() {
                 (0..n).map(|k| (k % 540) as i64 + sim as i64).collect(),
             )],
             vsec: vsec_of(&s, sim),
+            lfp: lfp_of(&s, sim),
             error: None,
         }
     };
@@ -1235,6 +1314,7 @@ fn bench_realistic_sweep() {
     let mut s = spec(n, 1, n_times);
     s.stat_names = vec!["dipole_min".into(), "dipole_max".into()];
     s.vsec.clear();
+    s.lfp.clear();
     let p = tmp("bench.h5");
     let t0 = std::time::Instant::now();
     let mut out = OutputFile::create(&p, &s, false).unwrap();
@@ -1272,6 +1352,7 @@ fn bench_realistic_sweep() {
             summary: vec![vec![-1.0], vec![1.0]],
             spikes: vec![(times, gids)],
             vsec: Vec::new(),
+            lfp: Vec::new(),
             error: None,
         };
         let w = std::time::Instant::now();

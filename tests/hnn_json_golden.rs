@@ -212,8 +212,20 @@ fn broken_files_are_refused_with_their_field() {
             &["`connectivity[0].gid_pairs`", "target gid 999"],
         ),
         (
-            "rec_arrays.json",
-            &["`rec_arrays`", "electrode arrays (shank)", "not supported"],
+            "rec_arrays_bad_method.json",
+            &["`rec_arrays.shank.method`", "unknown method \"csd\"", "psa"],
+        ),
+        (
+            "rec_arrays_negative_conductivity.json",
+            &["`rec_arrays.shank.conductivity`", "> 0", "-0.3"],
+        ),
+        (
+            "rec_arrays_no_contacts.json",
+            &["`rec_arrays.shank.positions`", "at least one contact"],
+        ),
+        (
+            "rec_arrays_bad_contact.json",
+            &["`rec_arrays.shank.positions[1]`", "[x, y, z]"],
         ),
     ];
     let dir = Path::new(DIR).join("broken");
@@ -255,6 +267,39 @@ fn missing_file_is_named() {
         err.contains("nope.json") && err.contains("cannot read"),
         "{err}"
     );
+}
+
+/// An electrode array written by hnn-core (`net.add_electrode_array('shank',
+/// [(1, 1, 100), (1, 1, 600)])`) reads as the same array, with hnn-core's
+/// defaults; its section geometry (the file's end points, already moved by
+/// hnn-core's `Cell`) places the cells as the built-in templates do.
+#[test]
+fn rec_arrays_read_as_electrode_arrays() {
+    use hnn_mpi::engine::extracellular::place_sections;
+    use hnn_mpi::network::electrode::LfpMethod;
+    use hnn_mpi::network::jones_2009::{default_connection_weights, jones_2009};
+    let net = read_network(
+        &Path::new(DIR).join("rec_arrays_3x3.json"),
+        100.0,
+        &Catalogue,
+    )
+    .unwrap();
+    assert_eq!(net.electrode_arrays.len(), 1);
+    let a = &net.electrode_arrays[0];
+    assert_eq!(a.name, "shank");
+    assert_eq!(a.positions_um, [[1.0, 1.0, 100.0], [1.0, 1.0, 600.0]]);
+    assert_eq!(a.conductivity_s_per_m, 0.3);
+    assert_eq!(a.method, LfpMethod::Psa);
+    assert_eq!(a.min_distance_um, 0.5);
+    let builtin = jones_2009((3, 3), &default_connection_weights()).unwrap();
+    for (p, q) in net.populations.iter().zip(&builtin.populations) {
+        for (&x, &y) in p.positions.iter().zip(&q.positions) {
+            assert_eq!(
+                place_sections(&p.template, x),
+                place_sections(&q.template, y)
+            );
+        }
+    }
 }
 
 /// The unmodified cell types of a file equal hnn-mpi's own Jones 2009

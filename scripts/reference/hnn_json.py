@@ -288,18 +288,37 @@ def broken_files(out_dir):
     variant("target_gid_out_of_range.json",
             "connectivity[0] targets gid 999", gid_outside)
 
-    # real hnn-core output: an electrode array
+    # real hnn-core output: an electrode array, read by hnn-mpi
+    # (tests/data/hnn_json/rec_arrays_3x3.json); broken variants of it
     net = jones_2009_model(mesh_shape=(3, 3))
     net.add_electrode_array("shank", [(1.0, 1.0, 100.0), (1.0, 1.0, 600.0)])
     buf = __import__("io").StringIO()
     net.write_configuration(buf)
-    out["rec_arrays.json"] = ("an electrode array written by "
-                              "net.add_electrode_array('shank', ...)", buf.getvalue())
+    with open(os.path.join(out_dir, "rec_arrays_3x3.json"), "w") as f:
+        f.write(buf.getvalue())
+    arrays = json.loads(buf.getvalue())
+
+    def array_variant(fname, what, edit):
+        d = copy.deepcopy(arrays)
+        edit(d["rec_arrays"]["shank"])
+        out[fname] = (what, json.dumps(d, indent=1))
+
+    array_variant("rec_arrays_bad_method.json", "rec_arrays.shank.method is 'csd'",
+                  lambda a: a.__setitem__("method", "csd"))
+    array_variant("rec_arrays_negative_conductivity.json",
+                  "rec_arrays.shank.conductivity is -0.3",
+                  lambda a: a.__setitem__("conductivity", -0.3))
+    array_variant("rec_arrays_no_contacts.json", "rec_arrays.shank.positions is []",
+                  lambda a: a.__setitem__("positions", []))
+    array_variant("rec_arrays_bad_contact.json",
+                  "rec_arrays.shank.positions[1] has two numbers",
+                  lambda a: a["positions"].__setitem__(1, [1.0, 1.0]))
     os.makedirs(os.path.join(out_dir, "broken"), exist_ok=True)
     readme = ["# Broken and unsupported hnn-core network files",
               "",
               "Made by scripts/reference/hnn_json.py from mixed_3x3.json (or, for",
-              "rec_arrays.json, written by hnn-core itself). Each must be refused with",
+              "rec_arrays_*.json, from ../rec_arrays_3x3.json, written by hnn-core",
+              "itself). Each must be refused with",
               "an error that names the problem (tests/hnn_json_golden.rs).",
               ""]
     for fname, (what, content) in sorted(out.items()):

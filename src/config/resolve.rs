@@ -275,6 +275,7 @@ impl Resolver<'_> {
             tonic_bias,
             connections,
             params_file: n.params_file.clone(),
+            electrode_arrays: n.electrode_arrays.clone(),
             // each HNN parameter by its rule (the parameter files' too)
             params: n
                 .params

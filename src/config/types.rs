@@ -149,6 +149,27 @@ pub struct Network<S: Stage = Resolved> {
     /// `[network.params]`: HNN parameter name -> value, applied after
     /// `params_file` (hnn-core's `params` argument of the model function).
     pub params: BTreeMap<String, S::F>,
+    /// `[[network.electrode_arrays]]`, in file order (after an `hnn_json`
+    /// file's own `rec_arrays`).
+    pub electrode_arrays: Vec<ElectrodeArray>,
+}
+
+/// The approximations hnn-core's `add_electrode_array` accepts.
+pub const LFP_METHODS: [&str; 2] = ["psa", "lsa"];
+
+/// `[[network.electrode_arrays]]`: `Network.add_electrode_array`. Plain
+/// values (not swept).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElectrodeArray {
+    pub name: String,
+    /// µm, one `[x, y, z]` per contact, at least one.
+    pub positions_um: Vec<[f64; 3]>,
+    /// S/m, > 0. Default 0.3.
+    pub conductivity: f64,
+    /// One of [`LFP_METHODS`]. Default `"psa"`.
+    pub method: String,
+    /// µm, > 0. Default 0.5.
+    pub min_distance: f64,
 }
 
 /// hnn-core's ERP drive set (evdist1, evprox1, evprox2).

@@ -11,6 +11,11 @@
 //!    Hines solve, `v += Δv`;
 //! 2. [`CellBatch::update_states`]: every `SOLVE ... METHOD cnexp` at the new v;
 //! 3. [`CellBatch::dipoles`]: the `AFTER SOLVE` dipole sums.
+//!
+//! With [`CellBatch::enable_imem`], step 1 also keeps what NEURON's
+//! `cvode.use_fast_imem(1)` keeps (`_nrn_sav_rhs`, `_nrn_sav_d`) and ends
+//! with every node's total membrane current, `i_membrane_`
+//! ([`CellBatch::imem_na`]); nothing else changes.
 
 use std::sync::Arc;
 
@@ -45,6 +50,20 @@ pub struct CellBatch {
     /// `0.001 / dt`: capacitance to conductance (NEURON `cfac`).
     cfac: f64,
     scratch: Scratch,
+    /// The total membrane currents, when recorded.
+    imem: Option<FastImem>,
+}
+
+/// NEURON's `_nrn_Fast_Imem` (treeset.cpp `nrn_rhs`, `nrn_lhs`;
+/// fadvance.cpp `nrn_calc_fast_imem`), `[node * n_cells + cell]`.
+struct FastImem {
+    /// After the membrane currents: the electrode (IClamp) currents minus
+    /// rhs, i.e. minus the membrane currents (mA/cm²); after the solve,
+    /// the total membrane current `i_membrane_` (nA).
+    sav_rhs: Vec<f64>,
+    /// The diagonal before the axial terms: the membrane conductances and
+    /// `cm / dt` (S/cm²).
+    sav_d: Vec<f64>,
 }
 
 impl CellBatch {
@@ -102,7 +121,26 @@ impl CellBatch {
             ),
             ions,
             layout,
+            imem: None,
         }
+    }
+
+    /// Compute every node's total membrane current each step, as NEURON
+    /// does under `cvode.use_fast_imem(1)` ([`Self::imem_na`]).
+    pub fn enable_imem(&mut self) {
+        let nn = self.layout.n_nodes * self.n_cells;
+        self.imem = Some(FastImem {
+            sav_rhs: vec![0.0; nn],
+            sav_d: vec![0.0; nn],
+        });
+    }
+
+    /// `i_membrane_` of every node after the last step, nA,
+    /// `[node * n_cells + cell]` (capacitive current included; the
+    /// currents of IClamps, electrode currents, excluded); `None` unless
+    /// [`Self::enable_imem`] was called.
+    pub fn imem_na(&self) -> Option<&[f64]> {
+        self.imem.as_ref().map(|m| &m.sav_rhs[..])
     }
 
     /// `finitialize()` without a voltage: each node starts at its section's
@@ -149,6 +187,17 @@ impl CellBatch {
         for m in others {
             m.current(v, rhs, d, ions, nc);
         }
+        if let Some(imem) = &mut self.imem {
+            // nrn_rhs: electrode currents (nocmodl adds each IClamp's to
+            // _nrn_sav_rhs as it adds it to rhs), then `p[i] -= rhs[i]`.
+            imem.sav_rhs.fill(0.0);
+            for clamp in &self.iclamps {
+                clamp.current(t_mid_ms, &mut imem.sav_rhs, nc);
+            }
+            for (p, r) in imem.sav_rhs.iter_mut().zip(rhs.iter()) {
+                *p -= *r;
+            }
+        }
         // Axial currents (nrn_rhs), then capacitance and axial terms of the
         // diagonal (nrn_lhs).
         // Parents precede children (p < i), so the two rows split apart and
@@ -173,6 +222,11 @@ impl CellBatch {
                 }
             }
         }
+        if let Some(imem) = &mut self.imem {
+            // nrn_lhs: `p[i] = d[i] - p[i]` after the capacitance, where p
+            // holds the electrode conductances (IClamp's is 0): d itself.
+            imem.sav_d.copy_from_slice(d);
+        }
         for i in 1..lay.n_nodes {
             let p = lay.parent[i];
             let (a, b) = (lay.a[i], lay.b[i]);
@@ -187,6 +241,19 @@ impl CellBatch {
         hines::solve(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
         for (v, dv) in self.v.iter_mut().zip(self.rhs.iter()) {
             *v += *dv;
+        }
+        if let Some(imem) = &mut self.imem {
+            // nrn_calc_fast_imem, at the end of update():
+            // (sav_d * Δv + sav_rhs) * area * 0.01.
+            for i in 0..lay.n_nodes {
+                let area = lay.area_um2[i];
+                let span = i * nc..(i + 1) * nc;
+                let dv = &self.rhs[span.clone()];
+                let sd = &imem.sav_d[span.clone()];
+                for ((p, &x), &g) in imem.sav_rhs[span].iter_mut().zip(dv).zip(sd) {
+                    *p = (g * x + *p) * area * 0.01;
+                }
+            }
         }
     }
 

@@ -25,6 +25,7 @@
 
 pub mod cell_batch;
 pub mod events;
+pub mod extracellular;
 pub mod hines;
 pub mod iclamp;
 pub mod layout;

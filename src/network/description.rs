@@ -6,6 +6,7 @@
 
 use super::cell_template::CellTemplate;
 use super::drive_spec::Drive;
+use super::electrode::ElectrodeArray;
 
 /// Cells of one type, with consecutive gids `gid_start..gid_start+len`.
 #[derive(Debug, Clone)]
@@ -83,6 +84,9 @@ pub struct NetworkDescription {
     pub n_gids: usize,
     /// NEURON temperature, °C.
     pub celsius: f64,
+    /// Extracellular electrode arrays (hnn-core `rec_arrays`), in the
+    /// order they were added.
+    pub electrode_arrays: Vec<ElectrodeArray>,
 }
 
 impl NetworkDescription {

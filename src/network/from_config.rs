@@ -2,7 +2,7 @@
 //! (docs/configuration.md, §4 `[network]`, §5 `[[drives]]` and §10 "How a
 //! simulation's network is assembled"), in hnn-core's order: the model and
 //! its connectivity, `erp_drives`, then `[[drives]]`, `[[network.connections]]`,
-//! global gains and tonic biases. Errors that need the network (a location a
+//! global gains, tonic biases and electrode arrays. Errors that need the network (a location a
 //! cell type lacks, an unknown cell type) name the config key and its line.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use super::build_error::NetworkBuildError;
 use super::description::{Connection, ConnectionParams, NetworkDescription, TonicBias};
 use super::drives::{attach_drive, DriveDynamics, DriveSpec, PoissonRate};
+use super::electrode::{ElectrodeArray, LfpMethod};
 use super::hnn_params::{read_params_file, KeyError, ModelParams};
 use super::jones_2009::add_erp_drives;
 use super::mechanism_catalogue::MechanismCatalogue;
@@ -78,6 +79,41 @@ fn add_config_extras(
     let net = add_config_parts(net, cfg)?;
     check_drive_seeds(&net, cfg)?;
     Ok(net)
+}
+
+/// `[[network.electrode_arrays]]` after the network file's own arrays
+/// (`Network.add_electrode_array`, which refuses a name already taken).
+fn add_electrode_arrays(
+    net: &mut NetworkDescription,
+    cfg: &ResolvedConfig,
+) -> Result<(), NetworkBuildError> {
+    for (i, a) in cfg.network.electrode_arrays.iter().enumerate() {
+        let key = format!("network.electrode_arrays[{i}]");
+        if net.electrode_arrays.iter().any(|b| b.name == a.name) {
+            return Err(NetworkBuildError::new(
+                format!("{key}.name"),
+                format!(
+                    "the network file already has an electrode array {:?} (rec_arrays); \
+                     give this one another name",
+                    a.name
+                ),
+            ));
+        }
+        let array = ElectrodeArray {
+            name: a.name.clone(),
+            positions_um: a.positions_um.clone(),
+            conductivity_s_per_m: a.conductivity,
+            method: LfpMethod::from_name(&a.method).ok_or_else(|| {
+                NetworkBuildError::new(format!("{key}.method"), "not \"psa\" or \"lsa\"")
+            })?,
+            min_distance_um: a.min_distance,
+        };
+        array
+            .validate()
+            .map_err(|e| NetworkBuildError::new(key.clone(), e.to_string()))?;
+        net.electrode_arrays.push(array);
+    }
+    Ok(())
 }
 
 /// hnn-core seeds drive cell `k` of a drive in trial `t` with
@@ -172,6 +208,7 @@ fn add_config_parts(
             });
         }
     }
+    add_electrode_arrays(&mut net, cfg)?;
     Ok(net)
 }
 

@@ -14,6 +14,7 @@
 //!   models read.
 //! - [`drive_spec`]: what a drive is (dynamics, keyword arguments, gids).
 //! - [`drives`]: attaching a drive (`_attach_drive`).
+//! - [`electrode`]: extracellular electrode arrays (`add_electrode_array`).
 //! - [`event_times`]: hnn-core's drive event times, per drive type.
 //! - [`pruning`]: hnn-core's connection pruning (`_connection_probability`).
 //! - [`hnn_json`]: hnn-core's network files (`write_configuration`).
@@ -31,6 +32,7 @@ pub mod cells_default;
 pub mod description;
 pub mod drive_spec;
 pub mod drives;
+pub mod electrode;
 pub mod event_times;
 pub mod from_config;
 pub mod hnn_json;

@@ -311,6 +311,9 @@ impl OutputFile {
             )?;
         }
 
+        // /lfp
+        super::lfp::create(&file, path, &spec.lfp, (n_sims, n_trials, n_times), deflate)?;
+
         // /summary
         h5(
             (|| {

@@ -10,7 +10,7 @@ use super::error::OutputError;
 use super::hdf5_util::h5;
 use super::layout::{DIPOLE_NAMES, STATUS_DONE, STATUS_FAILED};
 use super::lock::WriterLock;
-use super::spec::OutputSpec;
+use super::spec::{LfpSpec, OutputSpec};
 use super::spikes::SpikeStore;
 
 /// The sweep's output file, open for writing (on one rank).
@@ -27,6 +27,8 @@ pub struct OutputFile {
     pub(super) dipole: Option<[Dataset; 3]>,
     /// `/vsec/<name>` and its trace count, in the spec's order.
     pub(super) vsec: Vec<(Dataset, usize)>,
+    /// `/lfp/<name>` and its contact count, in the spec's order.
+    pub(super) lfp: Vec<(Dataset, usize)>,
     /// In the order of the spec's `stat_names`.
     pub(super) summary: Vec<Dataset>,
     pub(super) spikes: Option<SpikeStore>,
@@ -44,6 +46,7 @@ pub(super) struct Handles {
     pub(super) ds_errors: Dataset,
     pub(super) dipole: Option<[Dataset; 3]>,
     pub(super) vsec: Vec<(Dataset, usize)>,
+    pub(super) lfp: Vec<(Dataset, usize)>,
     pub(super) summary: Vec<Dataset>,
     pub(super) spikes: Option<SpikeStore>,
     pub(super) status: Vec<u8>,
@@ -114,6 +117,7 @@ pub(super) fn open_handles(
         }
         vsec.push((d, v.n_traces()));
     }
+    let lfp = open_lfp(file, path, &spec.lfp, (n_sims, n_trials, n_times))?;
     let ds_status = h5(file.dataset("status"), path, ctx("/status"))?;
     let ds_errors = h5(file.dataset("errors"), path, ctx("/errors"))?;
     if ds_status.shape() != [n_sims] || ds_errors.shape() != [n_sims] {
@@ -136,10 +140,34 @@ pub(super) fn open_handles(
         ds_errors,
         dipole,
         vsec,
+        lfp,
         summary,
         spikes,
         status,
     })
+}
+
+/// Opens every `/lfp/<name>` of the spec and checks its shape.
+fn open_lfp(
+    file: &File,
+    path: &Path,
+    specs: &[LfpSpec],
+    (n_sims, n_trials, n_times): (usize, usize, usize),
+) -> Result<Vec<(Dataset, usize)>, OutputError> {
+    let mut out = Vec::new();
+    for a in specs {
+        let d = h5(file.dataset(&format!("lfp/{}", a.name)), path, || {
+            "opening /lfp".into()
+        })?;
+        if d.shape() != [n_sims, n_trials, a.n_contacts(), n_times] {
+            return Err(OutputError::LayoutMismatch {
+                path: path.to_path_buf(),
+                what: format!("/lfp/{} has shape {:?}", a.name, d.shape()),
+            });
+        }
+        out.push((d, a.n_contacts()));
+    }
+    Ok(out)
 }
 
 impl OutputFile {
@@ -162,6 +190,7 @@ impl OutputFile {
             ds_errors: h.ds_errors,
             dipole: h.dipole,
             vsec: h.vsec,
+            lfp: h.lfp,
             summary: h.summary,
             spikes: h.spikes,
             file,

@@ -24,6 +24,9 @@ pub(super) const DIPOLE_CHUNK_ELEMS: usize = 1 << 17;
 /// Largest chunk of a `/vsec` dataset, in elements (1 MiB of f32).
 pub(super) const VSEC_CHUNK_ELEMS: usize = 1 << 18;
 
+/// Values per `/lfp` chunk at most (f64: 1 MiB).
+pub(super) const LFP_CHUNK_ELEMS: usize = 1 << 17;
+
 /// Bytes of an `/errors` entry (UTF-8, NUL-padded); longer messages are
 /// cut.
 pub const ERROR_LEN: usize = 512;

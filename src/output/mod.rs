@@ -25,7 +25,7 @@
 //! # Files
 //!
 //! What the file holds and what a simulation gives it:
-//! - `spec.rs`: [`OutputSpec`], [`VsecSpec`]: what the file will hold, and their checks.
+//! - `spec.rs`: [`OutputSpec`], [`VsecSpec`], [`LfpSpec`]: what the file will hold, and their checks.
 //! - `result.rs`: [`SimResult`], one finished or failed simulation.
 //! - `layout.rs`: fixed names, codes and sizes: `format`, `/status` codes, `/errors` entries, gid-range records, chunk limits, `/summary` units.
 //! - `error.rs`: [`OutputError`], every refusal and failure with its message.
@@ -38,6 +38,7 @@
 //! - `write.rs`: [`OutputFile::write`]: one simulation's data, then its status.
 //! - `close.rs`: [`OutputFile::close`]: the spike CSR built, the lock released.
 //! - `spikes.rs`: `/spikes`: the work area written per simulation and the CSR built from it.
+//! - `lfp.rs`: `/lfp`: the electrode arrays' potentials: created, written, read back.
 //!
 //! Beneath them:
 //! - `swmr.rs`: SWMR mode and the opens the `hdf5` crate lacks (recovery of a killed writer's file, [`open_for_reading`]).
@@ -54,6 +55,7 @@ mod error;
 mod file;
 mod hdf5_util;
 mod layout;
+mod lfp;
 mod lock;
 mod paths;
 mod provenance;
@@ -73,5 +75,5 @@ pub use layout::{
 };
 pub use provenance::{hostname, rfc3339_utc};
 pub use result::SimResult;
-pub use spec::{OutputSpec, VsecSpec};
+pub use spec::{LfpSpec, OutputSpec, VsecSpec};
 pub use swmr::open_for_reading;

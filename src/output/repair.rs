@@ -98,6 +98,9 @@ impl OutputFile {
                 return false;
             }
         }
+        if !self.lfp_readable(sim, &|d| chunked(d, &[sim])) {
+            return false;
+        }
         self.spikes
             .as_ref()
             .is_none_or(|sp| sp.readable(sim, file_len))
@@ -122,6 +125,7 @@ impl OutputFile {
                 self.write_summary(sim, None)?;
                 self.write_dipoles(sim, None)?;
                 self.write_vsec(sim, None)?;
+                self.write_lfp(sim, None)?;
             }
             self.file.flush()?;
             for &sim in &damaged {
@@ -174,6 +178,7 @@ impl OutputFile {
                 self.write_summary(sim, None)?;
                 self.write_dipoles(sim, None)?;
                 self.write_vsec(sim, None)?;
+                self.write_lfp(sim, None)?;
             }
             if stale_error {
                 self.write_error(sim, "")?;

@@ -16,6 +16,10 @@ pub struct SimResult {
     /// spec's `vsec[k]`, trace after trace (`n_traces * n_times` values).
     /// Required when the file saves them (ignored otherwise).
     pub vsec: Vec<Vec<Vec<f32>>>,
+    /// Electrode array potentials, µV: `lfp[k][trial]` holds the contacts
+    /// of the spec's `lfp[k]`, trace after trace (`n_contacts * n_times`
+    /// values). Required when the file has arrays (ignored otherwise).
+    pub lfp: Vec<Vec<Vec<f64>>>,
     /// `Some(message)`: the simulation failed (status 2, message in
     /// `/errors`); the other fields are then ignored.
     pub error: Option<String>,

@@ -150,11 +150,12 @@ impl OutputFile {
             ds_errors,
             dipole,
             vsec,
+            lfp,
             summary,
             spikes,
             ..
         } = self;
-        drop((ds_status, ds_errors, dipole, vsec, summary, spikes));
+        drop((ds_status, ds_errors, dipole, vsec, lfp, summary, spikes));
         h5(swmr::start_swmr_write(&file), &path, || {
             "switching to SWMR-write mode".into()
         })?;
@@ -276,6 +277,7 @@ impl OutputFile {
             ("dipoles", spec.save_dipole, "dipole"),
             ("spikes", spec.save_spikes, "spikes"),
             ("voltages", !spec.vsec.is_empty(), "vsec"),
+            ("electrode arrays", !spec.lfp.is_empty(), "lfp"),
         ] {
             if file.link_exists(group) != saved {
                 return Err(mismatch(format!(

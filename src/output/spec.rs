@@ -37,6 +37,8 @@ pub struct OutputSpec {
     /// Recorded voltages (`save = ["vsec_soma"]`, `["vsec_all"]`): one
     /// `/vsec/<name>` dataset each.
     pub vsec: Vec<VsecSpec>,
+    /// Electrode arrays: one `/lfp/<name>` dataset each.
+    pub lfp: Vec<LfpSpec>,
     /// More root attributes (strings).
     pub extra_attrs: Vec<(String, String)>,
 }
@@ -125,6 +127,13 @@ impl OutputSpec {
             "voltage recording",
             &self.vsec.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
         )?;
+        check_names(
+            "electrode array",
+            &self.lfp.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
+        )?;
+        if let Some(a) = self.lfp.iter().find(|a| a.positions_um.is_empty()) {
+            return bad(format!("electrode array `{}` has no contacts", a.name));
+        }
         if self.config_text.contains('\0') || self.definition_hash.contains('\0') {
             return bad("config text or definition hash contains a NUL character".into());
         }
@@ -148,6 +157,27 @@ pub struct VsecSpec {
 impl VsecSpec {
     pub fn n_traces(&self) -> usize {
         self.gids.len()
+    }
+}
+
+/// One electrode array of the file (the network's
+/// `[[network.electrode_arrays]]` or hnn-core `rec_arrays`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LfpSpec {
+    pub name: String,
+    /// µm, one `[x, y, z]` per contact.
+    pub positions_um: Vec<[f64; 3]>,
+    /// S/m.
+    pub conductivity: f64,
+    /// `psa` or `lsa`.
+    pub method: String,
+    /// µm.
+    pub min_distance: f64,
+}
+
+impl LfpSpec {
+    pub fn n_contacts(&self) -> usize {
+        self.positions_um.len()
     }
 }
 

@@ -92,6 +92,9 @@ impl OutputFile {
                 }
             }
         }
+        if let Err(reason) = self.check_lfp(&r.lfp) {
+            return bad(reason);
+        }
         if self.spikes.is_some() {
             if r.spikes.len() != self.n_trials {
                 return bad(format!(
@@ -209,6 +212,7 @@ impl OutputFile {
                     ctx("/dipole"),
                 )?;
                 h5(self.write_vsec(sim, Some(&r.vsec)), &path, ctx("/vsec"))?;
+                h5(self.write_lfp(sim, Some(&r.lfp)), &path, ctx("/lfp"))?;
                 if let Some(sp) = self.spikes.as_mut() {
                     h5(sp.append(sim, &r.spikes), &path, ctx("spikes"))?;
                 }
@@ -218,6 +222,7 @@ impl OutputFile {
                 h5(self.write_error(sim, msg), &path, ctx("/errors"))?;
                 h5(self.write_dipoles(sim, None), &path, ctx("/dipole"))?;
                 h5(self.write_vsec(sim, None), &path, ctx("/vsec"))?;
+                h5(self.write_lfp(sim, None), &path, ctx("/lfp"))?;
                 h5(self.write_summary(sim, None), &path, ctx("/summary"))?;
             }
         }

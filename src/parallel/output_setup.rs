@@ -168,6 +168,7 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
         save_spikes: plan.config.output.save.contains(&SaveItem::Spikes),
         gid_ranges: plan.gid_ranges.clone(),
         vsec: plan.vsec.iter().map(|v| v.1.clone()).collect(),
+        lfp: plan.lfp.clone(),
         extra_attrs: Vec::new(),
     }
 }
@@ -254,6 +255,7 @@ pub fn open_output(
     } else {
         create_parents(&path).map_err(blame)?;
     }
+    check_free_space(&path, plan, options.resume).map_err(blame)?;
     let output_error = |e| output_error(&plan.config, &path, source, e);
     if options.resume {
         let (file, status) = OutputFile::resume(&path, spec).map_err(output_error)?;
@@ -272,6 +274,67 @@ pub fn open_output(
         let file = OutputFile::create(&path, spec, options.force).map_err(output_error)?;
         Ok((file, (0..spec.n_sims).collect()))
     }
+}
+
+/// Bytes free to an unprivileged writer on the file system of `dir`
+/// (`statvfs`), `None` where it cannot tell.
+fn free_bytes(dir: &Path) -> Option<f64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a NUL-terminated path and a struct statvfs to fill.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as f64 * st.f_frsize as f64)
+}
+
+/// Refuses a run whose electrode arrays alone would not fit on the file
+/// system of its output, before anything is written: their projected
+/// size (`/lfp`, [`SweepPlan::estimate`], before compression; with
+/// `--resume`, less what the file holds already) against the free space of
+/// the output directory. (The rest of the file is not checked up front: a
+/// disk that fills during the run stops it, and `--resume` completes it.)
+fn check_free_space(path: &Path, plan: &SweepPlan, resume: bool) -> Result<(), String> {
+    let lfp = plan.estimate.lfp_size.0;
+    if lfp <= 0.0 {
+        return Ok(());
+    }
+    let Some(dir) = path
+        .ancestors()
+        .skip(1)
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .find(|d| d.is_dir())
+    else {
+        return Ok(());
+    };
+    let Some(free) = free_bytes(dir) else {
+        return Ok(());
+    };
+    let have = if resume {
+        std::fs::metadata(path).map_or(0.0, |m| m.len() as f64)
+    } else {
+        0.0
+    };
+    if lfp - have > free {
+        return Err(format!(
+            "the output file is projected to hold {}, /lfp {} of it ({} electrode contacts), \
+             but {} has only {} free; choose another place, or fewer simulations, trials or \
+             contacts",
+            plan.estimate.output_size,
+            plan.estimate.lfp_size,
+            plan.estimate.n_contacts,
+            dir.display(),
+            crate::sweep::memory::Bytes(free)
+        ));
+    }
+    Ok(())
 }
 
 /// What is wrong with the path the user gave blames where it came from

@@ -120,6 +120,13 @@ pub fn encode(r: &SimResult) -> Vec<u8> {
             w.f32s(trial);
         }
     }
+    w.u64(r.lfp.len() as u64);
+    for array in &r.lfp {
+        w.u64(array.len() as u64);
+        for trial in array {
+            w.f64s(trial);
+        }
+    }
     w.0
 }
 
@@ -150,12 +157,20 @@ pub fn decode(bytes: &[u8]) -> SimResult {
             (0..n).map(|_| r.f32s()).collect()
         })
         .collect();
+    let n_lfp = r.u64() as usize;
+    let lfp = (0..n_lfp)
+        .map(|_| {
+            let n = r.u64() as usize;
+            (0..n).map(|_| r.f64s()).collect()
+        })
+        .collect();
     SimResult {
         sim,
         dipoles: has_dipoles.then_some(dipoles),
         summary,
         spikes,
         vsec,
+        lfp,
         error,
     }
 }
@@ -204,6 +219,10 @@ mod tests {
             summary: vec![vec![1.5], vec![-0.25]],
             spikes: vec![(vec![1.0, 2.0], vec![3, 4])],
             vsec: vec![vec![vec![-65.5, 1.25], vec![f32::NAN, 3.0]]],
+            lfp: vec![
+                vec![vec![0.0, -1.5e-3, f64::NAN, 7.25]],
+                vec![vec![f64::MIN_POSITIVE, -0.0]],
+            ],
             error: None,
         };
         let back = decode(&encode(&r));
@@ -214,6 +233,16 @@ mod tests {
             v.iter().flatten().flatten().map(|x| x.to_bits()).collect()
         };
         assert_eq!(bits(&back.vsec), bits(&r.vsec));
+        let bits64 = |v: &Vec<Vec<Vec<f64>>>| -> Vec<Vec<Vec<u64>>> {
+            v.iter()
+                .map(|a| {
+                    a.iter()
+                        .map(|t| t.iter().map(|x| x.to_bits()).collect())
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(bits64(&back.lfp), bits64(&r.lfp));
         let (a, b) = (&back.dipoles.unwrap()[0], &r.dipoles.unwrap()[0]);
         assert!(a
             .iter()

@@ -16,6 +16,8 @@ use crate::output::SimResult;
 /// them.
 pub(super) struct Accumulator {
     vsec: Vec<Vec<Vec<f32>>>,
+    /// `[array][trial]`: contacts one after the other, µV.
+    lfp: Vec<Vec<Vec<f64>>>,
     dipoles: Vec<[Vec<f64>; 3]>,
     spikes: Vec<(Vec<f64>, Vec<i64>)>,
     summary: Vec<Vec<f64>>,
@@ -25,6 +27,7 @@ impl Accumulator {
     pub(super) fn new(plan: &SweepPlan, n_trials: usize) -> Self {
         Accumulator {
             vsec: vec![Vec::with_capacity(n_trials); plan.vsec.len()],
+            lfp: vec![Vec::with_capacity(n_trials); plan.lfp.len()],
             dipoles: Vec::with_capacity(n_trials),
             spikes: Vec::with_capacity(n_trials),
             summary: vec![Vec::with_capacity(n_trials); plan.stat_names.len()],
@@ -38,6 +41,7 @@ impl Accumulator {
             summary: self.summary,
             spikes: self.spikes,
             vsec: self.vsec,
+            lfp: self.lfp,
             error: None,
         }
     }
@@ -82,6 +86,16 @@ impl Accumulator {
                 });
             }
             self.vsec[k].push(flat);
+        }
+        let arrays = std::mem::take(&mut result.lfp);
+        if arrays.len() != plan.lfp.len() {
+            return Err(SimFailure::LfpLayout);
+        }
+        for ((spec, lfp), out) in plan.lfp.iter().zip(arrays).zip(&mut self.lfp) {
+            if lfp.name != spec.name || lfp.contacts_uv.len() != spec.n_contacts() {
+                return Err(SimFailure::LfpLayout);
+            }
+            out.push(lfp.contacts_uv.concat());
         }
         let layer = |name: &str| {
             result

@@ -258,6 +258,10 @@ pub struct RunEstimate {
     pub n_pairs: f64,
     /// Recorded voltage traces per trial (`vsec_soma`, `vsec_all`).
     pub n_traces: f64,
+    /// Electrode contacts of every array (`/lfp`).
+    pub n_contacts: f64,
+    /// The `/lfp` datasets, every simulation (part of `output_size`).
+    pub lfp_size: Bytes,
     /// Largest expected number of drive events per trial over the sweep.
     pub drive_events: f64,
     /// Largest memory per simulation over the sweep.
@@ -282,6 +286,15 @@ impl fmt::Display for RunEstimate {
             "  estimate: memory per simulation {}, output file {} ({} x {} trials x {:.0} samples)",
             self.memory_per_sim, self.output_size, self.n_sims, self.n_trials, self.n_times
         )?;
+        if self.n_contacts > 0.0 {
+            writeln!(
+                f,
+                "  estimate: /lfp {} ({:.0} electrode contacts, {} per simulation)",
+                self.lfp_size,
+                self.n_contacts,
+                Bytes(self.lfp_size.0 / self.n_sims.max(1) as f64)
+            )?;
+        }
         write!(
             f,
             "  estimate: {:.3e} compartment-steps, about {} on one core",
@@ -411,11 +424,20 @@ pub fn estimate_run(
         }
     }
     let n_traces = vsec_traces as f64;
+    let n_contacts: f64 = net
+        .electrode_arrays
+        .iter()
+        .map(|a| a.n_contacts() as f64)
+        .sum();
     let save = &config.output.save;
-    let per_trial_records = 3.0 * 8.0 * n_times + n_traces * 8.0 * n_times;
-    let kept_records = n_trials * (3.0 * 8.0 * n_times + n_traces * 4.0 * n_times);
+    // A trial's LFP: 16-byte fixed-point sums as it runs, then f64.
+    let per_trial_records =
+        3.0 * 8.0 * n_times + n_traces * 8.0 * n_times + n_contacts * 24.0 * n_times;
+    let kept_records =
+        n_trials * (3.0 * 8.0 * n_times + n_traces * 4.0 * n_times + n_contacts * 8.0 * n_times);
+    // the transfer resistances, one per segment and contact
     let fixed = n_pairs * BYTES_PER_PAIR
-        + n_segments * BYTES_PER_SEGMENT
+        + n_segments * (BYTES_PER_SEGMENT + 8.0 * n_contacts)
         + 8.0 * n_times
         + per_trial_records;
 
@@ -540,6 +562,8 @@ pub fn estimate_run(
         output += n_sims * n_trials * n_times * 3.0 * 8.0;
     }
     output += n_sims * n_trials * n_traces * n_times * 4.0;
+    let lfp_size = n_sims * n_trials * n_contacts * n_times * 8.0;
+    output += lfp_size;
     output += n_sims * n_trials * config.summary.stats.len() as f64 * 8.0;
     let compartment_steps = n_segments * steps * n_trials * n_sims;
     Ok(RunEstimate {
@@ -550,6 +574,8 @@ pub fn estimate_run(
         n_segments,
         n_pairs,
         n_traces,
+        n_contacts,
+        lfp_size: Bytes(lfp_size),
         drive_events: max_events,
         memory_per_sim: Bytes(max_memory),
         output_size: Bytes(output),

@@ -24,6 +24,9 @@ pub enum SimFailure {
         dataset: String,
         expected: usize,
     },
+    /// Electrode arrays other than the output file's `/lfp` layout (from
+    /// the first simulation's network).
+    LfpLayout,
     /// A non-finite dipole: the network diverged.
     Diverged { trial: usize, t_ms: f64 },
     /// hnn-core's smoothing refused the window at this point.
@@ -52,6 +55,11 @@ impl fmt::Display for SimFailure {
             } => write!(
                 f,
                 "{n} voltage traces, the output file's /vsec/{dataset} has {expected}"
+            ),
+            Self::LfpLayout => write!(
+                f,
+                "the electrode arrays of this network do not match the output file's /lfp \
+                 layout (from the first simulation's network)"
             ),
             Self::Diverged { trial, t_ms } => write!(
                 f,

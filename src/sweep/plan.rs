@@ -14,7 +14,7 @@ use crate::engine::mechanisms::Catalogue;
 use crate::engine::network_sim::VsecMode;
 use crate::network::description::NetworkDescription;
 use crate::network::from_config::build_network;
-use crate::output::VsecSpec;
+use crate::output::{LfpSpec, VsecSpec};
 
 /// Everything every simulation of a sweep shares.
 pub struct SweepPlan {
@@ -26,6 +26,9 @@ pub struct SweepPlan {
     /// The voltage recordings `[output] save` asks for (`/vsec/soma`, then
     /// `/vsec/all`), with their traces in the first point's network.
     pub vsec: Vec<(VsecMode, VsecSpec)>,
+    /// The electrode arrays of the first point's network (`/lfp/<name>`;
+    /// not swept, so every point's).
+    pub lfp: Vec<LfpSpec>,
     /// The first point's network's `(type, first gid, end gid)` ranges
     /// (`/cells/gid_ranges`).
     pub gid_ranges: Vec<(String, usize, usize)>,
@@ -85,6 +88,7 @@ impl SweepPlan {
             stat_names,
             reference,
             vsec,
+            lfp: super::recordings::lfp_specs(&first_net),
             gid_ranges: first_net.gid_ranges(),
             batch_capacity: batch_capacity(&first_net),
             estimate,

@@ -41,3 +41,17 @@ pub fn vsec_index(net: &NetworkDescription, mode: VsecMode) -> Vec<(usize, Strin
 pub fn sample_times(tstop_ms: f64, dt_ms: f64) -> Vec<f64> {
     crate::engine::time_grid::sample_times(tstop_ms, dt_ms)
 }
+
+/// The `/lfp` datasets of a network's electrode arrays, in its order.
+pub fn lfp_specs(net: &NetworkDescription) -> Vec<crate::output::LfpSpec> {
+    net.electrode_arrays
+        .iter()
+        .map(|a| crate::output::LfpSpec {
+            name: a.name.clone(),
+            positions_um: a.positions_um.clone(),
+            conductivity: a.conductivity_s_per_m,
+            method: a.method.name().to_string(),
+            min_distance: a.min_distance_um,
+        })
+        .collect()
+}

@@ -28,6 +28,7 @@ pub(crate) const NETWORK_KEYS: &[&str] = &[
     "connections",
     "params_file",
     "params",
+    "electrode_arrays",
 ];
 
 /// `[network] erp_drives = { ... }` (docs/configuration.md §4.3).
@@ -44,6 +45,15 @@ pub(crate) const TONIC_BIAS_KEYS: &[&str] = &[
     "tstop",
     "section",
     "bias_name",
+];
+
+/// `[[network.electrode_arrays]]` (docs/configuration.md §4.8).
+pub(crate) const ELECTRODE_ARRAY_KEYS: &[&str] = &[
+    "name",
+    "positions",
+    "conductivity",
+    "method",
+    "min_distance",
 ];
 
 /// `[[network.connections]]` (docs/configuration.md §4.7).

@@ -16,6 +16,7 @@
 //! - `simulation.rs`: `[simulation]`.
 //! - `network.rs`: `[network]` (model, mesh, ERP drives, gains, parameters).
 //! - `tonic_bias.rs`: `[[network.tonic_bias]]`.
+//! - `electrodes.rs`: `[[network.electrode_arrays]]`.
 //! - `connections.rs`: `[[network.connections]]` and their sources.
 //! - `drives.rs`: `[[drives]]`.
 //! - `sweep.rs`: `[sweep]` and `[sweep.params]`.
@@ -30,6 +31,7 @@ mod connections;
 mod context;
 mod document;
 mod drives;
+mod electrodes;
 mod keys;
 mod network;
 mod output;

@@ -1,13 +1,15 @@
 //! `[network]` (docs/configuration.md §4): the model or `hnn_json` file,
 //! `mesh_shape`, `erp_drives`, `[network.global_gains]`, the HNN parameters
 //! (`params_file`, `[network.params]`), and the arrays of tables
-//! `[[network.tonic_bias]]` and `[[network.connections]]` (their own files).
+//! `[[network.tonic_bias]]`, `[[network.connections]]` and
+//! `[[network.electrode_arrays]]` (their own files).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::connections::parse_connection;
 use super::context::{join, Ctx, Res};
+use super::electrodes::parse_electrode_arrays;
 use super::keys::{ERP_DRIVES_KEYS, GLOBAL_GAINS_KEYS, NETWORK_KEYS};
 use super::readers::{no_hint, num, num_usize, string, table, table_array, type_err};
 use super::tonic_bias::parse_tonic_bias;
@@ -198,6 +200,11 @@ pub(super) fn parse_network(ctx: &mut Ctx, node: &Node) -> Res<Network<Unresolve
         }
     }
 
+    let electrode_arrays = match t.get(ctx, "electrode_arrays") {
+        Some(n) => parse_electrode_arrays(ctx, n)?,
+        None => Vec::new(),
+    };
+
     Ok(Network {
         model,
         mesh_shape,
@@ -207,5 +214,6 @@ pub(super) fn parse_network(ctx: &mut Ctx, node: &Node) -> Res<Network<Unresolve
         connections,
         params_file,
         params,
+        electrode_arrays,
     })
 }

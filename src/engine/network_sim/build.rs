@@ -202,6 +202,7 @@ impl<'a> NetworkSimulation<'a> {
             soma_nodes.push(soma);
             batches.push(batch);
         }
+        let lfp = super::extracellular::LfpRecorder::new(nets, &members, &local_gids, &mut batches);
         let outgoing = connect(nets, &members, &local_gids, total_gids, &layouts)?;
         let mut sim = Simulator::new(batches, dt_ms);
         let mut drive_spikes = queue_drive_events(&mut sim, nets, &members, &outgoing, tstop_ms);
@@ -225,6 +226,7 @@ impl<'a> NetworkSimulation<'a> {
             exchange_steps: exchange_steps(net, dt_ms),
             section_mids,
             vsec: None,
+            lfp,
         })
     }
 }

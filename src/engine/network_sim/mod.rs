@@ -16,12 +16,15 @@
 //! - [`spikes`]: threshold detection, drive-cell firing, spike exchange.
 //! - [`recording`]: dipoles and section voltages sampled each step, and each
 //!   network's [`TrialResult`] on one rank.
+//! - [`extracellular`]: the electrode arrays' potential ([`ArrayLfp`]),
+//!   summed in fixed point so that it does not depend on the rank layout.
 //! - [`group`]: a group of ranks sharing a simulation ([`SimGroup`]) and the
 //!   merge of its ranks' results.
 //! - [`results`]: what a trial yields ([`TrialResult`], [`VoltageTrace`],
 //!   [`SpikeRecord`], [`VsecMode`]).
 
 pub mod build;
+pub mod extracellular;
 pub mod group;
 pub mod recording;
 pub mod results;
@@ -29,6 +32,7 @@ pub mod spikes;
 pub mod time_loop;
 
 pub use build::{batchable, BuildError};
+pub use extracellular::ArrayLfp;
 pub use group::SimGroup;
 pub use results::{SpikeRecord, TrialResult, VoltageTrace, VsecMode};
 pub use time_loop::{Abandoned, POLL_STEPS};
@@ -99,6 +103,8 @@ pub struct NetworkSimulation<'a> {
     /// Per population: (section name, node of its middle), section order.
     section_mids: Vec<Vec<(String, usize)>>,
     vsec: Option<VsecMode>,
+    /// The electrode arrays' recorder, when a network has arrays.
+    lfp: Option<extracellular::LfpRecorder>,
 }
 
 impl NetworkSimulation<'_> {

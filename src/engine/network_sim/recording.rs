@@ -114,6 +114,7 @@ impl Recorder {
         sim: &NetworkSimulation,
         spikes: &[Spike],
         times: Vec<f64>,
+        mut lfp: Option<&mut super::extracellular::LfpRecorder>,
     ) -> Vec<TrialResult> {
         let mut results = Vec::with_capacity(sim.members.len());
         for (m, member) in sim.members.iter().enumerate() {
@@ -146,6 +147,9 @@ impl Recorder {
                 }
             }
             r.vsec.sort_by_key(|t| t.gid); // stable: section order
+            if let Some(lfp) = lfp.as_deref_mut() {
+                r.lfp = lfp.member_result(m);
+            }
             results.push(r);
         }
         results

@@ -16,6 +16,9 @@ pub struct TrialResult {
     /// Recorded voltages ([`super::NetworkSimulation::record_vsec`]), by
     /// gid, then in the cell's section order; empty when not recorded.
     pub vsec: Vec<VoltageTrace>,
+    /// The potential of each electrode array of the network, in the
+    /// network's array order; empty when it has none.
+    pub lfp: Vec<super::ArrayLfp>,
 }
 
 /// Which section voltages to record, as hnn-core's `record_vsec`

@@ -88,10 +88,21 @@ impl NetworkSimulation<'_> {
             debug_assert_eq!(self.sim.t_ms.to_bits(), times[step + 1].to_bits());
             // 11. The sample after the step.
             recorder.sample(&self.sim.batches, &self.members);
+            if let Some(lfp) = &mut self.lfp {
+                lfp.sample(&self.sim.batches);
+            }
         }
+        let mut lfp = self.lfp.take();
         Ok(match self.group {
-            None => recorder.into_member_results(&self, &spikes, times),
-            Some(group) => vec![self.gather_group_result(group, recorder, &spikes, times)],
+            None => recorder.into_member_results(&self, &spikes, times, lfp.as_mut()),
+            Some(group) => {
+                let mut result = self.gather_group_result(group, recorder, &spikes, times);
+                // A collective: every rank of the group has the arrays.
+                if let Some(arrays) = lfp.and_then(|l| l.gather(group)) {
+                    result.lfp = arrays;
+                }
+                vec![result]
+            }
         })
     }
 

@@ -8,6 +8,7 @@ use super::drives::{check_cell_specific_drives, parse_drive};
 use super::json::{HnnJsonError, Node, Res};
 use crate::config::rules;
 use crate::network::description::{CellPopulation, NetworkDescription, TonicBias};
+use crate::network::electrode::{ElectrodeArray, ElectrodeError, LfpMethod};
 use crate::network::mechanism_catalogue::MechanismCatalogue;
 
 /// hnn-core's `Network._inplane_distance`, fixed by its constructor (µm per
@@ -55,20 +56,7 @@ pub(super) fn parse_network(
         }
     }
     root.only_keys(TOP_KEYS)?;
-    let rec = root.get("rec_arrays")?;
-    if !rec.node().members()?.is_empty() {
-        let names: Vec<&str> = rec
-            .node()
-            .members()?
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
-        return Err(rec.node().err(format!(
-            "extracellular electrode arrays ({}) are not supported by hnn-mpi: remove them \
-             (hnn-core: del net.rec_arrays[name]) and write the file again",
-            names.join(", ")
-        )));
-    }
+    let electrode_arrays = parse_rec_arrays(root.get("rec_arrays")?.node())?;
     root.get("legacy_mode")?.node().bool()?;
     let n_x = root
         .get("N_pyr_x")?
@@ -173,6 +161,7 @@ pub(super) fn parse_network(
         origin,
         n_gids: n_cells,
         celsius,
+        electrode_arrays,
     };
 
     // drives, by ascending first gid (hnn_io `_order_drives`)
@@ -264,4 +253,65 @@ pub(super) fn parse_network(
         }
     }
     Ok(net)
+}
+
+/// hnn-core's `_read_rec_arrays`: each array's `positions`,
+/// `conductivity`, `method` and `min_distance` (`times` and `voltages`,
+/// a recorded output, are ignored: hnn-mpi computes its own), checked as
+/// `ExtracellularArray.__init__` checks them.
+fn parse_rec_arrays(rec: Node) -> Res<Vec<ElectrodeArray>> {
+    let mut arrays = Vec::new();
+    for (name, a) in rec.entries()? {
+        let n = a.node();
+        if name.is_empty() || name.contains('/') {
+            return Err(n.err(format!(
+                "{name:?} cannot name an electrode array (the HDF5 dataset /lfp/<name>): \
+                 not empty, no '/'"
+            )));
+        }
+        if arrays.iter().any(|x: &ElectrodeArray| x.name == name) {
+            return Err(n.err(format!("a second electrode array named {name:?}")));
+        }
+        n.only_keys(&[
+            "positions",
+            "conductivity",
+            "method",
+            "min_distance",
+            "times",
+            "voltages",
+        ])?;
+        let pos = n.get("positions")?;
+        let items = pos.node().items()?;
+        let mut positions_um = Vec::with_capacity(items.len());
+        for item in &items {
+            positions_um.push(item.node().point()?);
+        }
+        let method_node = n.get("method")?;
+        let method_name = method_node.node().str()?;
+        let method = LfpMethod::from_name(method_name).ok_or_else(|| {
+            method_node.node().err(format!(
+                "unknown method {method_name:?} (hnn-core: \"psa\" or \"lsa\")"
+            ))
+        })?;
+        let conductivity = n.get("conductivity")?;
+        let min_distance = n.get("min_distance")?;
+        let array = ElectrodeArray {
+            name: name.to_string(),
+            positions_um,
+            conductivity_s_per_m: conductivity.node().f64()?,
+            method,
+            min_distance_um: min_distance.node().f64()?,
+        };
+        if let Err(e) = array.validate() {
+            let at = match e {
+                ElectrodeError::NoContacts => pos.node(),
+                ElectrodeError::BadContact { index } => items[index].node(),
+                ElectrodeError::Conductivity(_) => conductivity.node(),
+                ElectrodeError::MinDistance(_) => min_distance.node(),
+            };
+            return Err(at.err(e.to_string()));
+        }
+        arrays.push(array);
+    }
+    Ok(arrays)
 }
