@@ -16,8 +16,8 @@ directory), with three panels sharing the time axis (ms):
       ``calculate_csd2d`` (``-diff(lfp, 2, axis=contacts) / delta**2`` with the
       top and bottom rows extrapolated linearly, ``2 * row[0] - row[1]``),
       ``delta`` the contact spacing along z from ``_get_laminar_z_coords``
-      (contacts equispaced, colinear and stepping in z, else no CSD and a
-      note); drawn as ``plot_laminar_csd`` does: a ``RectBivariateSpline``
+      (at least 4 contacts, equispaced, colinear and stepping in z, else no
+      CSD and a note); drawn as ``plot_laminar_csd`` does: a ``RectBivariateSpline``
       over (time, depth) onto one row per µm of depth (--no-spline: the raw
       rows), colour map ``jet`` symmetric about zero (sinks blue), µV/µm²;
   (c) the aggregate dipole (nAm) of the same simulation and trial, smoothed
@@ -70,9 +70,10 @@ def laminar_z(positions):
     """hnn-core 0.6.1 ``_get_laminar_z_coords``: (depths, delta) or a reason
     the array is not laminar (equispaced, colinear, stepping in z)."""
     pos = np.asarray(positions, dtype=float)
-    if pos.shape[0] < 3:
-        # calculate_csd2d needs two interior rows to extrapolate the borders.
-        return None, f"{pos.shape[0]} contacts (a CSD needs at least 3)"
+    if pos.shape[0] < 4:
+        # calculate_csd2d extrapolates the border rows from two interior
+        # rows (hnn-core itself fails on fewer).
+        return None, f"{pos.shape[0]} contacts (a CSD needs at least 4)"
     disp = np.diff(pos, axis=0)
     z_delta = np.abs(disp[0, 2])
     mags = np.linalg.norm(disp, axis=1)

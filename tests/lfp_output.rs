@@ -4,7 +4,9 @@
 //! geometry as attributes; the file is bit-identical for 1, 2 and 3 ranks
 //! and for `ranks_per_sim` 1, 2 and 3 (`h5diff` on `/lfp`, and on the
 //! whole file but the attributes that name the run); an hnn-core network
-//! file's `rec_arrays` are recorded too. Needs `mpirun` and `h5diff`.
+//! file's `rec_arrays` are recorded too; h5py reads the file
+//! (`tests/h5py_check.py`) and `scripts/plot_lfp.py` draws it. Needs
+//! `mpirun`, `h5diff` and Debian's python3 with h5py, scipy, matplotlib.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -122,6 +124,35 @@ fn file_holds_the_engine_lfp() {
         String::from_utf8_lossy(&check.stdout),
         String::from_utf8_lossy(&check.stderr)
     );
+    // scripts/plot_lfp.py: the laminar array with its CSD, the off-axis one
+    // (three contacts) without.
+    let plot = Command::new("/usr/bin/python3")
+        .args([
+            "scripts/plot_lfp.py",
+            file.to_str().unwrap(),
+            "--sim",
+            "2",
+            "--outdir",
+            dir.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("python3 runs");
+    let said = String::from_utf8_lossy(&plot.stderr);
+    assert!(
+        plot.status.success(),
+        "plot_lfp.py: {said}{}",
+        String::from_utf8_lossy(&plot.stdout)
+    );
+    assert!(said.contains("off_axis: no CSD (3 contacts"), "{said}");
+    for name in ["shank", "off_axis"] {
+        let png = dir.join(format!("one_lfp_{name}_sim2.png"));
+        assert!(
+            std::fs::metadata(&png).is_ok_and(|m| m.len() > 10_000),
+            "{}",
+            png.display()
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -232,5 +263,49 @@ save = ["spikes"]
         "{err}"
     );
     assert!(!out_file.exists(), "nothing written");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An hnn-core network file's `rec_arrays` (`net.add_electrode_array('shank',
+/// [(1, 1, 100), (1, 1, 600)])`) are recorded as `/lfp/shank`, equal to the
+/// same array given in the config on the built-in 3x3 network.
+#[test]
+fn hnn_json_rec_arrays_are_recorded() {
+    let dir = temp_dir("lfp-json");
+    let json =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hnn_json/rec_arrays_3x3.json");
+    let from_json = dir.join("json.toml");
+    std::fs::write(
+        &from_json,
+        format!(
+            "[simulation]\ntstop = 20.0\n\n[network]\nhnn_json = {:?}\nerp_drives = true\n",
+            json.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let builtin = dir.join("builtin.toml");
+    std::fs::write(
+        &builtin,
+        "[simulation]\ntstop = 20.0\n\n[network]\nmodel = \"jones_2009\"\nmesh_shape = [3, 3]\n\
+         erp_drives = true\n\n[[network.electrode_arrays]]\nname = \"shank\"\n\
+         positions = [[1.0, 1.0, 100.0], [1.0, 1.0, 600.0]]\n",
+    )
+    .unwrap();
+    let (a, b) = (dir.join("json.h5"), dir.join("builtin.h5"));
+    for (config, out) in [(&from_json, &a), (&builtin, &b)] {
+        let o = common::hnn_mpi(&[config.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q"]);
+        ok(&o, config.to_str().unwrap());
+    }
+    let f = hdf5::File::open(&a).unwrap();
+    let d = f.dataset("lfp/shank").unwrap();
+    assert_eq!(d.shape(), [1, 1, 2, 801]);
+    let v: Vec<f64> = d.read_raw().unwrap();
+    assert!(v.iter().all(|x| x.is_finite()) && v.iter().any(|&x| x != 0.0));
+    let out = h5diff(&a, &b, "/lfp/shank");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

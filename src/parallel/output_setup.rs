@@ -291,11 +291,17 @@ fn free_bytes(dir: &Path) -> Option<f64> {
     Some(st.f_bavail as f64 * st.f_frsize as f64)
 }
 
-/// Refuses a run whose file would not fit on its file system, before
-/// anything is written: the projected size ([`SweepPlan::estimate`], data
-/// before compression; with `--resume` what the file lacks still) against
-/// the free space of the output directory.
+/// Refuses a run whose electrode arrays alone would not fit on the file
+/// system of its output, before anything is written: their projected
+/// size (`/lfp`, [`SweepPlan::estimate`], before compression; with
+/// `--resume`, less what the file holds already) against the free space of
+/// the output directory. (The rest of the file is not checked up front: a
+/// disk that fills during the run stops it, and `--resume` completes it.)
 fn check_free_space(path: &Path, plan: &SweepPlan, resume: bool) -> Result<(), String> {
+    let lfp = plan.estimate.lfp_size.0;
+    if lfp <= 0.0 {
+        return Ok(());
+    }
     let Some(dir) = path
         .ancestors()
         .skip(1)
@@ -313,23 +319,19 @@ fn check_free_space(path: &Path, plan: &SweepPlan, resume: bool) -> Result<(), S
     let Some(free) = free_bytes(dir) else {
         return Ok(());
     };
-    let projected = plan.estimate.output_size.0;
     let have = if resume {
         std::fs::metadata(path).map_or(0.0, |m| m.len() as f64)
     } else {
         0.0
     };
-    let needed = projected - have;
-    if needed > free {
-        let lfp = if plan.estimate.n_contacts > 0.0 {
-            format!(", /lfp {} of it", plan.estimate.lfp_size)
-        } else {
-            String::new()
-        };
+    if lfp - have > free {
         return Err(format!(
-            "the output file is projected to hold {}{lfp}, but {} has only {} free; \
-             choose another place, or fewer simulations, trials, recordings or contacts",
-            crate::sweep::memory::Bytes(projected),
+            "the output file is projected to hold {}, /lfp {} of it ({} electrode contacts), \
+             but {} has only {} free; choose another place, or fewer simulations, trials or \
+             contacts",
+            plan.estimate.output_size,
+            plan.estimate.lfp_size,
+            plan.estimate.n_contacts,
             dir.display(),
             crate::sweep::memory::Bytes(free)
         ));
