@@ -55,7 +55,7 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
         "model" | "mesh_shape" | "erp_drives" | "hnn_json" | "params_file" => {
             Some(format!("unknown key; `{k}` belongs in [network]"))
         }
-        "stats" | "smooth_window_ms" | "reference" => {
+        "stats" | "smooth_window_ms" | "reference" | "f_bands" => {
             Some(format!("unknown key; `{k}` belongs in [summary]"))
         }
         "save" | "path" => Some(format!("unknown key; `{k}` belongs in [output]")),
@@ -99,6 +99,7 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
             smooth_window_ms: None,
             stats: Vec::new(),
             reference: None,
+            f_bands: Vec::new(),
         },
     };
     let output = match root.get(ctx, "output") {

@@ -116,11 +116,12 @@ pub(crate) fn drive_keys(kind: &str) -> Vec<&'static str> {
 pub(crate) const SWEEP_KEYS: &[&str] = &["mode", "params", "n_samples", "seed"];
 
 /// One `[sweep.params]` entry (docs/configuration.md §6.1).
-pub(crate) const PARAM_SPEC_KEYS: &[&str] =
-    &["values", "linspace", "logspace", "low", "high", "log"];
+pub(crate) const PARAM_SPEC_KEYS: &[&str] = &[
+    "values", "linspace", "logspace", "low", "high", "log", "integers",
+];
 
 /// `[summary]` (docs/configuration.md §7).
-pub(crate) const SUMMARY_KEYS: &[&str] = &["smooth_window_ms", "stats", "reference"];
+pub(crate) const SUMMARY_KEYS: &[&str] = &["smooth_window_ms", "stats", "reference", "f_bands"];
 
 /// `[output]` (docs/configuration.md §8).
 pub(crate) const OUTPUT_KEYS: &[&str] = &["path", "save"];
