@@ -12,6 +12,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "summary",
     "output",
     "parallel",
+    "fit",
 ];
 
 /// `[simulation]` (docs/configuration.md §3).
@@ -128,3 +129,26 @@ pub(crate) const OUTPUT_KEYS: &[&str] = &["path", "save"];
 
 /// `[parallel]` (docs/configuration.md §9).
 pub(crate) const PARALLEL_KEYS: &[&str] = &["ranks_per_sim"];
+
+/// `[fit]` (docs/configuration.md §13), hnn-core's `Optimizer` and
+/// `obj_fun_kwargs` names.
+pub(crate) const FIT_KEYS: &[&str] = &[
+    "solver",
+    "objective",
+    "target",
+    "scale_factor",
+    "smooth_window_ms",
+    "tstart",
+    "tstop",
+    "f_bands",
+    "relative_bandpower",
+    "max_evaluations",
+    "popsize",
+    "sigma0",
+    "tolfun",
+    "seed",
+    "params",
+];
+
+/// One `[fit.params]` entry.
+pub(crate) const FIT_PARAM_KEYS: &[&str] = &["low", "high", "log"];
