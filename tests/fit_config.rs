@@ -213,6 +213,14 @@ const BAD: &[(&str, &str, &str, &str, &str, &str)] = &[
         "must be >= 1",
     ),
     (
+        "less than one generation",
+        "max_evaluations",
+        "max_evaluations = 320",
+        "max_evaluations = 10",
+        "fit.max_evaluations",
+        "less than one cma generation (popsize = 16",
+    ),
+    (
         "window past the simulation",
         "tstop = 171",
         "seed = 7",

@@ -120,7 +120,9 @@ pub struct Fit {
     /// `maximize_psd` only: one weight per band (a number in the file is
     /// repeated for every band, as hnn-core does). Default 1 for each.
     pub relative_bandpower: Vec<f64>,
-    /// Simulations in all (hnn-core's `max_iter`), >= 1.
+    /// Simulations in all, >= 1 (cma: >= `popsize`). hnn-core's `max_iter`
+    /// for cobyla and bayesian; for cma hnn-core's `max_iter` counts
+    /// generations (pycma's `maxiter`), `popsize` simulations each.
     pub max_evaluations: usize,
     /// cma: population per generation (hnn-core's default 16), >= 2.
     pub popsize: usize,

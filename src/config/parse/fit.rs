@@ -227,6 +227,15 @@ pub(super) fn parse_fit(ctx: &mut Ctx, node: &Node) -> Res<Fit> {
         ));
     }
     let popsize = count(ctx, "popsize", Some(DEFAULT_POPSIZE), 2)?;
+    if solver == Solver::Cma && max_evaluations < popsize {
+        return Err(ctx.err(
+            "fit.max_evaluations",
+            format!(
+                "{max_evaluations} is less than one cma generation (popsize = {popsize} \
+                 simulations)"
+            ),
+        ));
+    }
     let seed = count(ctx, "seed", Some(DEFAULT_SEED), 0)?;
 
     let params_node = t.get(ctx, "params");
