@@ -263,6 +263,18 @@ const BAD: &[(&str, &str, &str, &str, &str, &str)] = &[
 ];
 
 #[test]
+fn too_many_bands_are_refused() {
+    let bands: Vec<String> = (0..1001).map(|k| format!("[{k}.0, {k}.5]")).collect();
+    let text = SWEEP.replace(
+        "[[1.0, 20.0], [20.0, 80.0]]",
+        &format!("[{}]", bands.join(", ")),
+    );
+    let e = Config::parse(&text, "t.toml").unwrap_err();
+    assert_eq!(e.key, "summary.f_bands", "{e}");
+    assert!(e.message.contains("1001 bands; at most 1000"), "{e}");
+}
+
+#[test]
 fn bad_inference_sweeps_name_key_and_line() {
     let mut failures = Vec::new();
     for &(what, marker, from, to, key, fragment) in BAD {

@@ -124,8 +124,11 @@ pub(super) fn parse_summary(ctx: &mut Ctx, node: &Node) -> Res<Summary> {
     })
 }
 
-/// `f_bands = [[low, high], ...]` (Hz): at least one band, each two finite
-/// numbers with `0 <= low < high` (hnn-core's `f_bands`; shared with
+/// The most `f_bands`: `band_power` makes two datasets per band.
+const MAX_F_BANDS: usize = 1000;
+
+/// `f_bands = [[low, high], ...]` (Hz): 1 to [`MAX_F_BANDS`] bands, each two
+/// finite numbers with `0 <= low < high` (hnn-core's `f_bands`; shared with
 /// `[fit]`).
 pub(super) fn parse_f_bands(ctx: &mut Ctx, path: &str, node: &Node) -> Res<Vec<(f64, f64)>> {
     let shape = "an array of bands [low, high] (Hz), e.g. [[15.0, 30.0]]";
@@ -135,6 +138,16 @@ pub(super) fn parse_f_bands(ctx: &mut Ctx, path: &str, node: &Node) -> Res<Vec<(
             path,
             node.span.as_ref(),
             format!("no band: expected {shape}"),
+        ));
+    }
+    if items.len() > MAX_F_BANDS {
+        return Err(ctx.err_span(
+            path,
+            node.span.as_ref(),
+            format!(
+                "{} bands; at most {MAX_F_BANDS} (band_power stores two datasets per band)",
+                items.len()
+            ),
         ));
     }
     let mut bands = Vec::new();
