@@ -9,7 +9,7 @@ use super::estimate::{self, MemoryLimit, RunEstimate};
 use super::failure::SimFailure;
 use super::recordings::{vsec_index, vsec_modes};
 use crate::analysis::stats::ReferenceDipole;
-use crate::config::{Config, ConfigError, ResolvedConfig, Stat};
+use crate::config::{Config, ConfigError, ResolvedConfig};
 use crate::engine::mechanisms::Catalogue;
 use crate::engine::network_sim::VsecMode;
 use crate::network::description::NetworkDescription;
@@ -77,7 +77,7 @@ impl SweepPlan {
             }
             None => None,
         };
-        let stat_names = config.summary.stats.iter().map(Stat::name).collect();
+        let stat_names = config.summary.dataset_names();
         let n_traces = vsec.iter().map(|(_, v)| v.gids.len()).sum();
         // resolves (and so range-checks) every point
         let estimate =
