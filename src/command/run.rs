@@ -278,6 +278,15 @@ fn load_plan(cli: &Cli, text: &str) -> Result<SweepPlan, crate::config::ConfigEr
         .map(Path::to_path_buf)
         .unwrap_or_default();
     c.check_input_files()?;
+    if c.fit.is_some() {
+        // Parsed and checked (target file included); the search itself is
+        // issue 15's next step.
+        return Err(c.error_at(
+            "fit",
+            "the [fit] table is valid, but this build cannot run a fit yet (the search driver \
+             is not built); use [sweep] for now",
+        ));
+    }
     SweepPlan::new(c)
 }
 

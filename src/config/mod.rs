@@ -43,7 +43,9 @@
 //! relative to the working directory (its default is
 //! `results/<config file stem>.h5`).
 
+pub mod dipole_text;
 mod error;
+pub mod fit;
 mod parse;
 mod raw;
 mod resolve;
@@ -59,6 +61,7 @@ use std::path::{Path, PathBuf};
 pub use crate::compat::numpy_space::{numpy_linspace, numpy_logspace};
 pub use crate::compat::svml_pow;
 pub use error::ConfigError;
+pub use fit::{Fit, FitObjective, FitParam, Solver};
 pub(crate) use parse::{BURSTY_KEYS, EVOKED_KEYS, POISSON_KEYS};
 pub(crate) use suggest::nearest;
 pub use types::*;
@@ -82,6 +85,8 @@ pub struct Config {
     pub summary: Summary,
     pub output: Output,
     pub parallel: Parallel,
+    /// `None` without `[fit]` (never together with `[sweep]`).
+    pub fit: Option<Fit>,
     /// key path -> (line, column), 1-based.
     locs: BTreeMap<String, (usize, usize)>,
 }
@@ -129,7 +134,10 @@ impl Config {
             .unwrap_or_else(|| "hnn-mpi".to_string());
         let parsed = parse::parse_document(&mut ctx, &root, &stem)?;
 
-        parse::check_references(&ctx, parsed.sweep.as_ref())?;
+        match &parsed.fit {
+            Some(fit) => parse::check_fit_references(&ctx, fit)?,
+            None => parse::check_references(&ctx, parsed.sweep.as_ref())?,
+        }
 
         let offsets: Vec<usize> = ctx.locs.values().copied().collect();
         let locs = ctx
@@ -153,9 +161,21 @@ impl Config {
             summary: parsed.summary,
             output: parsed.output,
             parallel: parsed.parallel,
+            fit: parsed.fit,
             locs,
         };
 
+        if let Some(fit) = &cfg.fit {
+            // A fit's points are chosen as it runs: check the values at the
+            // start and at every bound, and the windows against the
+            // simulation, whose layout the fit may not vary.
+            cfg.check_one_file_layout()?;
+            for p in fit.check_points() {
+                let r = cfg.resolve_indexed(&p, None)?;
+                cfg.check_fit_windows(r.simulation.tstop, r.simulation.dt)?;
+            }
+            return Ok(cfg);
+        }
         // Value ranges, on every point (one suffices without references).
         let points = cfg.sweep_points()?;
         if ctx.refs.is_empty() {
@@ -331,7 +351,8 @@ impl Config {
     }
 
     /// Check that the input files the config names (`hnn_json`,
-    /// `params_file`, `[summary] reference`) exist, relative to `base_dir`
+    /// `params_file`, `[summary] reference`) exist, and read the `[fit]
+    /// target` (it must be a dipole covering the comparison window), relative to `base_dir`
     /// ([`Config::from_file`] calls it; call it after [`Config::parse`] when
     /// the text came from elsewhere, e.g. broadcast from rank 0).
     pub fn check_input_files(&self) -> Result<(), ConfigError> {
@@ -345,6 +366,7 @@ impl Config {
         if let Some(p) = &self.summary.reference {
             files.push(("summary.reference", p));
         }
+        self.read_fit_target()?;
         for (key, p) in files {
             let full = self.input_path(p);
             if !full.is_file() {

@@ -9,7 +9,12 @@
 //!   `u = (next_u64() >> 11) * 2^-53` in [0, 1), drawn point by point and,
 //!   within a point, parameter by parameter in file order. A parameter
 //!   `{low, high}` takes `low + u * (high - low)`; with `log = true`,
-//!   `10^(log10(low) + u * (log10(high) - log10(low)))`.
+//!   `10^(log10(low) + u * (log10(high) - log10(low)))`. A parameter
+//!   `{ integers = [low, high] }` takes `low + min(floor(u * (high - low)),
+//!   high - low - 1)`: one of the integers low..high-1 (numpy's
+//!   `Generator.integers(low, high)` range), each with probability
+//!   1/(high - low) up to 2^-53 relative (the 53 bits of `u`); one `u` per
+//!   parameter and point, as for ranges.
 //! - `lhs`: Latin hypercube, same generator and uniforms. For each parameter
 //!   in file order: first a permutation `perm` of the strata 0..n
 //!   (Fisher-Yates: for i = n-1 down to 1, j = min(floor(u * (i + 1)), i),
@@ -17,7 +22,9 @@
 //!   `x_k = (perm[k] + u) / n` mapped to the parameter's range as in
 //!   `random`. Each parameter thus has exactly one value per stratum
 //!   `[low + s (high - low) / n, low + (s + 1) (high - low) / n)` (strata of
-//!   equal width in log10 space when `log = true`).
+//!   equal width in log10 space when `log = true`). An integer parameter
+//!   maps `x_k` as `random` maps `u`: with at least as many integers as
+//!   points, each stratum gives a different integer.
 //!
 //! `linspace` and `logspace` are numpy's, bit for bit
 //! ([`crate::compat::numpy_space`]).
@@ -38,7 +45,7 @@ impl ParamSpec {
             ParamSpec::Values(v) => Some(v.clone()),
             ParamSpec::Linspace { start, stop, num } => Some(numpy_linspace(*start, *stop, *num)),
             ParamSpec::Logspace { start, stop, num } => Some(numpy_logspace(*start, *stop, *num)),
-            ParamSpec::Range { .. } => None,
+            ParamSpec::Range { .. } | ParamSpec::Integers { .. } => None,
         }
     }
 
@@ -47,7 +54,7 @@ impl ParamSpec {
         match self {
             ParamSpec::Values(v) => Some(v.len()),
             ParamSpec::Linspace { num, .. } | ParamSpec::Logspace { num, .. } => Some(*num),
-            ParamSpec::Range { .. } => None,
+            ParamSpec::Range { .. } | ParamSpec::Integers { .. } => None,
         }
     }
 }
@@ -64,6 +71,23 @@ fn map_range(low: f64, high: f64, log: bool, x: f64) -> f64 {
         10f64.powf(a + x * (b - a))
     } else {
         low + x * (high - low)
+    }
+}
+
+/// Map a fraction x in [0, 1) onto the integers low..high-1 (see the
+/// module docs).
+fn map_integers(low: i64, high: i64, x: f64) -> f64 {
+    let span = (high - low) as u64;
+    let k = ((x * span as f64) as u64).min(span - 1);
+    (low + k as i64) as f64
+}
+
+/// A sampled parameter's value at fraction `x` of its range.
+fn map_spec(spec: &ParamSpec, x: f64) -> f64 {
+    match *spec {
+        ParamSpec::Range { low, high, log } => map_range(low, high, log, x),
+        ParamSpec::Integers { low, high } => map_integers(low, high, x),
+        _ => unreachable!("validated: random and lhs modes take ranges and integers only"),
     }
 }
 
@@ -140,13 +164,7 @@ pub(crate) fn expand(sweep: &Sweep) -> Vec<BTreeMap<String, f64>> {
                     let vals: Vec<f64> = sweep
                         .params
                         .iter()
-                        .map(|p| {
-                            let x = uniform(&mut rng);
-                            match p.spec {
-                                ParamSpec::Range { low, high, log } => map_range(low, high, log, x),
-                                _ => unreachable!("validated: random mode takes ranges only"),
-                            }
-                        })
+                        .map(|p| map_spec(&p.spec, uniform(&mut rng)))
                         .collect();
                     point(&vals)
                 })
@@ -159,9 +177,6 @@ pub(crate) fn expand(sweep: &Sweep) -> Vec<BTreeMap<String, f64>> {
                 .params
                 .iter()
                 .map(|p| {
-                    let ParamSpec::Range { low, high, log } = p.spec else {
-                        unreachable!("validated: lhs mode takes ranges only")
-                    };
                     let mut perm: Vec<usize> = (0..n).collect();
                     for i in (1..n).rev() {
                         let j = ((uniform(&mut rng) * (i + 1) as f64) as usize).min(i);
@@ -170,7 +185,7 @@ pub(crate) fn expand(sweep: &Sweep) -> Vec<BTreeMap<String, f64>> {
                     perm.iter()
                         .map(|&s| {
                             let x = (s as f64 + uniform(&mut rng)) / n as f64;
-                            map_range(low, high, log, x)
+                            map_spec(&p.spec, x)
                         })
                         .collect()
                 })

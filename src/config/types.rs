@@ -377,6 +377,11 @@ pub enum Stat {
     DipoleRmse,
     /// `rate_<cell_type>`: mean firing rate (Hz) of a cell type.
     Rate(String),
+    /// `band_power`: for each band `k` of `[summary] f_bands`, the
+    /// periodogram's sum over the band (`band_power_<k>`) and that sum over
+    /// the whole periodogram's (`band_power_rel_<k>`), as hnn-core's
+    /// `_get_relative_power` makes them.
+    BandPower,
 }
 
 impl Stat {
@@ -389,6 +394,20 @@ impl Stat {
             Stat::DipoleRms => "dipole_rms".into(),
             Stat::DipoleRmse => "dipole_rmse".into(),
             Stat::Rate(t) => format!("rate_{t}"),
+            Stat::BandPower => "band_power".into(),
+        }
+    }
+
+    /// The `/summary/<name>` datasets the statistic fills, given the
+    /// number of `[summary] f_bands`: its name, or for `band_power` the
+    /// absolute then relative power of each band.
+    pub fn dataset_names(&self, n_bands: usize) -> Vec<String> {
+        match self {
+            Stat::BandPower => (0..n_bands)
+                .map(|k| format!("band_power_{k}"))
+                .chain((0..n_bands).map(|k| format!("band_power_rel_{k}")))
+                .collect(),
+            other => vec![other.name()],
         }
     }
 }
@@ -404,6 +423,21 @@ pub struct Summary {
     /// A dipole file in hnn-core's text format, path as written (see
     /// [`super::Config::input_path`]). Required by `dipole_rmse`.
     pub reference: Option<PathBuf>,
+    /// Frequency bands `[low, high]` (Hz, both ends included) of the
+    /// `band_power` statistic, in file order; `0 <= low < high`. Required by
+    /// `band_power` (and only allowed with it).
+    pub f_bands: Vec<(f64, f64)>,
+}
+
+impl Summary {
+    /// Every `/summary/<name>` dataset, in the order the statistics are
+    /// listed (`band_power` fills two per band).
+    pub fn dataset_names(&self) -> Vec<String> {
+        self.stats
+            .iter()
+            .flat_map(|s| s.dataset_names(self.f_bands.len()))
+            .collect()
+    }
 }
 
 /// What `[output] save` stores besides parameters and summaries.
@@ -510,6 +544,11 @@ pub enum ParamSpec {
     Logspace { start: f64, stop: f64, num: usize },
     /// `{ low, high, log = false }` (random and lhs modes only).
     Range { low: f64, high: f64, log: bool },
+    /// `{ integers = [low, high] }` (random and lhs modes only): an integer
+    /// from `low` to `high - 1` (numpy's `Generator.integers(low, high)`),
+    /// e.g. a per-simulation `event_seed`. `|low|, |high| <= 2^53`,
+    /// `high > low`.
+    Integers { low: i64, high: i64 },
 }
 
 /// A sweep parameter, in `[sweep.params]` file order.

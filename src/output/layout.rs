@@ -58,10 +58,17 @@ pub struct GidRangeRecord {
 }
 
 /// Units attribute of `/summary/<stat>`: `"nAm"` for `dipole_*`, `"Hz"` for
-/// `rate_*`, `""` otherwise.
+/// `rate_*`, `"nAm^2/Hz"` for `band_power_<k>`, `""` otherwise (the
+/// fractions `band_power_rel_<k>` among them).
 pub fn stat_units(stat: &str) -> &'static str {
     if stat.starts_with("dipole_") {
         "nAm"
+    } else if stat.starts_with("band_power_rel_") {
+        // a fraction of the whole periodogram
+        ""
+    } else if stat.starts_with("band_power_") {
+        // periodogram bins (nAm²/Hz) summed over the band
+        "nAm^2/Hz"
     } else if stat.starts_with("rate_") {
         "Hz"
     } else {
@@ -96,6 +103,8 @@ mod tests {
         assert_eq!(stat_units("dipole_rmse"), "nAm");
         assert_eq!(stat_units("rate_L5_pyramidal"), "Hz");
         assert_eq!(stat_units("other"), "");
+        assert_eq!(stat_units("band_power_0"), "nAm^2/Hz");
+        assert_eq!(stat_units("band_power_rel_0"), "");
     }
 
     #[test]

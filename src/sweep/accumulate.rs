@@ -7,6 +7,7 @@
 use super::failure::SimFailure;
 use super::plan::SweepPlan;
 use crate::analysis::dipole::{renormalize_to_nam, smooth};
+use crate::analysis::objective::band_powers;
 use crate::analysis::stats;
 use crate::config::{ResolvedConfig, SaveItem, Stat};
 use crate::engine::network_sim::{TrialResult, VsecMode};
@@ -131,17 +132,20 @@ impl Accumulator {
             Some(w) => smooth(&d.agg, w, sfreq).map_err(SimFailure::Smoothing)?,
             None => d.agg.clone(),
         };
-        for (k, stat) in plan.config.summary.stats.iter().enumerate() {
-            let value = match stat {
-                Stat::DipoleMin => stats::dipole_min(&processed),
-                Stat::DipoleMax => stats::dipole_max(&processed),
-                Stat::DipolePeakToPeak => stats::dipole_peak_to_peak(&processed),
-                Stat::DipoleRms => stats::dipole_rms(&processed),
-                Stat::DipoleRmse => stats::dipole_rmse(
+        // Each statistic fills its datasets in `Summary::dataset_names`
+        // order (band_power: every band's absolute, then relative power).
+        let mut k = 0;
+        for stat in &plan.config.summary.stats {
+            let values = match stat {
+                Stat::DipoleMin => vec![stats::dipole_min(&processed)],
+                Stat::DipoleMax => vec![stats::dipole_max(&processed)],
+                Stat::DipolePeakToPeak => vec![stats::dipole_peak_to_peak(&processed)],
+                Stat::DipoleRms => vec![stats::dipole_rms(&processed)],
+                Stat::DipoleRmse => vec![stats::dipole_rmse(
                     &result.times,
                     &processed,
                     plan.reference.as_ref().expect("checked by the config"),
-                ),
+                )],
                 Stat::Rate(cell_type) => {
                     let (a, b) = net
                         .gid_range(cell_type)
@@ -151,10 +155,18 @@ impl Accumulator {
                         .iter()
                         .filter(|g| (a..b).contains(*g))
                         .count();
-                    stats::rate_hz(n, b - a, s.tstop)
+                    vec![stats::rate_hz(n, b - a, s.tstop)]
+                }
+                Stat::BandPower => {
+                    let bp = band_powers(&processed, sfreq, &cfg.summary.f_bands);
+                    let absolute = bp.iter().map(|b| b.absolute);
+                    absolute.chain(bp.iter().map(|b| b.relative)).collect()
                 }
             };
-            self.summary[k].push(value);
+            for v in values {
+                self.summary[k].push(v);
+                k += 1;
+            }
         }
         if cfg.output.save.contains(&SaveItem::Spikes) {
             self.spikes.push((

@@ -581,7 +581,7 @@ pub fn estimate_run(
     output += n_sims * n_trials * n_traces * n_times * 4.0;
     let lfp_size = n_sims * n_trials * n_contacts * n_times * 8.0;
     output += lfp_size;
-    output += n_sims * n_trials * config.summary.stats.len() as f64 * 8.0;
+    output += n_sims * n_trials * config.summary.dataset_names().len() as f64 * 8.0;
     let compartment_steps = n_segments * steps * n_trials * n_sims;
     Ok(RunEstimate {
         n_sims: points.len(),

@@ -10,7 +10,7 @@ use super::failure::SimFailure;
 use super::recordings::{ca_index, ca_modes, isec_index, isec_modes, union_mode};
 use super::recordings::{vsec_index, vsec_modes};
 use crate::analysis::stats::ReferenceDipole;
-use crate::config::{Config, ConfigError, ResolvedConfig, Stat};
+use crate::config::{Config, ConfigError, ResolvedConfig};
 use crate::engine::mechanisms::Catalogue;
 use crate::engine::network_sim::{NetworkSimulation, VsecMode};
 use crate::network::description::NetworkDescription;
@@ -107,7 +107,7 @@ impl SweepPlan {
             }
             None => None,
         };
-        let stat_names = config.summary.stats.iter().map(Stat::name).collect();
+        let stat_names = config.summary.dataset_names();
         // (dataset, traces per trial) of every section recording
         let mut recordings: Vec<(String, usize)> = Vec::new();
         recordings.extend(

@@ -5,6 +5,7 @@
 use super::connections::check_connection_sources;
 use super::context::{Ctx, Res};
 use super::drives::parse_drives;
+use super::fit::parse_fit;
 use super::keys::TOP_KEYS;
 use super::network::parse_network;
 use super::output::{default_output, parse_output};
@@ -14,6 +15,7 @@ use super::simulation::parse_simulation;
 use super::summary::parse_summary;
 use super::sweep::parse_sweep;
 use crate::config::error::ConfigError;
+use crate::config::fit::Fit;
 use crate::config::raw::{Node, Value};
 use crate::config::types::{
     Drive, Network, Num, Output, Parallel, SaveItem, Simulation, Summary, Sweep, Unresolved,
@@ -28,6 +30,7 @@ pub(crate) struct Parsed {
     pub summary: Summary,
     pub output: Output,
     pub parallel: Parallel,
+    pub fit: Option<Fit>,
 }
 
 /// A TOML syntax error, at its line when the parser gives a span.
@@ -55,7 +58,7 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
         "model" | "mesh_shape" | "erp_drives" | "hnn_json" | "params_file" => {
             Some(format!("unknown key; `{k}` belongs in [network]"))
         }
-        "stats" | "smooth_window_ms" | "reference" => {
+        "stats" | "smooth_window_ms" | "reference" | "f_bands" => {
             Some(format!("unknown key; `{k}` belongs in [summary]"))
         }
         "save" | "path" => Some(format!("unknown key; `{k}` belongs in [output]")),
@@ -99,6 +102,7 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
             smooth_window_ms: None,
             stats: Vec::new(),
             reference: None,
+            f_bands: Vec::new(),
         },
     };
     let output = match root.get(ctx, "output") {
@@ -107,6 +111,20 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
             path: default_output(output_stem),
             save: vec![SaveItem::Dipole],
         },
+    };
+    let fit = match root.get(ctx, "fit") {
+        Some(n) => {
+            if root.has("sweep") {
+                return Err(ctx.err_span(
+                    "fit",
+                    root.key_span("fit"),
+                    "a config has [fit] or [sweep], not both: a fit chooses its own \
+                     parameter points (its search space is [fit.params])",
+                ));
+            }
+            Some(parse_fit(ctx, n)?)
+        }
+        None => None,
     };
     let parallel = match root.get(ctx, "parallel") {
         Some(n) => parse_parallel(ctx, n)?,
@@ -120,5 +138,6 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
         summary,
         output,
         parallel,
+        fit,
     })
 }

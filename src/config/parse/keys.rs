@@ -12,6 +12,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "summary",
     "output",
     "parallel",
+    "fit",
 ];
 
 /// `[simulation]` (docs/configuration.md §3).
@@ -126,14 +127,38 @@ pub(crate) fn drive_keys(kind: &str) -> Vec<&'static str> {
 pub(crate) const SWEEP_KEYS: &[&str] = &["mode", "params", "n_samples", "seed"];
 
 /// One `[sweep.params]` entry (docs/configuration.md §6.1).
-pub(crate) const PARAM_SPEC_KEYS: &[&str] =
-    &["values", "linspace", "logspace", "low", "high", "log"];
+pub(crate) const PARAM_SPEC_KEYS: &[&str] = &[
+    "values", "linspace", "logspace", "low", "high", "log", "integers",
+];
 
 /// `[summary]` (docs/configuration.md §7).
-pub(crate) const SUMMARY_KEYS: &[&str] = &["smooth_window_ms", "stats", "reference"];
+pub(crate) const SUMMARY_KEYS: &[&str] = &["smooth_window_ms", "stats", "reference", "f_bands"];
 
 /// `[output]` (docs/configuration.md §8).
 pub(crate) const OUTPUT_KEYS: &[&str] = &["path", "save"];
 
 /// `[parallel]` (docs/configuration.md §9).
 pub(crate) const PARALLEL_KEYS: &[&str] = &["ranks_per_sim"];
+
+/// `[fit]` (docs/configuration.md §13), hnn-core's `Optimizer` and
+/// `obj_fun_kwargs` names.
+pub(crate) const FIT_KEYS: &[&str] = &[
+    "solver",
+    "objective",
+    "target",
+    "scale_factor",
+    "smooth_window_ms",
+    "tstart",
+    "tstop",
+    "f_bands",
+    "relative_bandpower",
+    "max_evaluations",
+    "popsize",
+    "sigma0",
+    "tolfun",
+    "seed",
+    "params",
+];
+
+/// One `[fit.params]` entry.
+pub(crate) const FIT_PARAM_KEYS: &[&str] = &["low", "high", "log"];

@@ -20,6 +20,7 @@
 //! - `connections.rs`: `[[network.connections]]` and their sources.
 //! - `drives.rs`: `[[drives]]`.
 //! - `sweep.rs`: `[sweep]` and `[sweep.params]`.
+//! - `fit.rs`: `[fit]` and `[fit.params]`, and the references of a fit.
 //! - `summary.rs`: `[summary]`.
 //! - `output.rs`: `[output]`.
 //! - `parallel.rs`: `[parallel]`.
@@ -32,6 +33,7 @@ mod context;
 mod document;
 mod drives;
 mod electrodes;
+mod fit;
 mod keys;
 mod network;
 mod output;
@@ -45,5 +47,6 @@ mod tonic_bias;
 
 pub(crate) use context::{locate_offset, Ctx};
 pub(crate) use document::{parse_document, toml_error};
+pub(crate) use fit::check_fit_references;
 pub(crate) use keys::{BURSTY_KEYS, EVOKED_KEYS, POISSON_KEYS};
 pub(crate) use references::check_references;

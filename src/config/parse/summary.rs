@@ -17,6 +17,7 @@ const STAT_NAMES: &[&str] = &[
     "dipole_peak_to_peak",
     "dipole_rms",
     "dipole_rmse",
+    "band_power",
 ];
 
 pub(super) fn parse_summary(ctx: &mut Ctx, node: &Node) -> Res<Summary> {
@@ -40,6 +41,10 @@ pub(super) fn parse_summary(ctx: &mut Ctx, node: &Node) -> Res<Summary> {
         Some(n) => Some(PathBuf::from(string(ctx, "summary.reference", n)?)),
         None => None,
     };
+    let f_bands = match t.get(ctx, "f_bands") {
+        Some(n) => parse_f_bands(ctx, "summary.f_bands", n)?,
+        None => Vec::new(),
+    };
     let mut stats: Vec<Stat> = Vec::new();
     if let Some(n) = t.get(ctx, "stats") {
         let items = array(ctx, "summary.stats", n, "an array of statistic names")?;
@@ -58,6 +63,7 @@ pub(super) fn parse_summary(ctx: &mut Ctx, node: &Node) -> Res<Summary> {
                 "dipole_peak_to_peak" => Stat::DipolePeakToPeak,
                 "dipole_rms" => Stat::DipoleRms,
                 "dipole_rmse" => Stat::DipoleRmse,
+                "band_power" => Stat::BandPower,
                 _ => match s.strip_prefix("rate_") {
                     Some(ct)
                         if !ct.is_empty()
@@ -93,12 +99,86 @@ pub(super) fn parse_summary(ctx: &mut Ctx, node: &Node) -> Res<Summary> {
                     "dipole_rmse needs [summary] reference = \"dipole.txt\" (a dipole in hnn-core's text format)",
                 ));
             }
+            if stat == Stat::BandPower && f_bands.is_empty() {
+                return Err(ctx.err_span(
+                    &p,
+                    it.span.as_ref(),
+                    "band_power needs [summary] f_bands = [[low, high], ...] (Hz)",
+                ));
+            }
             stats.push(stat);
         }
+    }
+    if !f_bands.is_empty() && !stats.contains(&Stat::BandPower) {
+        return Err(ctx.err_span(
+            "summary.f_bands",
+            t.key_span("f_bands"),
+            "f_bands is for the band_power statistic: add \"band_power\" to stats",
+        ));
     }
     Ok(Summary {
         smooth_window_ms,
         stats,
         reference,
+        f_bands,
     })
+}
+
+/// The most `f_bands`: `band_power` makes two datasets per band.
+const MAX_F_BANDS: usize = 1000;
+
+/// `f_bands = [[low, high], ...]` (Hz): 1 to [`MAX_F_BANDS`] bands, each two
+/// finite numbers with `0 <= low < high` (hnn-core's `f_bands`; shared with
+/// `[fit]`).
+pub(super) fn parse_f_bands(ctx: &mut Ctx, path: &str, node: &Node) -> Res<Vec<(f64, f64)>> {
+    let shape = "an array of bands [low, high] (Hz), e.g. [[15.0, 30.0]]";
+    let items = array(ctx, path, node, shape)?;
+    if items.is_empty() {
+        return Err(ctx.err_span(
+            path,
+            node.span.as_ref(),
+            format!("no band: expected {shape}"),
+        ));
+    }
+    if items.len() > MAX_F_BANDS {
+        return Err(ctx.err_span(
+            path,
+            node.span.as_ref(),
+            format!(
+                "{} bands; at most {MAX_F_BANDS} (band_power stores two datasets per band)",
+                items.len()
+            ),
+        ));
+    }
+    let mut bands = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        let bp = idx(path, i);
+        ctx.note(&bp, it.span.as_ref());
+        let pair = array(ctx, &bp, it, "a band [low, high] (Hz)")?;
+        if pair.len() != 2 {
+            return Err(ctx.err_span(
+                &bp,
+                it.span.as_ref(),
+                format!("a band is [low, high] (Hz); got {} numbers", pair.len()),
+            ));
+        }
+        let lo = plain_f64(ctx, &idx(&bp, 0), &pair[0])?;
+        let hi = plain_f64(ctx, &idx(&bp, 1), &pair[1])?;
+        if lo < 0.0 {
+            return Err(ctx.err_span(
+                &idx(&bp, 0),
+                pair[0].span.as_ref(),
+                format!("must be >= 0 Hz (got {lo})"),
+            ));
+        }
+        if hi <= lo {
+            return Err(ctx.err_span(
+                &idx(&bp, 1),
+                pair[1].span.as_ref(),
+                format!("must be > the band's low end (got [{lo}, {hi}])"),
+            ));
+        }
+        bands.push((lo, hi));
+    }
+    Ok(bands)
 }

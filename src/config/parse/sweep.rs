@@ -4,7 +4,9 @@
 
 use super::context::{idx, join, Ctx, Res};
 use super::keys::{PARAM_SPEC_KEYS, SWEEP_KEYS};
-use super::readers::{array, boolean, is_ident, no_hint, plain_f64, plain_uint, string, table};
+use super::readers::{
+    array, boolean, is_ident, no_hint, plain_f64, plain_uint, string, table, type_err,
+};
 use crate::config::raw::{Node, Value};
 use crate::config::suggest::unknown_value;
 use crate::config::types::{ParamSpec, Sweep, SweepMode, SweepParam};
@@ -167,7 +169,7 @@ fn parse_param_spec(ctx: &mut Ctx, path: &str, node: &Node, mode: SweepMode) -> 
     }
     let t = table(ctx, path, node)?;
     t.check_keys(ctx, PARAM_SPEC_KEYS, &no_hint)?;
-    let forms: Vec<&str> = ["values", "linspace", "logspace", "low"]
+    let forms: Vec<&str> = ["values", "linspace", "logspace", "low", "integers"]
         .into_iter()
         .filter(|k| t.has(k) || (*k == "low" && (t.has("high") || t.has("log"))))
         .collect();
@@ -176,45 +178,58 @@ fn parse_param_spec(ctx: &mut Ctx, path: &str, node: &Node, mode: SweepMode) -> 
             path,
             node.span.as_ref(),
             if forms.is_empty() {
-                "empty parameter: give one of values, linspace, logspace or low/high".to_string()
+                "empty parameter: give one of values, linspace, logspace, low/high or integers"
+                    .to_string()
             } else {
                 format!(
-                    "give exactly one of values, linspace, logspace or low/high (got {})",
+                    "give exactly one of values, linspace, logspace, low/high or integers (got {})",
                     forms.join(", ")
                 )
             },
         ));
     }
     let form = forms[0];
-    if sampled && form != "low" {
+    if sampled && form != "low" && form != "integers" {
         return Err(ctx.err_span(
             &t.sub(form),
             t.key_span(form),
             format!(
-                "mode = {:?} draws each parameter from a range: write {{ low = ..., high = ..., log = false }}",
+                "mode = {:?} draws each parameter from a range: write {{ low = ..., high = ..., log = false }} \
+                 (or {{ integers = [low, high] }})",
                 mode.as_str()
             ),
         ));
     }
-    if !sampled && form == "low" {
-        let key = if t.has("low") {
+    if !sampled && (form == "low" || form == "integers") {
+        let key = if form == "integers" {
+            "integers"
+        } else if t.has("low") {
             "low"
         } else if t.has("high") {
             "high"
         } else {
             "log"
         };
+        let what = if form == "integers" {
+            "{ integers = [low, high] } draws are"
+        } else {
+            "{ low, high } ranges are"
+        };
         return Err(ctx.err_span(
             &t.sub(key),
             t.key_span(key),
             format!(
-                "{{ low, high }} ranges are for mode = \"random\" or \"lhs\" (mode is {:?}); \
+                "{what} for mode = \"random\" or \"lhs\" (mode is {:?}); \
                  use values, linspace or logspace",
                 mode.as_str()
             ),
         ));
     }
     match form {
+        "integers" => {
+            let n = t.get(ctx, "integers").unwrap();
+            parse_integers(ctx, &t.sub("integers"), n)
+        }
         "values" => {
             let n = t.get(ctx, "values").unwrap();
             let vp = t.sub("values");
@@ -290,4 +305,56 @@ fn parse_param_spec(ctx: &mut Ctx, path: &str, node: &Node, mode: SweepMode) -> 
             Ok(ParamSpec::Range { low, high, log })
         }
     }
+}
+
+/// Integers whose every value an f64 holds exactly (the /params datasets).
+const MAX_EXACT_INT: i64 = 1 << 53;
+
+/// `{ integers = [low, high] }`: two integers, `high > low`, both within
+/// ±2^53 and at most 2^53 apart.
+fn parse_integers(ctx: &mut Ctx, path: &str, node: &Node) -> Res<ParamSpec> {
+    let shape = "[low, high] (integers low..high-1, as numpy's Generator.integers)";
+    let items = array(ctx, path, node, &format!("an array {shape}"))?;
+    if items.len() != 2 {
+        return Err(ctx.err_span(
+            path,
+            node.span.as_ref(),
+            format!("expected {shape}, got {} elements", items.len()),
+        ));
+    }
+    let mut ends = [0i64; 2];
+    for (i, it) in items.iter().enumerate() {
+        let p = idx(path, i);
+        ctx.note(&p, it.span.as_ref());
+        ends[i] = match it.value {
+            Value::Integer(v) if v.abs() <= MAX_EXACT_INT => v,
+            Value::Integer(v) => {
+                return Err(ctx.err_span(
+                    &p,
+                    it.span.as_ref(),
+                    format!("must be within ±2^53 = ±{MAX_EXACT_INT} (got {v})"),
+                ))
+            }
+            _ => return Err(type_err(ctx, &p, it, "an integer")),
+        };
+    }
+    let [low, high] = ends;
+    if high <= low {
+        return Err(ctx.err_span(
+            &idx(path, 1),
+            items[1].span.as_ref(),
+            format!(
+                "must be > low (got [{low}, {high}]); the draws are low..high-1, so [0, 1000000] \
+                 gives 0 to 999999"
+            ),
+        ));
+    }
+    if high - low > MAX_EXACT_INT {
+        return Err(ctx.err_span(
+            path,
+            node.span.as_ref(),
+            format!("spans more than 2^53 integers ([{low}, {high}])"),
+        ));
+    }
+    Ok(ParamSpec::Integers { low, high })
 }
