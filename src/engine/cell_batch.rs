@@ -22,6 +22,7 @@ use super::mechanisms::ca_ion::Ions;
 use super::mechanisms::{batch_ions, MechanismInstance, Scratch, MECHANISMS};
 use super::synapses::abi::PointBuildContext;
 use super::synapses::PointProcessBank;
+use crate::config::Numerics;
 
 pub struct CellBatch {
     pub layout: Arc<CellLayout>,
@@ -45,16 +46,34 @@ pub struct CellBatch {
     /// `0.001 / dt`: capacitance to conductance (NEURON `cfac`).
     cfac: f64,
     scratch: Scratch,
+    /// Fast mode: each dipole site's `ztan / ri` (µm/MΩ), so that the dipole
+    /// sum multiplies instead of dividing; empty in exact mode.
+    dipole_factors: Vec<f64>,
 }
 
 impl CellBatch {
+    /// `n_cells` cells of `layout` at `celsius` °C, stepped by `dt_ms`, in
+    /// exact mode (NEURON's arithmetic).
     pub fn new(layout: Arc<CellLayout>, n_cells: usize, celsius: f64, dt_ms: f64) -> Self {
+        Self::with_numerics(layout, n_cells, celsius, dt_ms, Numerics::Exact)
+    }
+
+    /// [`Self::new`] in either numerics mode (docs/engine.md, "Fast mode").
+    pub fn with_numerics(
+        layout: Arc<CellLayout>,
+        n_cells: usize,
+        celsius: f64,
+        dt_ms: f64,
+        numerics: Numerics,
+    ) -> Self {
         let nn = layout.n_nodes * n_cells;
         // ca_ion exists wherever a mechanism uses calcium.
         let ions = batch_ions(&layout.mechanisms, n_cells, celsius);
         let ctx = BuildContext {
             n_cells,
             celsius,
+            dt_ms,
+            numerics,
             ions: &ions,
         };
         // NEURON's nrn_writes_conc moves each concentration writer ahead of
@@ -85,11 +104,20 @@ impl CellBatch {
                     let ctx = PointBuildContext {
                         n_cells,
                         area_um2: &layout.area_um2,
+                        numerics,
                     };
                     (sites.info.build)(sites, &ctx)
                 })
                 .collect(),
             iclamps: Vec::new(),
+            dipole_factors: match numerics {
+                Numerics::Exact => Vec::new(),
+                Numerics::Fast => layout
+                    .dipole
+                    .iter()
+                    .map(|s| s.ztan_um / s.ri_mohm)
+                    .collect(),
+            },
             cfac: 0.001 / dt_ms,
             scratch: Scratch::new(
                 n_cells
@@ -218,6 +246,16 @@ impl CellBatch {
     pub fn dipoles(&self, out: &mut [f64]) {
         let nc = self.n_cells;
         out[..nc].fill(0.0);
+        if !self.dipole_factors.is_empty() {
+            for (site, &f) in self.layout.dipole.iter().zip(&self.dipole_factors) {
+                let v_parent = &self.v[site.pv_node * nc..(site.pv_node + 1) * nc];
+                let v_node = &self.v[site.node * nc..(site.node + 1) * nc];
+                for ((q, &vp), &vn) in out[..nc].iter_mut().zip(v_parent).zip(v_node) {
+                    *q += (vp - vn) * f;
+                }
+            }
+            return;
+        }
         for site in &self.layout.dipole {
             // Slices of exactly nc, so the loop over cells vectorises.
             let v_parent = &self.v[site.pv_node * nc..(site.pv_node + 1) * nc];

@@ -6,6 +6,7 @@
 
 use super::cell_template::CellTemplate;
 use super::drive_spec::Drive;
+use crate::config::Numerics;
 
 /// Cells of one type, with consecutive gids `gid_start..gid_start+len`.
 #[derive(Debug, Clone)]
@@ -83,6 +84,9 @@ pub struct NetworkDescription {
     pub n_gids: usize,
     /// NEURON temperature, °C.
     pub celsius: f64,
+    /// The engine's arithmetic (`[simulation] numerics`); exact unless the
+    /// config asks for fast.
+    pub numerics: Numerics,
 }
 
 impl NetworkDescription {

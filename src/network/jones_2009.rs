@@ -317,6 +317,7 @@ pub fn jones_2009(
         origin,
         n_gids: gid,
         celsius: 37.0,
+        numerics: crate::config::Numerics::Exact,
     };
     // every ModelParams holds all 15 weights: a missing one is a bug here
     let w = |k: &'static str| {

@@ -168,7 +168,10 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
         save_spikes: plan.config.output.save.contains(&SaveItem::Spikes),
         gid_ranges: plan.gid_ranges.clone(),
         vsec: plan.vsec.iter().map(|v| v.1.clone()).collect(),
-        extra_attrs: Vec::new(),
+        extra_attrs: vec![(
+            crate::output::NUMERICS_ATTR.into(),
+            plan.config.numerics.as_str().into(),
+        )],
     }
 }
 

@@ -4,7 +4,9 @@ use super::abi::{
     BuildContext, DensityMechanism, MechanismInfo, MechanismInstance, Param, StateVar,
 };
 use super::ca_ion::Ions;
+use super::fast_gates::GateTable;
 use super::{current_and_jacobian, node_rows, table_gates, Scratch};
+use crate::config::Numerics;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
@@ -38,6 +40,8 @@ pub struct Ar {
     pub m: Vec<f64>,
     /// `TABLE minf, mtau FROM -120 TO 40 WITH 641`.
     table: Table<2>,
+    /// Fast mode: m's update factors at the same points.
+    fast: Option<GateTable<1>>,
 }
 
 impl Ar {
@@ -47,6 +51,8 @@ impl Ar {
             gbar: mech.range("gbar"),
             m: vec![0.0; mech.nodes.len() * ctx.n_cells],
             table: Table::build(-120.0, 40.0, 641, settables),
+            fast: (ctx.numerics == Numerics::Fast)
+                .then(|| GateTable::build(-120.0, 40.0, 641, settables, [(0, 1)], ctx.dt_ms)),
         }
     }
 
@@ -67,6 +73,15 @@ impl MechanismInstance for Ar {
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
+            if self.fast.is_some() {
+                // Fast mode: the conductance analytically (linear in v).
+                for c in 0..nc {
+                    let g = gbar * self.m[i * nc + c];
+                    rhs[c] -= g * (v[c] - EREV);
+                    d[c] += g;
+                }
+                continue;
+            }
             for c in 0..nc {
                 let m = self.m[i * nc + c];
                 let (g, cur) = current_and_jacobian(v[c], |v| 0.0 + gbar * m * (v - EREV));
@@ -77,6 +92,9 @@ impl MechanismInstance for Ar {
     }
 
     fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
+        if let Some(t) = &self.fast {
+            return t.advance(v, &self.nodes, nc, dt, scratch, [&mut self.m[..]]);
+        }
         let gates = &mut [(&mut self.m[..], 0, 1)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }

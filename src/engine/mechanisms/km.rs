@@ -4,7 +4,9 @@ use super::abi::{
     BuildContext, DensityMechanism, IonUse, MechanismInfo, MechanismInstance, Param, StateVar,
 };
 use super::ca_ion::Ions;
-use super::{gated_potassium_current, table_gates, tadj, Scratch};
+use super::fast_gates::GateTable;
+use super::{gated_potassium_current, gated_potassium_current_fast, table_gates, tadj, Scratch};
+use crate::config::Numerics;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
@@ -65,6 +67,8 @@ pub struct Km {
     tadj: f64,
     /// `TABLE ninf, ntau FROM vmin TO vmax WITH 199` (vmin -120, vmax 100 mV).
     table: Table<2>,
+    /// Fast mode: n's update factors at the same points.
+    fast: Option<GateTable<1>>,
 }
 
 impl Km {
@@ -76,6 +80,9 @@ impl Km {
             n: vec![0.0; mech.nodes.len() * ctx.n_cells],
             tadj,
             table: Table::build(VMIN, VMAX, 199, |v| rates(v, tadj)),
+            fast: (ctx.numerics == Numerics::Fast).then(|| {
+                GateTable::build(VMIN, VMAX, 199, |v| rates(v, tadj), [(0, 1)], ctx.dt_ms)
+            }),
         }
     }
 }
@@ -96,10 +103,18 @@ impl MechanismInstance for Km {
 
     /// BREAKPOINT: `ik = 1e-4 * tadj * gbar * n * (v - ek)`, mA/cm².
     fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _ions: &mut Ions, nc: usize) {
-        gated_potassium_current(&self.nodes, &self.gbar, &self.n, self.tadj, v, rhs, d, nc);
+        let kernel = if self.fast.is_some() {
+            gated_potassium_current_fast
+        } else {
+            gated_potassium_current
+        };
+        kernel(&self.nodes, &self.gbar, &self.n, self.tadj, v, rhs, d, nc);
     }
 
     fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
+        if let Some(t) = &self.fast {
+            return t.advance(v, &self.nodes, nc, dt, scratch, [&mut self.n[..]]);
+        }
         let gates = &mut [(&mut self.n[..], 0, 1)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }

@@ -173,6 +173,7 @@ pub(super) fn parse_network(
         origin,
         n_gids: n_cells,
         celsius,
+        numerics: crate::config::Numerics::Exact,
     };
 
     // drives, by ascending first gid (hnn_io `_order_drives`)
