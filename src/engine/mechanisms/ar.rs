@@ -13,6 +13,10 @@ use crate::engine::units::hoc_exp;
 /// Reversal potential, mV (ar.mod `erev`, global).
 const EREV: f64 = -35.0;
 
+/// Fast mode's table points per interval of the 0.25 mV table at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 2;
+
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "ar",
     mod_file: "hnn_core/mod/ar.mod",
@@ -46,13 +50,14 @@ pub struct Ar {
 
 impl Ar {
     pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
+        let table = Table::build(-120.0, 40.0, 641, settables);
         Ar {
             nodes: mech.nodes.clone(),
             gbar: mech.range("gbar"),
             m: vec![0.0; mech.nodes.len() * ctx.n_cells],
-            table: Table::build(-120.0, 40.0, 641, settables),
             fast: (ctx.numerics == Numerics::Fast)
-                .then(|| GateTable::build(-120.0, 40.0, 641, settables, [(0, 1)], ctx.dt_ms)),
+                .then(|| GateTable::from_table(&table, FAST_REFINE, [(0, 1)], ctx.dt_ms)),
+            table,
         }
     }
 

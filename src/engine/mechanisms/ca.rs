@@ -20,6 +20,10 @@ const VSHIFT: f64 = 0.0;
 const VMIN: f64 = -120.0;
 const VMAX: f64 = 100.0;
 
+/// Fast mode's table points per interval of the 1.1 mV table at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 8;
+
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "ca",
     mod_file: "hnn_core/mod/ca.mod",
@@ -76,6 +80,7 @@ impl Ca {
         let tadj = tadj(Q10, ctx.celsius, TEMP, TSHIFT);
         let k = mech.nodes.len() * ctx.n_cells;
         let ion = ctx.ions.ca();
+        let table = Table::build(VMIN, VMAX, 199, |v| rates(v, tadj));
         Ca {
             nodes: mech.nodes.clone(),
             ion: mech.nodes.iter().map(|&n| ion.instance_at(n)).collect(),
@@ -83,11 +88,10 @@ impl Ca {
             m: vec![0.0; k],
             h: vec![0.0; k],
             tadj,
-            table: Table::build(VMIN, VMAX, 199, |v| rates(v, tadj)),
             fast: (ctx.numerics == Numerics::Fast).then(|| {
-                let f = |v| rates(v, tadj);
-                GateTable::build(VMIN, VMAX, 199, f, [(0, 2), (1, 3)], ctx.dt_ms)
+                GateTable::from_table(&table, FAST_REFINE, [(0, 2), (1, 3)], ctx.dt_ms)
             }),
+            table,
         }
     }
 }

@@ -20,6 +20,7 @@
 //! mode.
 
 use super::Scratch;
+use crate::engine::table::Table;
 
 /// One gate's update factors at a table point and their differences to the
 /// next point (zero at the last point).
@@ -50,33 +51,39 @@ pub struct GateTable<const G: usize> {
 }
 
 impl<const G: usize> GateTable<G> {
-    /// `FROM tmin TO tmax WITH n` of a procedure `f` returning `K` values,
-    /// gate `g` taking its steady state and time constant (ms) from
-    /// `f(x)[gates[g].0]` and `f(x)[gates[g].1]`, for steps of `dt` ms.
-    pub fn build<const K: usize>(
-        tmin: f64,
-        tmax: f64,
-        n: usize,
-        f: impl Fn(f64) -> [f64; K],
+    /// The factors of `G` gates of `table` (nocmodl's `TABLE`: gate `g`
+    /// takes its steady state and time constant, ms, from columns
+    /// `gates[g].0` and `gates[g].1`) for steps of `dt` ms, on a grid
+    /// [`refinement`]`(refine, dt)` times finer than the table's. Each
+    /// point takes the table's own interpolated `inf` and `tau` (what
+    /// exact mode steps with), so that the factors follow exact mode's
+    /// `exp(-dt/tau)` between NEURON's points: the difference from exact
+    /// mode falls as the square of the grid spacing, which shrinks with
+    /// `sqrt(dt)` (a fast-mode run converges to the exact one as dt does).
+    pub fn from_table<const K: usize>(
+        table: &Table<K>,
+        refine: usize,
         gates: [(usize, usize); G],
         dt: f64,
     ) -> Self {
-        let dx = (tmax - tmin) / n as f64;
-        let mut rows = Vec::with_capacity(n + 1);
-        let mut x = tmin;
-        for _ in 0..=n {
-            let vals = f(x);
-            rows.push(gates.map(|(k_inf, k_tau)| {
-                let a = (-dt / vals[k_tau]).exp();
-                Factors {
-                    a,
-                    b: (1.0 - a) * vals[k_inf],
-                    da: 0.0,
-                    db: 0.0,
-                }
-            }));
-            x += dx;
-        }
+        let (tmin, mfac, last) = table.grid();
+        let refine = refinement(refine, dt);
+        let n = last * refine;
+        let mfac = mfac * refine as f64;
+        let mut rows: Vec<[Factors; G]> = (0..=n)
+            .map(|k| {
+                let vals = table.lookup(tmin + k as f64 / mfac);
+                gates.map(|(k_inf, k_tau)| {
+                    let a = (-dt / vals[k_tau]).exp();
+                    Factors {
+                        a,
+                        b: (1.0 - a) * vals[k_inf],
+                        da: 0.0,
+                        db: 0.0,
+                    }
+                })
+            })
+            .collect();
         for j in 0..n {
             for g in 0..G {
                 rows[j][g].da = rows[j + 1][g].a - rows[j][g].a;
@@ -89,7 +96,7 @@ impl<const G: usize> GateTable<G> {
             .collect();
         GateTable {
             tmin,
-            mfac: 1.0 / dx,
+            mfac,
             last: n,
             rows,
             dt,
@@ -230,6 +237,27 @@ impl<const G: usize> GateTable<G> {
     }
 }
 
+/// The step at which a mechanism's `refine` is the fast table's points
+/// per interval of its `TABLE`, ms (hnn-core's default dt).
+pub const REFERENCE_DT_MS: f64 = 0.025;
+
+/// Largest refinement (a table 64 times finer than NEURON's): below
+/// dt = 0.025 (8/64)² ms for a refine of 8, the grid stops shrinking.
+const MAX_REFINE: usize = 64;
+
+/// Points per interval of a `TABLE` for fast mode at `dt` ms: `refine` at
+/// [`REFERENCE_DT_MS`], scaled by `sqrt(REFERENCE_DT_MS / dt)` (rounded
+/// up) so that the interpolation error, quadratic in the spacing, scales
+/// with dt.
+pub fn refinement(refine: usize, dt: f64) -> usize {
+    let r = (refine as f64 * (REFERENCE_DT_MS / dt).sqrt()).ceil();
+    if r.is_finite() {
+        (r as usize).clamp(1, MAX_REFINE)
+    } else {
+        MAX_REFINE
+    }
+}
+
 /// From this many cells per batch on, [`GateTable::advance`] reads each
 /// instance's voltages in place rather than gathering all instances' (the
 /// result is the same: every element is updated on its own).
@@ -260,6 +288,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refinement_scales_with_the_square_root_of_dt() {
+        assert_eq!(refinement(8, 0.025), 8);
+        assert_eq!(refinement(8, 0.05), 6);
+        assert_eq!(refinement(8, 0.0125), 12);
+        assert_eq!(refinement(2, 0.5), 1);
+        assert_eq!(refinement(8, 1e-9), MAX_REFINE);
+    }
+
+    #[test]
     fn small_decay_series_matches_exp() {
         for i in 0..=10_000 {
             let y = MAX_SMALL_DECAY * i as f64 / 10_000.0;
@@ -278,7 +315,7 @@ mod tests {
     fn update_at_points_and_ends() {
         let f = |v: f64| [1.0 / (1.0 + (-v / 10.0).exp()), 0.5 + (v / 50.0).powi(2)];
         let dt = 0.025;
-        let t = GateTable::build(-100.0, 100.0, 200, f, [(0, 1)], dt);
+        let t = GateTable::from_table(&Table::build(-100.0, 100.0, 200, f), 1, [(0, 1)], dt);
         let mut scratch = Scratch::new(8);
         for (v, x0) in [(-37.0, 0.3), (12.0, 0.9), (-150.0, 0.5), (150.0, 0.1)] {
             let vc = v.clamp(-100.0, 100.0);
@@ -293,8 +330,9 @@ mod tests {
         assert!(x[0].is_nan());
     }
 
-    /// Between points, the interpolated factors stay within 1e-5 of the
-    /// exact update's (a 1 mV table, gates like hh2.mod's).
+    /// Between points, the interpolated factors stay within 1e-7 of exact
+    /// mode's update (the table's interpolated inf and tau; a 1 mV table
+    /// refined 8 times, a gate like hh2.mod's).
     #[test]
     fn interpolation_error_is_small() {
         let f = |v: f64| {
@@ -304,17 +342,18 @@ mod tests {
             ]
         };
         let dt = 0.025;
-        let t = GateTable::build(-100.0, 100.0, 200, f, [(0, 1)], dt);
+        let table = Table::build(-100.0, 100.0, 200, f);
+        let t = GateTable::from_table(&table, 8, [(0, 1)], dt);
         let mut scratch = Scratch::new(8);
         let mut worst: f64 = 0.0;
         for i in 0..4000 {
             let v = -100.0 + 0.05 * i as f64 + 0.0123;
-            let [inf, tau] = f(v);
+            let [inf, tau] = table.lookup(v);
             let want = 0.5 + (1.0 - (-dt / tau).exp()) * (inf - 0.5);
             let mut x = [0.5];
             t.advance(&[v], &[0], 1, dt, &mut scratch, [&mut x]);
             worst = worst.max((x[0] - want).abs());
         }
-        assert!(worst < 1e-5, "worst {worst}");
+        assert!(worst < 1e-7, "worst {worst}");
     }
 }

@@ -48,6 +48,10 @@ pub static INFO: MechanismInfo = MechanismInfo {
     build: |m, ctx| Box::new(Hh2::new(m, ctx)),
 };
 
+/// Fast mode's table points per interval of the 1 mV table (1/8 mV) at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 8;
+
 /// hh2.mod `vtrap`: x / (exp(x/y) - 1) without the 0/0.
 #[inline(always)]
 fn vtrap(x: f64, y: f64) -> f64 {
@@ -100,6 +104,7 @@ impl Hh2 {
     pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
         let k = mech.nodes.len() * ctx.n_cells;
         let celsius = ctx.celsius;
+        let table = Table::build(-100.0, 100.0, 200, |v| rates(v, celsius));
         Hh2 {
             nodes: mech.nodes.clone(),
             gnabar: mech.range("gnabar"),
@@ -109,11 +114,10 @@ impl Hh2 {
             m: vec![0.0; k],
             h: vec![0.0; k],
             n: vec![0.0; k],
-            table: Table::build(-100.0, 100.0, 200, |v| rates(v, celsius)),
             fast: (ctx.numerics == Numerics::Fast).then(|| {
-                let f = |v| rates(v, celsius);
-                GateTable::build(-100.0, 100.0, 200, f, [(0, 1), (2, 3), (4, 5)], ctx.dt_ms)
+                GateTable::from_table(&table, FAST_REFINE, [(0, 1), (2, 3), (4, 5)], ctx.dt_ms)
             }),
+            table,
         }
     }
 

@@ -25,6 +25,10 @@ const TSHIFT: f64 = 30.7;
 const VMIN: f64 = -120.0;
 const VMAX: f64 = 100.0;
 
+/// Fast mode's table points per interval of the 1.1 mV table at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 8;
+
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "km",
     mod_file: "hnn_core/mod/km.mod",
@@ -74,15 +78,15 @@ pub struct Km {
 impl Km {
     pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
         let tadj = tadj(Q10, ctx.celsius, TEMP, TSHIFT);
+        let table = Table::build(VMIN, VMAX, 199, |v| rates(v, tadj));
         Km {
             nodes: mech.nodes.clone(),
             gbar: mech.range("gbar"),
             n: vec![0.0; mech.nodes.len() * ctx.n_cells],
             tadj,
-            table: Table::build(VMIN, VMAX, 199, |v| rates(v, tadj)),
-            fast: (ctx.numerics == Numerics::Fast).then(|| {
-                GateTable::build(VMIN, VMAX, 199, |v| rates(v, tadj), [(0, 1)], ctx.dt_ms)
-            }),
+            fast: (ctx.numerics == Numerics::Fast)
+                .then(|| GateTable::from_table(&table, FAST_REFINE, [(0, 1)], ctx.dt_ms)),
+            table,
         }
     }
 }
