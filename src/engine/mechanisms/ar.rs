@@ -15,7 +15,7 @@ const EREV: f64 = -35.0;
 
 /// Fast mode's table points per interval of the 0.25 mV table at dt = 0.025 ms
 /// (`fast_gates::refinement` scales it with dt).
-const FAST_REFINE: usize = 2;
+const FAST_REFINE: usize = 4;
 
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "ar",

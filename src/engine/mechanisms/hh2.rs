@@ -50,7 +50,7 @@ pub static INFO: MechanismInfo = MechanismInfo {
 
 /// Fast mode's table points per interval of the 1 mV table (1/8 mV) at dt = 0.025 ms
 /// (`fast_gates::refinement` scales it with dt).
-const FAST_REFINE: usize = 8;
+const FAST_REFINE: usize = 16;
 
 /// hh2.mod `vtrap`: x / (exp(x/y) - 1) without the 0/0.
 #[inline(always)]

@@ -27,7 +27,7 @@ const VMAX: f64 = 100.0;
 
 /// Fast mode's table points per interval of the 1.1 mV table at dt = 0.025 ms
 /// (`fast_gates::refinement` scales it with dt).
-const FAST_REFINE: usize = 8;
+const FAST_REFINE: usize = 16;
 
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "km",
