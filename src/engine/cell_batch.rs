@@ -49,6 +49,11 @@ pub struct CellBatch {
     /// Fast mode: each dipole site's `ztan / ri` (µm/MΩ), so that the dipole
     /// sum multiplies instead of dividing; empty in exact mode.
     dipole_factors: Vec<f64>,
+    /// Fast mode: the diagonal's constant part (capacitance `cfac * cm`
+    /// and the axial terms), `[node * n_cells + cell]`, with which each
+    /// step starts instead of zero; empty in exact mode, which adds the
+    /// terms after the currents in NEURON's order.
+    d_base: Vec<f64>,
 }
 
 impl CellBatch {
@@ -118,6 +123,10 @@ impl CellBatch {
                     .map(|s| s.ztan_um / s.ri_mohm)
                     .collect(),
             },
+            d_base: match numerics {
+                Numerics::Exact => Vec::new(),
+                Numerics::Fast => diagonal_base(&layout, n_cells, 0.001 / dt_ms),
+            },
             cfac: 0.001 / dt_ms,
             scratch: Scratch::new(
                 n_cells
@@ -160,7 +169,12 @@ impl CellBatch {
         let nc = self.n_cells;
         let lay = &*self.layout;
         self.rhs.fill(0.0);
-        self.d.fill(0.0);
+        let fast = !self.d_base.is_empty();
+        if fast {
+            self.d.copy_from_slice(&self.d_base);
+        } else {
+            self.d.fill(0.0);
+        }
         let (v, rhs, d) = (&self.v, &mut self.rhs, &mut self.d);
         let ions = &mut self.ions;
         ions.begin_currents();
@@ -192,6 +206,13 @@ impl CellBatch {
                 rhs_i[c] -= b * dv;
                 rhs_p[c] += a * dv;
             }
+        }
+        if fast {
+            hines::solve(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
+            for (v, dv) in self.v.iter_mut().zip(self.rhs.iter()) {
+                *v += *dv;
+            }
+            return;
         }
         for i in 0..lay.n_nodes {
             let cm = lay.cm[i];
@@ -279,4 +300,23 @@ impl CellBatch {
     pub fn voltage(&self, node: usize, cell: usize) -> f64 {
         self.v[node * self.n_cells + cell]
     }
+}
+
+/// Fast mode's starting diagonal: per node `cfac * cm - b` (its own axial
+/// term) `- a` of each child (the parent's), the terms exact mode adds
+/// after the currents, summed once.
+fn diagonal_base(lay: &CellLayout, nc: usize, cfac: f64) -> Vec<f64> {
+    let mut node = vec![0.0; lay.n_nodes];
+    for (i, x) in node.iter_mut().enumerate() {
+        if lay.cm[i] != 0.0 {
+            *x += cfac * lay.cm[i];
+        }
+    }
+    for i in 1..lay.n_nodes {
+        node[i] -= lay.b[i];
+        node[lay.parent[i]] -= lay.a[i];
+    }
+    node.iter()
+        .flat_map(|&x| std::iter::repeat_n(x, nc))
+        .collect()
 }
