@@ -85,9 +85,10 @@ impl<const G: usize> GateTable<G> {
             })
             .collect();
         for j in 0..n {
-            for g in 0..G {
-                rows[j][g].da = rows[j + 1][g].a - rows[j][g].a;
-                rows[j][g].db = rows[j + 1][g].b - rows[j][g].b;
+            let next = rows[j + 1];
+            for (f, nx) in rows[j].iter_mut().zip(&next) {
+                f.da = nx.a - f.a;
+                f.db = nx.b - f.b;
             }
         }
         let rows = rows
@@ -170,8 +171,8 @@ impl<const G: usize> GateTable<G> {
     }
 
     /// Table index and fraction at voltage `v` (mV), clamped to the end
-    /// points as nocmodl's lookup is; a NaN voltage gives a NaN fraction
-    /// (through `xi - xi`). Written as the AVX2 path computes it
+    /// points as nocmodl's lookup is; a NaN or infinite voltage gives a NaN
+    /// fraction (through `xi * 0`). Written as the AVX2 path computes it
     /// (`maxpd`/`minpd` keep their second operand unless the first is
     /// greater/smaller).
     #[inline(always)]
@@ -182,7 +183,7 @@ impl<const G: usize> GateTable<G> {
         let xc = if xc < last { xc } else { last };
         let last_lo = (self.last - 1) as f64;
         let jf = (if xc < last_lo { xc } else { last_lo }).trunc();
-        ((jf as i32) as usize, (xc - jf) + (xi - xi))
+        ((jf as i32) as usize, (xc - jf) + xi * 0.0)
     }
 
     /// Elements `0..4m` of [`Self::advance_gathered`] with AVX2; returns 4m.
@@ -208,7 +209,7 @@ impl<const G: usize> GateTable<G> {
             let jf = _mm256_round_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm256_min_pd(
                 xc, last_lo,
             ));
-            let theta = _mm256_add_pd(_mm256_sub_pd(xc, jf), _mm256_sub_pd(xi, xi));
+            let theta = _mm256_add_pd(_mm256_sub_pd(xc, jf), _mm256_mul_pd(xi, zero));
             let mut j = [0i32; 4];
             _mm_storeu_si128(j.as_mut_ptr() as *mut __m128i, _mm256_cvttpd_epi32(jf));
             // Row j of gate g starts at f64 (j * G + g) * 4.
@@ -317,7 +318,7 @@ mod tests {
         let dt = 0.025;
         let t = GateTable::from_table(&Table::build(-100.0, 100.0, 200, f), 1, [(0, 1)], dt);
         let mut scratch = Scratch::new(8);
-        for (v, x0) in [(-37.0, 0.3), (12.0, 0.9), (-150.0, 0.5), (150.0, 0.1)] {
+        for (v, x0) in [(-37.0f64, 0.3), (12.0, 0.9), (-150.0, 0.5), (150.0, 0.1)] {
             let vc = v.clamp(-100.0, 100.0);
             let [inf, tau] = f(vc);
             let want = x0 + (1.0 - (-dt / tau).exp()) * (inf - x0);

@@ -93,7 +93,7 @@ impl Kca {
             for k in 0..n {
                 let a = RA * if CAIX == 1.0 { cai[k] } else { cai[k].powf(CAIX) };
                 let y = y_per_rate * (a + RB);
-                if !(y <= MAX_SMALL_DECAY) {
+                if y > MAX_SMALL_DECAY || y.is_nan() {
                     fac[k] = -(-y).exp_m1();
                 }
             }
