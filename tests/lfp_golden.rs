@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use hnn_mpi::config::Numerics;
 use hnn_mpi::engine::extracellular::{place_sections, transfer_resistances};
 use hnn_mpi::engine::layout::CellLayout;
 use hnn_mpi::engine::network_sim::NetworkSimulation;
@@ -206,4 +207,38 @@ fn geometry_and_transfer_resistance_match_neuron() {
         }
     }
     println!("transfer resistances: worst relative difference {worst_r:.3e}");
+}
+
+/// Fast mode (docs/engine.md §9) records the LFP too: within the fast
+/// mode's network bound (relative RMS error ≤ 0.02, as its dipole NRMSE)
+/// of NEURON's on the 3x3 ERP, and recording it changes no bit of the
+/// fast-mode dipoles or spikes.
+#[test]
+fn fast_mode_lfp_is_close_to_neurons() {
+    let f = open("erp_3x3");
+    let arrays = arrays(&f);
+    let tstop: f64 = f.attr("tstop_ms").unwrap().read_scalar().unwrap();
+    let mut net = network((3, 3), arrays.clone());
+    net.numerics = Numerics::Fast;
+    let r = NetworkSimulation::new(&net, 0, tstop, 0.025).run();
+    let mut bare = net.clone();
+    bare.electrode_arrays.clear();
+    let b = NetworkSimulation::new(&bare, 0, tstop, 0.025).run();
+    assert_eq!(r.spike_times, b.spike_times);
+    for ((_, x), (_, y)) in r.raw_dipoles_fam.iter().zip(&b.raw_dipoles_fam) {
+        assert!(x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits()));
+    }
+    for (a, lfp) in arrays.iter().zip(&r.lfp) {
+        let reference: ndarray::Array3<f64> = f
+            .dataset(&format!("lfp/{}", a.name))
+            .unwrap()
+            .read()
+            .unwrap();
+        let e = rel_rms(&lfp.contacts_uv, reference.index_axis(ndarray::Axis(0), 0));
+        println!(
+            "fast mode, erp_3x3 trial 0 {}: relative RMS error {e:.3e}",
+            a.name
+        );
+        assert!(e <= 0.02, "fast mode {}: {e:e}", a.name);
+    }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Cost of one time step of one L5 pyramidal cell, hnn-mpi beside NEURON, on
-# this machine in the same run. Prints ns per compartment-step for both and
-# the ratio.
+# Cost of one time step of one L5 pyramidal cell, hnn-mpi (exact and fast
+# numerics, interleaved) beside NEURON, on this machine in the same run.
+# Prints ns per compartment-step for each and the ratio.
 #
 #   scripts/bench/cell_step.sh [tstop_ms]      (default 1000)
 #
@@ -22,7 +22,7 @@ import json, sys
 neuron = json.loads(sys.argv[1])
 for line in """$ours""".splitlines():
     ours = json.loads(line)
-    print(f"{ours['cells']:>4} cell(s): hnn-mpi {ours['ns_per_compartment_step']:.1f} ns, "
+    print(f"{ours['cells']:>4} cell(s), {ours['numerics']:>5}: hnn-mpi {ours['ns_per_compartment_step']:.1f} ns, "
           f"NEURON (1 cell) {neuron['ns_per_compartment_step']:.1f} ns per compartment-step: "
           f"NEURON/hnn-mpi = {neuron['ns_per_compartment_step'] / ours['ns_per_compartment_step']:.2f}x")
 PY

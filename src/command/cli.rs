@@ -104,6 +104,13 @@ pub struct Cli {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub ranks_per_sim: Option<u32>,
 
+    /// The engine's arithmetic (overrides [simulation] numerics, default
+    /// exact): `exact` reproduces NEURON bit for bit; `fast` tabulates the
+    /// gates' update factors (NEURON's hh1.mod form) and is validated
+    /// against NEURON to 0.05 mV (docs/engine.md, "Fast mode").
+    #[arg(long, value_name = "MODE", value_parser = ["exact", "fast"])]
+    pub numerics: Option<String>,
+
     /// More logging: -v debug, -vv trace (default: info).
     #[arg(short, long, action = ArgAction::Count)]
     pub verbose: u8,
@@ -196,6 +203,7 @@ mod tests {
                 force: false,
                 dry_run: false,
                 ranks_per_sim: None,
+                numerics: None,
                 verbose: 0,
                 quiet: 0,
             }

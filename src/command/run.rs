@@ -272,6 +272,9 @@ fn ranks_per_sim(cli: &Cli, plan: &SweepPlan, n_ranks: usize, report: bool) -> O
 fn load_plan(cli: &Cli, text: &str) -> Result<SweepPlan, crate::config::ConfigError> {
     let file_name = cli.config.display().to_string();
     let mut c = crate::config::Config::parse(text, &file_name)?;
+    if let Some(mode) = &cli.numerics {
+        c.numerics = crate::config::Numerics::from_name(mode).expect("clap checked the value");
+    }
     c.base_dir = cli
         .config
         .parent()

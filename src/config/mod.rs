@@ -77,6 +77,10 @@ pub struct Config {
     /// Directory of the config file: base of relative input paths.
     pub base_dir: PathBuf,
     pub simulation: Simulation<Unresolved>,
+    /// `[simulation] numerics` (the command line's `--numerics` replaces
+    /// it); kept out of `simulation` so that the definition hash of an
+    /// exact-mode run stays what it was.
+    pub numerics: Numerics,
     pub network: Network<Unresolved>,
     /// `[[drives]]` in file order.
     pub drives: Vec<Drive<Unresolved>>,
@@ -98,6 +102,7 @@ pub struct ResolvedConfig {
     /// The sweep point (parameter name -> value); empty without a sweep.
     pub point: BTreeMap<String, f64>,
     pub simulation: Simulation<Resolved>,
+    pub numerics: Numerics,
     pub network: Network<Resolved>,
     pub drives: Vec<Drive<Resolved>>,
     pub summary: Summary,
@@ -155,6 +160,7 @@ impl Config {
             text: text.to_string(),
             base_dir,
             simulation: parsed.simulation,
+            numerics: parsed.numerics,
             network: parsed.network,
             drives: parsed.drives,
             sweep: parsed.sweep,
@@ -232,6 +238,7 @@ impl Config {
         Ok(ResolvedConfig {
             point: point.clone(),
             simulation,
+            numerics: self.numerics,
             network: r.network(&self.network)?,
             drives: self
                 .drives

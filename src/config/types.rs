@@ -82,6 +82,38 @@ pub struct Simulation<S: Stage = Resolved> {
     pub celsius: S::F,
 }
 
+/// `[simulation] numerics` (or `--numerics`): how the engine does its
+/// arithmetic (docs/engine.md, "Fast mode"). Not part of the network/sweep
+/// definition hash: the output file records it in its own root attribute
+/// `numerics`, which `--resume` checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Numerics {
+    /// NEURON's numbers bit for bit (the default).
+    #[default]
+    Exact,
+    /// Tabulated update factors (NEURON's hh1.mod form), analytic
+    /// conductances and fewer divisions: within the documented accuracy of
+    /// NEURON's, deterministic and identical across ranks and batches.
+    Fast,
+}
+
+impl Numerics {
+    pub const ALL: [Numerics; 2] = [Numerics::Exact, Numerics::Fast];
+
+    /// The name in the config file, on the command line and in the output
+    /// file's `numerics` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Numerics::Exact => "exact",
+            Numerics::Fast => "fast",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Numerics> {
+        Numerics::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
 // ---------------------------------------------------------------------------
 // [network]
 

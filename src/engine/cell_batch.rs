@@ -27,6 +27,7 @@ use super::mechanisms::ca_ion::Ions;
 use super::mechanisms::{batch_ions, MechanismInstance, Scratch, MECHANISMS};
 use super::synapses::abi::PointBuildContext;
 use super::synapses::PointProcessBank;
+use crate::config::Numerics;
 
 pub struct CellBatch {
     pub layout: Arc<CellLayout>,
@@ -54,6 +55,14 @@ pub struct CellBatch {
     /// `0.001 / dt`: capacitance to conductance (NEURON `cfac`).
     cfac: f64,
     scratch: Scratch,
+    /// Fast mode: each dipole site's `ztan / ri` (µm/MΩ), so that the dipole
+    /// sum multiplies instead of dividing; empty in exact mode.
+    dipole_factors: Vec<f64>,
+    /// Fast mode: the diagonal's constant part (capacitance `cfac * cm`
+    /// and the axial terms), `[node * n_cells + cell]`, with which each
+    /// step starts instead of zero; empty in exact mode, which adds the
+    /// terms after the currents in NEURON's order.
+    d_base: Vec<f64>,
     /// The total membrane currents, when recorded.
     imem: Option<FastImem>,
 }
@@ -71,13 +80,28 @@ struct FastImem {
 }
 
 impl CellBatch {
+    /// `n_cells` cells of `layout` at `celsius` °C, stepped by `dt_ms`, in
+    /// exact mode (NEURON's arithmetic).
     pub fn new(layout: Arc<CellLayout>, n_cells: usize, celsius: f64, dt_ms: f64) -> Self {
+        Self::with_numerics(layout, n_cells, celsius, dt_ms, Numerics::Exact)
+    }
+
+    /// [`Self::new`] in either numerics mode (docs/engine.md, "Fast mode").
+    pub fn with_numerics(
+        layout: Arc<CellLayout>,
+        n_cells: usize,
+        celsius: f64,
+        dt_ms: f64,
+        numerics: Numerics,
+    ) -> Self {
         let nn = layout.n_nodes * n_cells;
         // ca_ion exists wherever a mechanism uses calcium.
         let ions = batch_ions(&layout.mechanisms, n_cells, celsius);
         let ctx = BuildContext {
             n_cells,
             celsius,
+            dt_ms,
+            numerics,
             ions: &ions,
         };
         // NEURON's nrn_writes_conc moves each concentration writer ahead of
@@ -108,12 +132,25 @@ impl CellBatch {
                     let ctx = PointBuildContext {
                         n_cells,
                         area_um2: &layout.area_um2,
+                        numerics,
                     };
                     (sites.info.build)(sites, &ctx)
                 })
                 .collect(),
             iclamps: Vec::new(),
             syn_i_na: Vec::new(),
+            dipole_factors: match numerics {
+                Numerics::Exact => Vec::new(),
+                Numerics::Fast => layout
+                    .dipole
+                    .iter()
+                    .map(|s| s.ztan_um / s.ri_mohm)
+                    .collect(),
+            },
+            d_base: match numerics {
+                Numerics::Exact => Vec::new(),
+                Numerics::Fast => diagonal_base(&layout, n_cells, 0.001 / dt_ms),
+            },
             cfac: 0.001 / dt_ms,
             scratch: Scratch::new(
                 n_cells
@@ -207,7 +244,12 @@ impl CellBatch {
         let nc = self.n_cells;
         let lay = &*self.layout;
         self.rhs.fill(0.0);
-        self.d.fill(0.0);
+        let fast = !self.d_base.is_empty();
+        if fast {
+            self.d.copy_from_slice(&self.d_base);
+        } else {
+            self.d.fill(0.0);
+        }
         let (v, rhs, d) = (&self.v, &mut self.rhs, &mut self.d);
         let ions = &mut self.ions;
         ions.begin_currents();
@@ -255,6 +297,32 @@ impl CellBatch {
                 rhs_p[c] += a * dv;
             }
         }
+        if fast {
+            if let Some(imem) = &mut self.imem {
+                // nrn_lhs's sav_d is the diagonal before the axial terms;
+                // the fast diagonal started from capacitance and axial
+                // terms, so take that base off and put the capacitance back.
+                for i in 0..lay.n_nodes {
+                    let cap = if lay.cm[i] != 0.0 {
+                        self.cfac * lay.cm[i]
+                    } else {
+                        0.0
+                    };
+                    let span = i * nc..(i + 1) * nc;
+                    let base = &self.d_base[span.clone()];
+                    for ((s, &x), &b) in imem.sav_d[span.clone()].iter_mut().zip(&d[span]).zip(base)
+                    {
+                        *s = (x - b) + cap;
+                    }
+                }
+            }
+            hines::solve(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
+            for (v, dv) in self.v.iter_mut().zip(self.rhs.iter()) {
+                *v += *dv;
+            }
+            self.finish_imem();
+            return;
+        }
         for i in 0..lay.n_nodes {
             let cm = lay.cm[i];
             if cm != 0.0 {
@@ -283,6 +351,13 @@ impl CellBatch {
         for (v, dv) in self.v.iter_mut().zip(self.rhs.iter()) {
             *v += *dv;
         }
+        self.finish_imem();
+    }
+
+    /// `nrn_calc_fast_imem` at the end of `update()`, when recorded.
+    fn finish_imem(&mut self) {
+        let nc = self.n_cells;
+        let lay = &*self.layout;
         if let Some(imem) = &mut self.imem {
             // nrn_calc_fast_imem, at the end of update():
             // (sav_d * Δv + sav_rhs) * area * 0.01.
@@ -326,6 +401,16 @@ impl CellBatch {
     pub fn dipoles(&self, out: &mut [f64]) {
         let nc = self.n_cells;
         out[..nc].fill(0.0);
+        if !self.dipole_factors.is_empty() {
+            for (site, &f) in self.layout.dipole.iter().zip(&self.dipole_factors) {
+                let v_parent = &self.v[site.pv_node * nc..(site.pv_node + 1) * nc];
+                let v_node = &self.v[site.node * nc..(site.node + 1) * nc];
+                for ((q, &vp), &vn) in out[..nc].iter_mut().zip(v_parent).zip(v_node) {
+                    *q += (vp - vn) * f;
+                }
+            }
+            return;
+        }
         for site in &self.layout.dipole {
             // Slices of exactly nc, so the loop over cells vectorises.
             let v_parent = &self.v[site.pv_node * nc..(site.pv_node + 1) * nc];
@@ -349,4 +434,23 @@ impl CellBatch {
     pub fn voltage(&self, node: usize, cell: usize) -> f64 {
         self.v[node * self.n_cells + cell]
     }
+}
+
+/// Fast mode's starting diagonal: per node `cfac * cm - b` (its own axial
+/// term) `- a` of each child (the parent's), the terms exact mode adds
+/// after the currents, summed once.
+fn diagonal_base(lay: &CellLayout, nc: usize, cfac: f64) -> Vec<f64> {
+    let mut node = vec![0.0; lay.n_nodes];
+    for (i, x) in node.iter_mut().enumerate() {
+        if lay.cm[i] != 0.0 {
+            *x += cfac * lay.cm[i];
+        }
+    }
+    for i in 1..lay.n_nodes {
+        node[i] -= lay.b[i];
+        node[lay.parent[i]] -= lay.a[i];
+    }
+    node.iter()
+        .flat_map(|&x| std::iter::repeat_n(x, nc))
+        .collect()
 }

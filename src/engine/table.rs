@@ -32,6 +32,12 @@ impl<const K: usize> Table<K> {
         }
     }
 
+    /// `(tmin, 1/dx, n)`: the first abscissa, the inverse spacing and the
+    /// index of the last entry (fast mode refines the table on this grid).
+    pub fn grid(&self) -> (f64, f64, usize) {
+        (self.tmin, self.mfac, self.last)
+    }
+
     /// Interpolated values at `x`, clamped to the end entries.
     #[inline(always)]
     pub fn lookup(&self, x: f64) -> [f64; K] {

@@ -7,6 +7,7 @@
 use super::cell_template::CellTemplate;
 use super::drive_spec::Drive;
 use super::electrode::ElectrodeArray;
+use crate::config::Numerics;
 
 /// Cells of one type, with consecutive gids `gid_start..gid_start+len`.
 #[derive(Debug, Clone)]
@@ -87,6 +88,9 @@ pub struct NetworkDescription {
     /// Extracellular electrode arrays (hnn-core `rec_arrays`), in the
     /// order they were added.
     pub electrode_arrays: Vec<ElectrodeArray>,
+    /// The engine's arithmetic (`[simulation] numerics`); exact unless the
+    /// config asks for fast.
+    pub numerics: Numerics,
 }
 
 impl NetworkDescription {

@@ -76,8 +76,9 @@ fn add_config_extras(
     net: NetworkDescription,
     cfg: &ResolvedConfig,
 ) -> Result<NetworkDescription, NetworkBuildError> {
-    let net = add_config_parts(net, cfg)?;
+    let mut net = add_config_parts(net, cfg)?;
     check_drive_seeds(&net, cfg)?;
+    net.numerics = cfg.numerics;
     Ok(net)
 }
 

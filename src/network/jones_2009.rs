@@ -318,6 +318,7 @@ pub fn jones_2009(
         n_gids: gid,
         celsius: 37.0,
         electrode_arrays: Vec::new(),
+        numerics: crate::config::Numerics::Exact,
     };
     // every ModelParams holds all 15 weights: a missing one is a bug here
     let w = |k: &'static str| {

@@ -76,6 +76,11 @@ pub fn stat_units(stat: &str) -> &'static str {
     }
 }
 
+/// Root attribute naming the engine's numerics mode (`"exact"` or
+/// `"fast"`), written from [`super::OutputSpec::extra_attrs`]; a file
+/// without it was written in exact mode.
+pub const NUMERICS_ATTR: &str = "numerics";
+
 /// Root attributes the writer sets itself.
 pub(super) const RESERVED_ATTRS: &[&str] = &[
     "format",

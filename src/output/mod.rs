@@ -73,7 +73,8 @@ pub use create::OutputOptions;
 pub use error::OutputError;
 pub use file::OutputFile;
 pub use layout::{
-    stat_units, GidRangeRecord, ERROR_LEN, FORMAT, STATUS_DONE, STATUS_FAILED, STATUS_PENDING,
+    stat_units, GidRangeRecord, ERROR_LEN, FORMAT, NUMERICS_ATTR, STATUS_DONE, STATUS_FAILED,
+    STATUS_PENDING,
 };
 pub use provenance::{hostname, rfc3339_utc};
 pub use result::SimResult;

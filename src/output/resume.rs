@@ -10,7 +10,7 @@ use hdf5::File;
 use super::error::OutputError;
 use super::file::{open_handles, OutputFile};
 use super::hdf5_util::{h5, read_attr_i64, read_attr_str};
-use super::layout::FORMAT;
+use super::layout::{FORMAT, NUMERICS_ATTR};
 use super::lock::WriterLock;
 use super::paths::{existing_regular_file, file_len};
 use super::repair::list_sims;
@@ -21,7 +21,7 @@ use super::swmr;
 /// one is an error rather than taken for a missing one.
 fn root_attrs_readable(file: &File) -> hdf5::Result<()> {
     let names = file.attr_names()?;
-    for name in ["format", "definition_hash", "config"] {
+    for name in ["format", "definition_hash", "config", NUMERICS_ATTR] {
         if names.iter().any(|n| n == name) {
             file.attr(name)?.read_scalar::<VarLenUnicode>()?;
         }
@@ -215,6 +215,17 @@ impl OutputFile {
                 file_hash,
                 new_hash: spec.definition_hash.clone(),
             });
+        }
+        // The definition hash leaves the numerics mode out (an exact run's
+        // hash is what it was before fast mode existed); a file of the
+        // other mode would mix two kinds of numbers.
+        let file_numerics = read_attr_str(file, NUMERICS_ATTR).unwrap_or_else(|| "exact".into());
+        if file_numerics != spec.numerics() {
+            return Err(mismatch(format!(
+                "it was written with numerics = {file_numerics:?}, this run's is {:?} \
+                 ([simulation] numerics, or --numerics)",
+                spec.numerics()
+            )));
         }
         if read_attr_str(file, "config").as_deref() != Some(spec.config_text.as_str()) {
             log::info!(

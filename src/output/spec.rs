@@ -59,6 +59,15 @@ impl OutputSpec {
             .to_string()
     }
 
+    /// The numerics mode the file records (its extra attribute
+    /// `numerics`; exact without one).
+    pub fn numerics(&self) -> &str {
+        self.extra_attrs
+            .iter()
+            .find(|(n, _)| n == super::layout::NUMERICS_ATTR)
+            .map_or("exact", |(_, v)| v.as_str())
+    }
+
     /// Checks the spec's internal consistency (lengths, names).
     pub fn validate(&self) -> Result<(), OutputError> {
         let bad = |m: String| Err(OutputError::InvalidSpec(m));

@@ -171,7 +171,10 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
         isec: plan.isec.iter().map(|v| v.1.clone()).collect(),
         ca: plan.ca.iter().map(|v| v.1.clone()).collect(),
         lfp: plan.lfp.clone(),
-        extra_attrs: Vec::new(),
+        extra_attrs: vec![(
+            crate::output::NUMERICS_ATTR.into(),
+            plan.config.numerics.as_str().into(),
+        )],
     }
 }
 

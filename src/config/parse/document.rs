@@ -18,12 +18,14 @@ use crate::config::error::ConfigError;
 use crate::config::fit::Fit;
 use crate::config::raw::{Node, Value};
 use crate::config::types::{
-    Drive, Network, Num, Output, Parallel, SaveItem, Simulation, Summary, Sweep, Unresolved,
+    Drive, Network, Num, Numerics, Output, Parallel, SaveItem, Simulation, Summary, Sweep,
+    Unresolved,
 };
 
 /// Everything `Config` holds, before the cross-checks.
 pub(crate) struct Parsed {
     pub simulation: Simulation<Unresolved>,
+    pub numerics: Numerics,
     pub network: Network<Unresolved>,
     pub drives: Vec<Drive<Unresolved>>,
     pub sweep: Option<Sweep>,
@@ -52,7 +54,7 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
     let root = table(ctx, "", root)?;
     root.check_keys(ctx, TOP_KEYS, &|k| match k {
         "drive" => Some("unknown key; did you mean `drives` (written [[drives]])?".into()),
-        "tstop" | "dt" | "n_trials" | "celsius" => {
+        "tstop" | "dt" | "n_trials" | "celsius" | "numerics" => {
             Some(format!("unknown key; `{k}` belongs in [simulation]"))
         }
         "model" | "mesh_shape" | "erp_drives" | "hnn_json" | "params_file" => {
@@ -67,14 +69,17 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
         _ => None,
     })?;
 
-    let simulation = match root.get(ctx, "simulation") {
+    let (simulation, numerics) = match root.get(ctx, "simulation") {
         Some(n) => parse_simulation(ctx, n)?,
-        None => Simulation {
-            tstop: Num::Value(170.0),
-            dt: Num::Value(0.025),
-            n_trials: Num::Value(1),
-            celsius: Num::Value(37.0),
-        },
+        None => (
+            Simulation {
+                tstop: Num::Value(170.0),
+                dt: Num::Value(0.025),
+                n_trials: Num::Value(1),
+                celsius: Num::Value(37.0),
+            },
+            Numerics::Exact,
+        ),
     };
     let network = match root.get(ctx, "network") {
         Some(n) => parse_network(ctx, n)?,
@@ -132,6 +137,7 @@ pub(crate) fn parse_document(ctx: &mut Ctx, root: &Node, output_stem: &str) -> R
     };
     Ok(Parsed {
         simulation,
+        numerics,
         network,
         drives,
         sweep,

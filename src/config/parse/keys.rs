@@ -16,7 +16,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
 ];
 
 /// `[simulation]` (docs/configuration.md §3).
-pub(crate) const SIMULATION_KEYS: &[&str] = &["tstop", "dt", "n_trials", "celsius"];
+pub(crate) const SIMULATION_KEYS: &[&str] = &["tstop", "dt", "n_trials", "celsius", "numerics"];
 
 /// `[network]` (docs/configuration.md §4).
 pub(crate) const NETWORK_KEYS: &[&str] = &[

@@ -17,6 +17,7 @@ use std::fmt;
 
 use super::ca_ion::Ions;
 use super::Scratch;
+use crate::config::Numerics;
 
 /// Where a `.mod` parameter lives: per instance (`RANGE`: hnn-core sets it
 /// per section as `<name>_<suffix>`) or one value for the whole mechanism
@@ -169,6 +170,11 @@ pub struct BuildContext<'a> {
     pub n_cells: usize,
     /// Temperature, °C (NEURON `celsius`).
     pub celsius: f64,
+    /// The step every `state` call will take, ms (fast mode tabulates its
+    /// update factors for it).
+    pub dt_ms: f64,
+    /// Exact (nocmodl's arithmetic) or fast (`fast_gates`).
+    pub numerics: Numerics,
     /// The batch's ions, already laid out (ion instance indices are fixed).
     pub ions: &'a Ions,
 }

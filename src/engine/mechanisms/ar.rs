@@ -4,12 +4,18 @@ use super::abi::{
     BuildContext, DensityMechanism, MechanismInfo, MechanismInstance, Param, StateVar,
 };
 use super::ca_ion::Ions;
+use super::fast_gates::GateTable;
 use super::{current_and_jacobian, node_rows, table_gates, Scratch};
+use crate::config::Numerics;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
 /// Reversal potential, mV (ar.mod `erev`, global).
 const EREV: f64 = -35.0;
+
+/// Fast mode's table points per interval of the 0.25 mV table at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 4;
 
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "ar",
@@ -38,15 +44,20 @@ pub struct Ar {
     pub m: Vec<f64>,
     /// `TABLE minf, mtau FROM -120 TO 40 WITH 641`.
     table: Table<2>,
+    /// Fast mode: m's update factors at the same points.
+    fast: Option<GateTable<1>>,
 }
 
 impl Ar {
     pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
+        let table = Table::build(-120.0, 40.0, 641, settables);
         Ar {
             nodes: mech.nodes.clone(),
             gbar: mech.range("gbar"),
             m: vec![0.0; mech.nodes.len() * ctx.n_cells],
-            table: Table::build(-120.0, 40.0, 641, settables),
+            fast: (ctx.numerics == Numerics::Fast)
+                .then(|| GateTable::from_table(&table, FAST_REFINE, [(0, 1)], ctx.dt_ms)),
+            table,
         }
     }
 
@@ -67,6 +78,15 @@ impl MechanismInstance for Ar {
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
+            if self.fast.is_some() {
+                // Fast mode: the conductance analytically (linear in v).
+                for c in 0..nc {
+                    let g = gbar * self.m[i * nc + c];
+                    rhs[c] -= g * (v[c] - EREV);
+                    d[c] += g;
+                }
+                continue;
+            }
             for c in 0..nc {
                 let m = self.m[i * nc + c];
                 let (g, cur) = current_and_jacobian(v[c], |v| 0.0 + gbar * m * (v - EREV));
@@ -77,6 +97,9 @@ impl MechanismInstance for Ar {
     }
 
     fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
+        if let Some(t) = &self.fast {
+            return t.advance(v, &self.nodes, nc, dt, scratch, [&mut self.m[..]]);
+        }
         let gates = &mut [(&mut self.m[..], 0, 1)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }

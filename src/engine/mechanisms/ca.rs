@@ -4,7 +4,9 @@ use super::abi::{
     BuildContext, DensityMechanism, IonUse, MechanismInfo, MechanismInstance, Param, StateVar,
 };
 use super::ca_ion::Ions;
+use super::fast_gates::GateTable;
 use super::{current_and_jacobian, node_rows, table_gates, tadj, Scratch};
+use crate::config::Numerics;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
@@ -17,6 +19,10 @@ const VSHIFT: f64 = 0.0;
 /// Table range, mV.
 const VMIN: f64 = -120.0;
 const VMAX: f64 = 100.0;
+
+/// Fast mode's table points per interval of the 1.1 mV table at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 16;
 
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "ca",
@@ -65,6 +71,8 @@ pub struct Ca {
     tadj: f64,
     /// `TABLE minf, hinf, mtau, htau FROM vmin TO vmax WITH 199`.
     table: Table<4>,
+    /// Fast mode: m and h's update factors at the same points.
+    fast: Option<GateTable<2>>,
 }
 
 impl Ca {
@@ -72,6 +80,7 @@ impl Ca {
         let tadj = tadj(Q10, ctx.celsius, TEMP, TSHIFT);
         let k = mech.nodes.len() * ctx.n_cells;
         let ion = ctx.ions.ca();
+        let table = Table::build(VMIN, VMAX, 199, |v| rates(v, tadj));
         Ca {
             nodes: mech.nodes.clone(),
             ion: mech.nodes.iter().map(|&n| ion.instance_at(n)).collect(),
@@ -79,7 +88,10 @@ impl Ca {
             m: vec![0.0; k],
             h: vec![0.0; k],
             tadj,
-            table: Table::build(VMIN, VMAX, 199, |v| rates(v, tadj)),
+            fast: (ctx.numerics == Numerics::Fast).then(|| {
+                GateTable::from_table(&table, FAST_REFINE, [(0, 2), (1, 3)], ctx.dt_ms)
+            }),
+            table,
         }
     }
 }
@@ -108,6 +120,19 @@ impl MechanismInstance for Ca {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
             let ii = self.ion[i];
+            if self.fast.is_some() {
+                // Fast mode: the conductance analytically (linear in v).
+                let g0 = 1e-4 * self.tadj * gbar;
+                for c in 0..nc {
+                    let s = i * nc + c;
+                    let g = g0 * self.m[s] * self.m[s] * self.h[s];
+                    let ica = g * (v[c] - ion.eca[ii * nc + c]);
+                    ion.ica[ii * nc + c] += ica;
+                    rhs[c] -= ica;
+                    d[c] += g;
+                }
+                continue;
+            }
             for c in 0..nc {
                 let s = i * nc + c;
                 let (m, h) = (self.m[s], self.h[s]);
@@ -126,6 +151,10 @@ impl MechanismInstance for Ca {
     fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
         // VSHIFT is 0 in hnn-core, and v + 0.0 == v.
         debug_assert_eq!(VSHIFT, 0.0);
+        if let Some(t) = &self.fast {
+            let gates = [&mut self.m[..], &mut self.h[..]];
+            return t.advance(v, &self.nodes, nc, dt, scratch, gates);
+        }
         let gates = &mut [(&mut self.m[..], 0, 2), (&mut self.h[..], 1, 3)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }

@@ -5,12 +5,18 @@ use super::abi::{
     BuildContext, DensityMechanism, MechanismInfo, MechanismInstance, Param, StateVar,
 };
 use super::ca_ion::Ions;
+use super::fast_gates::GateTable;
 use super::{current_and_jacobian, node_rows, table_gates, Scratch};
+use crate::config::Numerics;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
 /// The fixed reversal potential of cat.mod's current, mV.
 const EREV: f64 = 125.0;
+
+/// Fast mode's table points per interval of the 0.25 mV table at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 4;
 
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "cat",
@@ -46,17 +52,23 @@ pub struct Cat {
     pub h: Vec<f64>,
     /// `TABLE minf, mtau, hinf, htau FROM -120 TO 40 WITH 641`.
     table: Table<4>,
+    /// Fast mode: m and h's update factors at the same points.
+    fast: Option<GateTable<2>>,
 }
 
 impl Cat {
     pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
         let k = mech.nodes.len() * ctx.n_cells;
+        let table = Table::build(-120.0, 40.0, 641, settables);
         Cat {
             nodes: mech.nodes.clone(),
             gbar: mech.range("gbar"),
             m: vec![0.0; k],
             h: vec![0.0; k],
-            table: Table::build(-120.0, 40.0, 641, settables),
+            fast: (ctx.numerics == Numerics::Fast).then(|| {
+                GateTable::from_table(&table, FAST_REFINE, [(0, 1), (2, 3)], ctx.dt_ms)
+            }),
+            table,
         }
     }
 
@@ -82,6 +94,16 @@ impl MechanismInstance for Cat {
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let gbar = self.gbar[i];
+            if self.fast.is_some() {
+                // Fast mode: the conductance analytically (linear in v).
+                for c in 0..nc {
+                    let s = i * nc + c;
+                    let g = gbar * self.m[s] * self.m[s] * self.h[s];
+                    rhs[c] -= g * (v[c] - EREV);
+                    d[c] += g;
+                }
+                continue;
+            }
             for c in 0..nc {
                 let s = i * nc + c;
                 let (m, h) = (self.m[s], self.h[s]);
@@ -93,6 +115,10 @@ impl MechanismInstance for Cat {
     }
 
     fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
+        if let Some(t) = &self.fast {
+            let gates = [&mut self.m[..], &mut self.h[..]];
+            return t.advance(v, &self.nodes, nc, dt, scratch, gates);
+        }
         let gates = &mut [(&mut self.m[..], 0, 1), (&mut self.h[..], 2, 3)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }

@@ -4,7 +4,9 @@ use super::abi::{
     BuildContext, DensityMechanism, MechanismInfo, MechanismInstance, IonUse, Param, StateVar,
 };
 use super::ca_ion::Ions;
+use super::fast_gates::GateTable;
 use super::{current_and_jacobian, node_rows, table_gates, Scratch};
+use crate::config::Numerics;
 use crate::engine::table::Table;
 use crate::engine::units::{hoc_exp, DEFAULT_EK_MV, DEFAULT_ENA_MV};
 
@@ -45,6 +47,10 @@ pub static INFO: MechanismInfo = MechanismInfo {
     ],
     build: |m, ctx| Box::new(Hh2::new(m, ctx)),
 };
+
+/// Fast mode's table points per interval of the 1 mV table (1/8 mV) at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 16;
 
 /// hh2.mod `vtrap`: x / (exp(x/y) - 1) without the 0/0.
 #[inline(always)]
@@ -90,12 +96,15 @@ pub struct Hh2 {
     pub n: Vec<f64>,
     /// `TABLE ... DEPEND celsius FROM -100 TO 100 WITH 200`.
     table: Table<6>,
+    /// Fast mode: m, h, n's update factors at the same points.
+    fast: Option<GateTable<3>>,
 }
 
 impl Hh2 {
     pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
         let k = mech.nodes.len() * ctx.n_cells;
         let celsius = ctx.celsius;
+        let table = Table::build(-100.0, 100.0, 200, |v| rates(v, celsius));
         Hh2 {
             nodes: mech.nodes.clone(),
             gnabar: mech.range("gnabar"),
@@ -105,7 +114,29 @@ impl Hh2 {
             m: vec![0.0; k],
             h: vec![0.0; k],
             n: vec![0.0; k],
-            table: Table::build(-100.0, 100.0, 200, |v| rates(v, celsius)),
+            fast: (ctx.numerics == Numerics::Fast).then(|| {
+                GateTable::from_table(&table, FAST_REFINE, [(0, 1), (2, 3), (4, 5)], ctx.dt_ms)
+            }),
+            table,
+        }
+    }
+
+    /// BREAKPOINT in fast mode: the same currents, their conductance
+    /// analytically (each is linear in v).
+    fn current_fast(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], nc: usize) {
+        for (i, &node) in self.nodes.iter().enumerate() {
+            let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
+            let (gnabar, gkbar, gl, el) = (self.gnabar[i], self.gkbar[i], self.gl[i], self.el[i]);
+            let r = i * nc..(i + 1) * nc;
+            let (m, h, n) = (&self.m[r.clone()], &self.h[r.clone()], &self.n[r]);
+            for c in 0..nc {
+                let gna = gnabar * m[c] * m[c] * m[c] * h[c];
+                let n2 = n[c] * n[c];
+                let gk = gkbar * n2 * n2;
+                let v = v[c];
+                rhs[c] -= gna * (v - DEFAULT_ENA_MV) + gk * (v - DEFAULT_EK_MV) + gl * (v - el);
+                d[c] += gna + gk + gl;
+            }
         }
     }
 
@@ -131,6 +162,9 @@ impl MechanismInstance for Hh2 {
 
     /// BREAKPOINT: `ina + ik + il`, mA/cm².
     fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _ions: &mut Ions, nc: usize) {
+        if self.fast.is_some() {
+            return self.current_fast(v, rhs, d, nc);
+        }
         for (i, &node) in self.nodes.iter().enumerate() {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let (gnabar, gkbar, gl, el) = (self.gnabar[i], self.gkbar[i], self.gl[i], self.el[i]);
@@ -152,6 +186,10 @@ impl MechanismInstance for Hh2 {
     }
 
     fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
+        if let Some(t) = &self.fast {
+            let gates = [&mut self.m[..], &mut self.h[..], &mut self.n[..]];
+            return t.advance(v, &self.nodes, nc, dt, scratch, gates);
+        }
         let gates = &mut [
             (&mut self.m[..], 0, 1),
             (&mut self.h[..], 2, 3),

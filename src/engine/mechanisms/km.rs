@@ -4,7 +4,9 @@ use super::abi::{
     BuildContext, DensityMechanism, IonUse, MechanismInfo, MechanismInstance, Param, StateVar,
 };
 use super::ca_ion::Ions;
-use super::{gated_potassium_current, table_gates, tadj, Scratch};
+use super::fast_gates::GateTable;
+use super::{gated_potassium_current, gated_potassium_current_fast, table_gates, tadj, Scratch};
+use crate::config::Numerics;
 use crate::engine::table::Table;
 use crate::engine::units::hoc_exp;
 
@@ -22,6 +24,10 @@ const TSHIFT: f64 = 30.7;
 /// Table range, mV.
 const VMIN: f64 = -120.0;
 const VMAX: f64 = 100.0;
+
+/// Fast mode's table points per interval of the 1.1 mV table at dt = 0.025 ms
+/// (`fast_gates::refinement` scales it with dt).
+const FAST_REFINE: usize = 16;
 
 pub static INFO: MechanismInfo = MechanismInfo {
     name: "km",
@@ -65,17 +71,22 @@ pub struct Km {
     tadj: f64,
     /// `TABLE ninf, ntau FROM vmin TO vmax WITH 199` (vmin -120, vmax 100 mV).
     table: Table<2>,
+    /// Fast mode: n's update factors at the same points.
+    fast: Option<GateTable<1>>,
 }
 
 impl Km {
     pub fn new(mech: &DensityMechanism, ctx: &BuildContext) -> Self {
         let tadj = tadj(Q10, ctx.celsius, TEMP, TSHIFT);
+        let table = Table::build(VMIN, VMAX, 199, |v| rates(v, tadj));
         Km {
             nodes: mech.nodes.clone(),
             gbar: mech.range("gbar"),
             n: vec![0.0; mech.nodes.len() * ctx.n_cells],
             tadj,
-            table: Table::build(VMIN, VMAX, 199, |v| rates(v, tadj)),
+            fast: (ctx.numerics == Numerics::Fast)
+                .then(|| GateTable::from_table(&table, FAST_REFINE, [(0, 1)], ctx.dt_ms)),
+            table,
         }
     }
 }
@@ -96,10 +107,18 @@ impl MechanismInstance for Km {
 
     /// BREAKPOINT: `ik = 1e-4 * tadj * gbar * n * (v - ek)`, mA/cm².
     fn current(&self, v: &[f64], rhs: &mut [f64], d: &mut [f64], _ions: &mut Ions, nc: usize) {
-        gated_potassium_current(&self.nodes, &self.gbar, &self.n, self.tadj, v, rhs, d, nc);
+        let kernel = if self.fast.is_some() {
+            gated_potassium_current_fast
+        } else {
+            gated_potassium_current
+        };
+        kernel(&self.nodes, &self.gbar, &self.n, self.tadj, v, rhs, d, nc);
     }
 
     fn state(&mut self, v: &[f64], _ions: &mut Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
+        if let Some(t) = &self.fast {
+            return t.advance(v, &self.nodes, nc, dt, scratch, [&mut self.n[..]]);
+        }
         let gates = &mut [(&mut self.n[..], 0, 1)];
         table_gates(&self.table, v, &self.nodes, nc, dt, scratch, gates);
     }

@@ -18,6 +18,8 @@
 //! - [`hh2`]: hh2.mod, Hodgkin-Huxley sodium, potassium and leak.
 //! - [`kca`]: kca.mod, the calcium-dependent potassium channel.
 //! - [`km`]: km.mod, the muscarinic potassium channel.
+//! - [`fast_gates`]: fast mode's tabulated update factors (NEURON's
+//!   hh1.mod form) and cheaper untabulated updates.
 //! - this file: the registry, the batch's ions ([`batch_ions`]: `ca_ion`
 //!   wherever a mechanism declares `USEION ca`), and the kernels' shared
 //!   building blocks (numerical Jacobian, `cnexp`, tabulated gates, scratch
@@ -37,6 +39,7 @@
 
 pub mod abi;
 pub mod ca_ion;
+pub mod fast_gates;
 
 pub use abi::{DensityMechanism, MechanismInfo, MechanismInstance};
 use ca_ion::Ions;
@@ -143,6 +146,32 @@ pub fn gated_potassium_current(
                 0.0 + (1e-4) * gk * (v - super::units::DEFAULT_EK_MV)
             });
             rhs[c] -= ik;
+            d[c] += g;
+        }
+    }
+}
+
+/// [`gated_potassium_current`] in fast mode: the conductance analytically
+/// (the current is linear in v, so nocmodl's difference quotient equals it
+/// up to rounding), without the quotient's second evaluation and division.
+#[allow(clippy::too_many_arguments)]
+pub fn gated_potassium_current_fast(
+    nodes: &[usize],
+    gbar: &[f64],
+    n: &[f64],
+    tadj: f64,
+    v: &[f64],
+    rhs: &mut [f64],
+    d: &mut [f64],
+    nc: usize,
+) {
+    for (i, &node) in nodes.iter().enumerate() {
+        let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
+        let g0 = 1e-4 * tadj * gbar[i];
+        let n = &n[i * nc..(i + 1) * nc];
+        for c in 0..nc {
+            let g = g0 * n[c];
+            rhs[c] -= g * (v[c] - super::units::DEFAULT_EK_MV);
             d[c] += g;
         }
     }

@@ -71,7 +71,7 @@ impl std::error::Error for BuildError {}
 
 /// Whether two networks can share one [`NetworkSimulation`] (see
 /// [`NetworkSimulation::new_batch`]): the same populations (names, gid
-/// ranges, cell templates), temperature and spike threshold, so that their
+/// ranges, cell templates), temperature, numerics and spike threshold, so that their
 /// cells of a type share one [`CellBatch`]. Drives, connections, positions
 /// and tonic biases may differ.
 pub fn batchable(a: &NetworkDescription, b: &NetworkDescription) -> bool {
@@ -84,6 +84,7 @@ pub fn batchable(a: &NetworkDescription, b: &NetworkDescription) -> bool {
                 && p.template == q.template
         })
         && a.celsius.to_bits() == b.celsius.to_bits()
+        && a.numerics == b.numerics
         && a.threshold.to_bits() == b.threshold.to_bits()
 }
 
@@ -188,7 +189,13 @@ impl<'a> NetworkSimulation<'a> {
         for (b, pop) in net.populations.iter().enumerate() {
             let layout = Arc::new(CellLayout::new(&pop.template));
             let soma = mid_node(&layout, "soma")?;
-            let mut batch = CellBatch::new(layout.clone(), local_gids[b].len(), net.celsius, dt_ms);
+            let mut batch = CellBatch::with_numerics(
+                layout.clone(),
+                local_gids[b].len(),
+                net.celsius,
+                dt_ms,
+                net.numerics,
+            );
             add_tonic_biases(&mut batch, nets, &members, b, pop, tstop_ms)?;
             layouts.insert(pop.name.clone(), layout);
             soma_nodes.push(soma);

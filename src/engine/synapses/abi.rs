@@ -82,6 +82,8 @@ pub struct PointBuildContext<'a> {
     /// Node areas of the cell type, µm² (point currents in nA become
     /// densities in mA/cm² through `1e2 / area`).
     pub area_um2: &'a [f64],
+    /// Exact (nocmodl's arithmetic) or fast (docs/engine.md, "Fast mode").
+    pub numerics: crate::config::Numerics,
 }
 
 /// The kernels of one point-process type over all its instances in a batch,

@@ -56,6 +56,9 @@ pub struct Exp2SynBank {
     decay: Vec<[f64; 4]>,
     /// The dt of `decay` (NaN: not computed since INITIAL).
     decay_dt: f64,
+    /// Fast mode: the conductance analytically (the current is linear in
+    /// v), without nocmodl's difference quotient.
+    fast: bool,
 }
 
 impl Exp2SynBank {
@@ -75,6 +78,7 @@ impl Exp2SynBank {
                 .collect(),
             a: vec![0.0; k],
             b: vec![0.0; k],
+            fast: ctx.numerics == crate::config::Numerics::Fast,
             decay: Vec::new(),
             decay_dt: f64::NAN,
         }
@@ -113,6 +117,14 @@ impl PointProcessBank for Exp2SynBank {
             let (v, rhs, d) = node_rows(v, &mut *rhs, &mut *d, node, nc);
             let (a, b) = (&self.a[i * nc..(i + 1) * nc], &self.b[i * nc..(i + 1) * nc]);
             let (e, scale) = (self.e[i], self.scale[i]);
+            if self.fast {
+                for c in 0..nc {
+                    let g = (b[c] - a[c]) * scale;
+                    rhs[c] -= g * (v[c] - e);
+                    d[c] += g;
+                }
+                continue;
+            }
             for c in 0..nc {
                 let g_syn = b[c] - a[c];
                 let (g, cur) = current_and_jacobian(v[c], |v| 0.0 + g_syn * (v - e));

@@ -162,6 +162,7 @@ pub(super) fn parse_network(
         n_gids: n_cells,
         celsius,
         electrode_arrays,
+        numerics: crate::config::Numerics::Exact,
     };
 
     // drives, by ascending first gid (hnn_io `_order_drives`)
