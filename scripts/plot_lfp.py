@@ -3,7 +3,8 @@
 
 Usage:
     scripts/plot_lfp.py OUTPUT.h5 [--sim I] [--array NAME] [--trial N|mean]
-                        [--smooth MS] [--no-spline] [--outdir DIR] [--show]
+                        [--smooth MS] [--offset UV] [--no-spline] [--outdir DIR]
+                        [--show]
 
 Reads ``/lfp/<array>`` (docs/output_format.md), ``/times`` and
 ``/dipole/agg`` of an hnn-mpi output file and writes one PNG per array,
@@ -11,7 +12,8 @@ Reads ``/lfp/<array>`` (docs/output_format.md), ``/times`` and
 directory), with three panels sharing the time axis (ms):
 
   (a) the LFP of every contact (µV), stacked by contact with a fixed offset,
-      as hnn-core's ``plot_laminar_lfp`` draws them (``voltage_offset``);
+      as hnn-core's ``plot_laminar_lfp`` draws them (``voltage_offset``;
+      --offset UV, default 1.5 times the 99th percentile of |LFP|);
   (b) the current source density image of a laminar array: hnn-core 0.6.1's
       ``calculate_csd2d`` (``-diff(lfp, 2, axis=contacts) / delta**2`` with the
       top and bottom rows extrapolated linearly, ``2 * row[0] - row[1]``),
@@ -136,8 +138,10 @@ def plot_array(f, name, sim, args, plt):
     # (a) stacked traces, contact k raised by k offsets as hnn-core's
     # voltage_offset stacks them (a laminar array's depths then read upward,
     # as in panel b).
-    span = float(np.max(np.abs(lfp))) if lfp.size else 0.0
-    offset = 2.0 * span if span > 0 else 1.0
+    # A few spike-sized peaks would flatten every trace if the spacing
+    # followed the maximum: space by the 99th percentile (--offset sets it).
+    span = float(np.percentile(np.abs(lfp), 99)) if lfp.size else 0.0
+    offset = args.offset or (1.5 * span if span > 0 else 1.0)
     colors = plt.get_cmap("cividis", max(n_contacts, 2))
     for k in range(n_contacts):
         ax_lfp.plot(times, lfp[k] + k * offset, color=colors(k), lw=0.8)
@@ -213,6 +217,8 @@ def main(argv=None):
     p.add_argument("--array", action="append", help="array name (repeatable; default: all)")
     p.add_argument("--trial", default="0", help="trial index or 'mean' (default 0)")
     p.add_argument("--smooth", type=float, default=None, help="smooth the dipole (window, ms)")
+    p.add_argument("--offset", type=float, default=None,
+                   help="µV between stacked traces (default 1.5x the 99th percentile of |LFP|)")
     p.add_argument("--no-spline", action="store_true", help="CSD rows as computed, no spline")
     p.add_argument("--outdir", default=None)
     p.add_argument("--show", action="store_true")
