@@ -118,6 +118,10 @@ struct MemberLfp {
 }
 
 /// Every network's electrode arrays during a trial.
+/// Lanes summed together in registers by [`LfpRecorder::sample`] (four
+/// AVX-512 or eight AVX2 registers).
+const LANE_BLOCK: usize = 32;
+
 pub(super) struct LfpRecorder {
     members: Vec<MemberLfp>,
     /// One type's per-lane sums, `[channel][lane]`.
@@ -218,13 +222,34 @@ impl LfpRecorder {
                 let nc = batch.n_cells;
                 let n = t.lanes.len();
                 let partial = &mut self.partial[..nch * n];
-                partial.fill(0.0);
-                for (s, &node) in t.seg_nodes.iter().enumerate() {
-                    let i = &imem[node * nc + t.lanes.start..node * nc + t.lanes.end];
-                    let rs = &t.r[s * nch * n..(s + 1) * nch * n];
-                    for (p, r) in partial.chunks_exact_mut(n).zip(rs.chunks_exact(n)) {
-                        for ((p, &x), &y) in p.iter_mut().zip(r).zip(i) {
-                            *p += x * y;
+                let lane0 = t.lanes.start;
+                // Channel by channel and LANE_BLOCK lanes at a time, the
+                // running sums stay in registers while the segments go by
+                // (the same additions, in segment order, as a sum per lane).
+                for (ch, p) in partial.chunks_exact_mut(n).enumerate() {
+                    let mut start = 0;
+                    while start + LANE_BLOCK <= n {
+                        let mut acc = [0.0f64; LANE_BLOCK];
+                        for (s, &node) in t.seg_nodes.iter().enumerate() {
+                            let i = &imem[node * nc + lane0 + start..][..LANE_BLOCK];
+                            let r = &t.r[(s * nch + ch) * n + start..][..LANE_BLOCK];
+                            for k in 0..LANE_BLOCK {
+                                acc[k] += r[k] * i[k];
+                            }
+                        }
+                        p[start..start + LANE_BLOCK].copy_from_slice(&acc);
+                        start += LANE_BLOCK;
+                    }
+                    let rest = n - start;
+                    if rest > 0 {
+                        let p = &mut p[start..];
+                        p.fill(0.0);
+                        for (s, &node) in t.seg_nodes.iter().enumerate() {
+                            let i = &imem[node * nc + lane0 + start..][..rest];
+                            let r = &t.r[(s * nch + ch) * n + start..][..rest];
+                            for ((p, &x), &y) in p.iter_mut().zip(r).zip(i) {
+                                *p += x * y;
+                            }
                         }
                     }
                 }
