@@ -102,7 +102,7 @@ struct TypeTable {
     lanes: Range<usize>,
     /// The segment-centre nodes, in the order of `r`'s segments.
     seg_nodes: Vec<usize>,
-    /// `[segment][channel][lane - lanes.start]`, µV/nA: a step reads it
+    /// `[channel][segment][lane - lanes.start]`, µV/nA: a step reads it
     /// once, in order.
     r: Vec<f64>,
 }
@@ -118,14 +118,12 @@ struct MemberLfp {
 }
 
 /// Every network's electrode arrays during a trial.
-/// Lanes summed together in registers by [`LfpRecorder::sample`] (four
-/// AVX-512 or eight AVX2 registers).
-const LANE_BLOCK: usize = 32;
-
 pub(super) struct LfpRecorder {
     members: Vec<MemberLfp>,
     /// One type's per-lane sums, `[channel][lane]`.
     partial: Vec<f64>,
+    /// One type's membrane currents of the step, nA, `[segment][lane]`.
+    currents: Vec<f64>,
     /// One member's channel sums of the step.
     acc: Vec<i128>,
 }
@@ -149,6 +147,7 @@ impl LfpRecorder {
         }
         let mut max_lanes = 0;
         let mut max_channels = 0;
+        let mut max_cur = 0;
         let out = nets
             .iter()
             .zip(members)
@@ -170,7 +169,9 @@ impl LfpRecorder {
                     let layout = &batches[b].layout;
                     let seg_nodes = segment_nodes(layout);
                     let n = lanes.len();
-                    let mut r = vec![0.0; n_channels * seg_nodes.len() * n];
+                    let n_segs = seg_nodes.len();
+                    max_cur = max_cur.max(n_segs * n);
+                    let mut r = vec![0.0; n_channels * n_segs * n];
                     for (c, lane) in lanes.clone().enumerate() {
                         let gid = local_gids[b][lane] - member.gid_base;
                         let pos = pop.positions[gid - pop.gid_start];
@@ -178,7 +179,7 @@ impl LfpRecorder {
                         for array in &net.electrode_arrays {
                             for row in transfer_resistances(&pop.template, layout, pos, array) {
                                 for (s, &x) in row.iter().enumerate() {
-                                    r[(s * n_channels + ch) * n + c] = x;
+                                    r[(ch * n_segs + s) * n + c] = x;
                                 }
                                 ch += 1;
                             }
@@ -203,6 +204,7 @@ impl LfpRecorder {
         Some(LfpRecorder {
             members: out,
             partial: vec![0.0; max_lanes * max_channels],
+            currents: vec![0.0; max_cur],
             acc: vec![0; max_channels],
         })
     }
@@ -222,34 +224,19 @@ impl LfpRecorder {
                 let nc = batch.n_cells;
                 let n = t.lanes.len();
                 let partial = &mut self.partial[..nch * n];
-                let lane0 = t.lanes.start;
-                // Channel by channel and LANE_BLOCK lanes at a time, the
-                // running sums stay in registers while the segments go by
-                // (the same additions, in segment order, as a sum per lane).
-                for (ch, p) in partial.chunks_exact_mut(n).enumerate() {
-                    let mut start = 0;
-                    while start + LANE_BLOCK <= n {
-                        let mut acc = [0.0f64; LANE_BLOCK];
-                        for (s, &node) in t.seg_nodes.iter().enumerate() {
-                            let i = &imem[node * nc + lane0 + start..][..LANE_BLOCK];
-                            let r = &t.r[(s * nch + ch) * n + start..][..LANE_BLOCK];
-                            for k in 0..LANE_BLOCK {
-                                acc[k] += r[k] * i[k];
-                            }
-                        }
-                        p[start..start + LANE_BLOCK].copy_from_slice(&acc);
-                        start += LANE_BLOCK;
-                    }
-                    let rest = n - start;
-                    if rest > 0 {
-                        let p = &mut p[start..];
-                        p.fill(0.0);
-                        for (s, &node) in t.seg_nodes.iter().enumerate() {
-                            let i = &imem[node * nc + lane0 + start..][..rest];
-                            let r = &t.r[(s * nch + ch) * n + start..][..rest];
-                            for ((p, &x), &y) in p.iter_mut().zip(r).zip(i) {
-                                *p += x * y;
-                            }
+                // The step's currents of this member's lanes, `[segment][lane]`,
+                // so that every channel's pass below reads three contiguous
+                // streams (no index arithmetic per segment).
+                let n_seg = t.seg_nodes.len();
+                let cur = &mut self.currents[..n_seg * n];
+                for (row, &node) in cur.chunks_exact_mut(n).zip(&t.seg_nodes) {
+                    row.copy_from_slice(&imem[node * nc + t.lanes.start..][..n]);
+                }
+                for (p, r_ch) in partial.chunks_exact_mut(n).zip(t.r.chunks_exact(n_seg * n)) {
+                    p.fill(0.0);
+                    for (r, i) in r_ch.chunks_exact(n).zip(cur.chunks_exact(n)) {
+                        for ((p, &x), &y) in p.iter_mut().zip(r).zip(i) {
+                            *p += x * y;
                         }
                     }
                 }
