@@ -139,3 +139,4 @@ pub fn compare_spikes(
     }
     matching
 }
+pub mod network_case;

@@ -126,6 +126,8 @@ pub(super) struct LfpRecorder {
     currents: Vec<f64>,
     /// One member's channel sums of the step.
     acc: Vec<i128>,
+    /// Per channel of the step: a cell's term was out of range.
+    bad: Vec<bool>,
 }
 
 impl LfpRecorder {
@@ -206,6 +208,7 @@ impl LfpRecorder {
             partial: vec![0.0; max_lanes * max_channels],
             currents: vec![0.0; max_cur],
             acc: vec![0; max_channels],
+            bad: vec![false; max_channels],
         })
     }
 
@@ -217,7 +220,8 @@ impl LfpRecorder {
             let nch = m.n_channels;
             let acc = &mut self.acc[..nch];
             acc.fill(0);
-            let mut bad = vec![false; nch];
+            let bad = &mut self.bad[..nch];
+            bad.fill(false);
             for t in &m.tables {
                 let batch = &batches[t.batch];
                 let imem = batch.imem_na().expect("enabled with the recorder");
@@ -240,7 +244,11 @@ impl LfpRecorder {
                         }
                     }
                 }
-                for ((a, b), p) in acc.iter_mut().zip(&mut bad).zip(partial.chunks_exact(n)) {
+                for ((a, b), p) in acc
+                    .iter_mut()
+                    .zip(bad.iter_mut())
+                    .zip(partial.chunks_exact(n))
+                {
                     if p.iter().all(|x| x.abs() < LIMIT_UV) {
                         *a = a.wrapping_add(sum_fixed(p));
                     } else {
@@ -248,7 +256,7 @@ impl LfpRecorder {
                     }
                 }
             }
-            for ((trace, &a), &b) in m.acc.iter_mut().zip(acc.iter()).zip(&bad) {
+            for ((trace, &a), &b) in m.acc.iter_mut().zip(acc.iter()).zip(bad.iter()) {
                 trace.push(if b { INVALID } else { a });
             }
         }
