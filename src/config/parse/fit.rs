@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 use super::context::{idx, join, Ctx, Res};
 use super::keys::{FIT_KEYS, FIT_PARAM_KEYS};
-use super::readers::{array, boolean, is_ident, no_hint, plain_f64, plain_uint, string, table};
+use super::readers::{array, is_ident, no_hint, plain_f64, plain_uint, string, table};
 use super::summary::parse_f_bands;
+use super::sweep::low_high_log;
 use crate::config::fit::{Fit, FitObjective, FitParam, Solver};
 use crate::config::raw::{Node, Value};
 use crate::config::suggest::unknown_value;
@@ -297,32 +298,7 @@ fn parse_fit_params(
         }
         let t = table(ctx, &pp, v)?;
         t.check_keys(ctx, FIT_PARAM_KEYS, &no_hint)?;
-        let low_n = t
-            .get(ctx, "low")
-            .ok_or_else(|| t.missing(ctx, "low", "lower bound"))?;
-        let high_n = t
-            .get(ctx, "high")
-            .ok_or_else(|| t.missing(ctx, "high", "upper bound"))?;
-        let low = plain_f64(ctx, &t.sub("low"), low_n)?;
-        let high = plain_f64(ctx, &t.sub("high"), high_n)?;
-        let log = match t.get(ctx, "log") {
-            Some(n) => boolean(ctx, &t.sub("log"), n)?,
-            None => false,
-        };
-        if high <= low {
-            return Err(ctx.err_span(
-                &t.sub("high"),
-                high_n.span.as_ref(),
-                format!("empty range: must be > low (got low = {low}, high = {high})"),
-            ));
-        }
-        if log && low <= 0.0 {
-            return Err(ctx.err_span(
-                &t.sub("low"),
-                low_n.span.as_ref(),
-                format!("must be > 0 with log = true: a log scale has no 0 (got {low})"),
-            ));
-        }
+        let (low, high, log) = low_high_log(ctx, &t)?;
         params.push(FitParam {
             name: k.name.clone(),
             low,

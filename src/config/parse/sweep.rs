@@ -5,7 +5,7 @@
 use super::context::{idx, join, Ctx, Res};
 use super::keys::{PARAM_SPEC_KEYS, SWEEP_KEYS};
 use super::readers::{
-    array, boolean, is_ident, no_hint, plain_f64, plain_uint, string, table, type_err,
+    array, boolean, is_ident, no_hint, plain_f64, plain_uint, string, table, type_err, Tbl,
 };
 use crate::config::raw::{Node, Value};
 use crate::config::suggest::unknown_value;
@@ -276,35 +276,42 @@ fn parse_param_spec(ctx: &mut Ctx, path: &str, node: &Node, mode: SweepMode) -> 
             }
         }
         _ => {
-            let low_n = t
-                .get(ctx, "low")
-                .ok_or_else(|| t.missing(ctx, "low", "lower bound"))?;
-            let high_n = t
-                .get(ctx, "high")
-                .ok_or_else(|| t.missing(ctx, "high", "upper bound"))?;
-            let low = plain_f64(ctx, &t.sub("low"), low_n)?;
-            let high = plain_f64(ctx, &t.sub("high"), high_n)?;
-            let log = match t.get(ctx, "log") {
-                Some(n) => boolean(ctx, &t.sub("log"), n)?,
-                None => false,
-            };
-            if low >= high {
-                return Err(ctx.err_span(
-                    &t.sub("high"),
-                    high_n.span.as_ref(),
-                    format!("must be > low (got low = {low}, high = {high})"),
-                ));
-            }
-            if log && low <= 0.0 {
-                return Err(ctx.err_span(
-                    &t.sub("low"),
-                    low_n.span.as_ref(),
-                    format!("must be > 0 with log = true (got {low})"),
-                ));
-            }
+            let (low, high, log) = low_high_log(ctx, &t)?;
             Ok(ParamSpec::Range { low, high, log })
         }
     }
+}
+
+/// `{ low, high[, log] }` (a sweep's random range, a fit's search space):
+/// `high > low`, and `low > 0` on a log scale.
+pub(super) fn low_high_log(ctx: &mut Ctx, t: &Tbl<'_>) -> Res<(f64, f64, bool)> {
+    let low_n = t
+        .get(ctx, "low")
+        .ok_or_else(|| t.missing(ctx, "low", "lower bound"))?;
+    let high_n = t
+        .get(ctx, "high")
+        .ok_or_else(|| t.missing(ctx, "high", "upper bound"))?;
+    let low = plain_f64(ctx, &t.sub("low"), low_n)?;
+    let high = plain_f64(ctx, &t.sub("high"), high_n)?;
+    let log = match t.get(ctx, "log") {
+        Some(n) => boolean(ctx, &t.sub("log"), n)?,
+        None => false,
+    };
+    if high <= low {
+        return Err(ctx.err_span(
+            &t.sub("high"),
+            high_n.span.as_ref(),
+            format!("empty range: must be > low (got low = {low}, high = {high})"),
+        ));
+    }
+    if log && low <= 0.0 {
+        return Err(ctx.err_span(
+            &t.sub("low"),
+            low_n.span.as_ref(),
+            format!("must be > 0 with log = true: a log scale has no 0 (got {low})"),
+        ));
+    }
+    Ok((low, high, log))
 }
 
 /// Integers whose every value an f64 holds exactly (the /params datasets).
