@@ -28,7 +28,7 @@ LAYERS = [
     ("command",),  # command line, process start-up, signals
     ("parallel",),  # ranks: roles, scheduling, wire format, rank groups
     ("sweep",),  # one sweep simulation: plan, batching, results, estimates
-    ("output", "analysis"),  # beside the simulation: HDF5 file; dipole analysis
+    ("output", "analysis", "search"),  # beside the simulation: HDF5 file; dipole analysis; fit searches
     ("engine",),  # compartments, Hines solve, mechanisms, events, time loop
     ("network",),  # cells, models, drives, hnn-core file formats
     ("config",),  # the TOML, its rules and errors

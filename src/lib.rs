@@ -10,7 +10,8 @@
 //! - [`sweep`]: one sweep simulation, MPI-free: the plan, batching of small
 //!   networks, accumulation into the record the file stores, estimates.
 //! - [`output`] (the HDF5 file) and [`analysis`] (dipole post-processing,
-//!   summary statistics), beside the simulation.
+//!   summary statistics), beside the simulation; [`search`] (the fit's
+//!   derivative-free searches, ask and tell), beside them.
 //! - [`engine`]: NEURON's fixed-step method: compartments, Hines solve,
 //!   mechanisms, synapses, events, the time loop.
 //! - [`network`]: the network description: cells, models, drives,
@@ -31,4 +32,5 @@ pub mod fuzzing;
 pub mod network;
 pub mod output;
 pub mod parallel;
+pub mod search;
 pub mod sweep;
