@@ -1,8 +1,10 @@
 //! Rhythmic networks against hnn-core 0.6.1 on NEURON 8.2.7
 //! (tests/data/rhythmic, made by scripts/reference/rhythmic.py): hnn-core's
-//! gamma example (strong PING, Poisson drive + L5 tonic bias, 300 ms) and its
-//! alpha and alpha/beta examples (10 Hz bursty drives, 310 ms), on 3x3
-//! meshes, each built from the TOML config beside its golden file.
+//! gamma example (strong PING, Poisson drive + L5 tonic bias, 300 ms), its
+//! alpha and alpha/beta examples (10 Hz bursty drives, 310 ms; sub-threshold,
+//! no cell fires) and the alpha example with a drive that makes every cell
+//! type fire, on 3x3 meshes, each built from the TOML config beside its
+//! golden file.
 //!
 //! Exact mode reproduces NEURON: aggregate-dipole NRMSE <= 1e-9, identical
 //! spike counts per cell type and the same spectral peak. Fast mode
@@ -258,4 +260,9 @@ fn alpha_bursty_3x3() {
 #[test]
 fn alpha_beta_bursty_3x3() {
     check_case("alpha_beta_3x3");
+}
+
+#[test]
+fn alpha_bursty_spiking_3x3() {
+    check_case("alpha_spiking_3x3");
 }

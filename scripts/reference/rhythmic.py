@@ -20,13 +20,19 @@ alpha_3x3       hnn-core's alpha/beta example (examples/workflows/plot_simulate_
                 drive 'alpha_prox' (proximal, event_seed 284); tstop 310 ms.
 alpha_beta_3x3  the same example's second part: plus the 10 Hz distal bursty drive
                 'alpha_dist' (burst_std 15, event_seed 296); tstop 310 ms (beta peak).
+alpha_spiking_3x3
+                alpha_3x3 with the drive strong enough for every cell type to
+                fire: weights 2e-4 uS (not 5.4e-5) and burst_std 5 ms (not
+                20); tstop 310 ms (~10 Hz peak, its 20 Hz harmonic next).
 
-In both alpha/beta cases the rhythm is sub-threshold (the example's weights,
-5.4e-5 uS): no cell fires, in NEURON as in the example; the firing rates
-recorded are 0. The weak-PING part of the gamma example (no bias) and
-stronger bursty weights (cells firing) were tried on 3x3 meshes: their spectra
-have several peaks of similar power (second peak 0.8-0.95 of the first), so
-no single peak frequency characterises them; they are not kept.
+In alpha_3x3 and alpha_beta_3x3 the rhythm is sub-threshold (the example's
+weights, 5.4e-5 uS): no cell fires, in NEURON as in the example; the firing
+rates recorded are 0 (hence alpha_spiking_3x3). Also tried on 3x3 meshes
+and not kept: the weak-PING part of the gamma example (no bias), and the
+alpha/beta drives with weights of 1e-4 to 6e-4 uS and the example's 15-20 ms
+jitter (cells firing): their spectra have several peaks of similar power
+(second peak 0.8-0.95 of the first), so no single peak frequency
+characterises them.
 
 Spectral peak (how hnn-core's plot_psd computes the spectrum, with a finer
 frequency grid): x = dpls[0].data['agg'][i0:] with i0 the first sample at
@@ -79,6 +85,11 @@ ALPHA_PROX = dict(
     synaptic_delays={"L2_pyramidal": 0.1, "L5_pyramidal": 1.0},
     event_seed=284,
 )
+# alpha_spiking_3x3: ALPHA_PROX with these changes
+ALPHA_SPIKING = dict(
+    ALPHA_PROX, burst_std=5,
+    weights_ampa={"L2_pyramidal": 2e-4, "L5_pyramidal": 2e-4},
+)
 ALPHA_DIST = dict(
     tstart=50.0, burst_rate=10, burst_std=15, numspikes=2, spike_isi=10,
     n_drive_cells=10, location="distal",
@@ -91,6 +102,7 @@ CASES = {
     "gamma_3x3": dict(tstop=300.0, band_hz=[20.0, 100.0]),
     "alpha_3x3": dict(tstop=310.0, band_hz=[5.0, 40.0]),
     "alpha_beta_3x3": dict(tstop=310.0, band_hz=[5.0, 40.0]),
+    "alpha_spiking_3x3": dict(tstop=310.0, band_hz=[5.0, 40.0]),
 }
 CELL_TYPES = ["L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal"]
 
@@ -115,10 +127,11 @@ def build_net(name):
         ]
     else:
         net = jones_2009_model(mesh_shape=MESH)
-        net.add_bursty_drive("alpha_prox", **ALPHA_PROX)
+        prox = ALPHA_SPIKING if name == "alpha_spiking_3x3" else ALPHA_PROX
+        net.add_bursty_drive("alpha_prox", **prox)
         calls += [
             f"net = hnn_core.jones_2009_model(mesh_shape={MESH})",
-            f"net.add_bursty_drive('alpha_prox', **{ALPHA_PROX!r})",
+            f"net.add_bursty_drive('alpha_prox', **{prox!r})",
         ]
         if name == "alpha_beta_3x3":
             net.add_bursty_drive("alpha_dist", **ALPHA_DIST)
