@@ -48,6 +48,10 @@ pub struct OutputSpec {
     pub lfp: Vec<LfpSpec>,
     /// More root attributes (strings).
     pub extra_attrs: Vec<(String, String)>,
+    /// A fit's file: the `/fit` group, and `/params` written row by row as
+    /// the search asks (created NaN; `param_values` are then ignored by
+    /// `resume`, the fit compares its points itself).
+    pub fit: Option<super::fit::FitSpec>,
 }
 
 impl OutputSpec {
