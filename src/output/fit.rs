@@ -29,6 +29,10 @@ pub struct FitSpec {
     pub solver: String,
     /// `[fit] objective` (`dipole_rmse`, ...).
     pub objective: String,
+    /// The target dipole the objective compares with: times (ms) and
+    /// aggregate (nAm), as read from `[fit] target` (`/fit/target_times`,
+    /// `/fit/target_agg`: the file shows what was fitted on its own).
+    pub target: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 /// How a fit ended: the `/fit` attributes written once it stops.
@@ -73,6 +77,20 @@ pub(super) fn create(file: &File, n_sims: usize, spec: &FitSpec) -> hdf5::Result
         "the search's ask (cma: generation; cobyla: evaluation) that proposed each \
          evaluation, from 0; -1 where not evaluated",
     )?;
+    if let Some((times, agg)) = &spec.target {
+        let t = g
+            .new_dataset_builder()
+            .with_data(&times[..])
+            .create("target_times")?;
+        set_attr_str(&t, "units", "ms")?;
+        let a = g.new_dataset_builder().with_data(&agg[..]).create("target_agg")?;
+        set_attr_str(&a, "units", "nAm")?;
+        set_attr_str(
+            &a,
+            "description",
+            "the [fit] target's aggregate dipole as read from its file (not scaled nor smoothed)",
+        )?;
+    }
     set_attr_str(&g, "solver", &spec.solver)?;
     set_attr_str(&g, "objective", &spec.objective)?;
     write_summary_attrs(

@@ -145,6 +145,11 @@ fn run_fit_root_inner(
     spec.fit = Some(FitSpec {
         solver: plan.fit.solver.as_str().into(),
         objective: plan.fit.objective.as_str().into(),
+        target: plan
+            .objective
+            .target
+            .as_ref()
+            .map(|t| (t.times_ms.clone(), t.agg.clone())),
     });
     let (file, pending) = open_output(options, &plan.sweep, &spec)?;
     let mut done = vec![true; max];
