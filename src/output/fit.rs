@@ -83,7 +83,10 @@ pub(super) fn create(file: &File, n_sims: usize, spec: &FitSpec) -> hdf5::Result
             .with_data(&times[..])
             .create("target_times")?;
         set_attr_str(&t, "units", "ms")?;
-        let a = g.new_dataset_builder().with_data(&agg[..]).create("target_agg")?;
+        let a = g
+            .new_dataset_builder()
+            .with_data(&agg[..])
+            .create("target_agg")?;
         set_attr_str(&a, "units", "nAm")?;
         set_attr_str(
             &a,
