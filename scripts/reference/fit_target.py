@@ -21,7 +21,8 @@ Run by hand from the repository root:
     /work/venv/bin/python scripts/reference/fit_target.py
 
 The dipole is scaled by 3000 (``Dipole.scale``, as hnn-core's examples
-scale a model to a recording) before it is written. Writes
+scale a model to a recording) and smoothed (``Dipole.smooth(10)``, a
+recording is smooth) before it is written. Writes
 tests/data/fit/target.txt (``Dipole.write``'s text format, 4
 columns, with ``#`` comment lines of provenance on top, which hnn-core's
 ``read_dipole`` skips) and tests/data/fit/target.json (the true parameters,
@@ -33,10 +34,11 @@ import os.path as op
 
 import common
 
-TRUE = dict(mu=18.0, weight_basket=0.02, weight_pyr=0.04)
+TRUE = dict(mu=18.0, weight_basket=0.005, weight_pyr=0.01)
 TSTOP = 60.0
 DT = 0.025
 SCALE = 3000.0
+SMOOTH_MS = 10.0
 
 
 def main():
@@ -62,6 +64,9 @@ def main():
     # nAm) would be mostly rounding. The fit scales the same way
     # ([fit] scale_factor).
     dpl.scale(SCALE)
+    # As a recording is smooth: the fit smooths the simulation the same way
+    # ([fit] smooth_window_ms), so that the true parameters give the target.
+    dpl.smooth(SMOOTH_MS)
     txt = op.join(args.out, "target.txt")
     dpl.write(txt)
     prov = common.provenance(common.script_rel(__file__))
@@ -75,7 +80,7 @@ def main():
             "jones_2009_model(mesh_shape=(3, 3)) + evoked drive 'evprox' at "
             + ", ".join(f"{k} = {v}" for k, v in TRUE.items()),
             f"simulate_dipole(net, tstop={TSTOP}, dt={DT}, n_trials=1); scale({SCALE}); "
-            "Dipole.write",
+            f"smooth({SMOOTH_MS}); Dipole.write",
             "columns: time (ms), agg, L2, L5 (nAm)",
         ]
     )
@@ -90,9 +95,11 @@ def main():
             "weights_ampa={L2_basket: weight_basket, L2_pyramidal: weight_pyr, L5_basket: "
             "weight_basket, L5_pyramidal: weight_pyr}, synaptic_delays={L2_basket: 0.1, "
             "L2_pyramidal: 0.1, L5_basket: 1.0, L5_pyramidal: 1.0}); simulate_dipole(net, "
-            f"tstop={TSTOP}, dt={DT}, n_trials=1)[0].scale({SCALE}), written with Dipole.write"
+            f"tstop={TSTOP}, dt={DT}, n_trials=1)[0].scale({SCALE}).smooth({SMOOTH_MS}), written with "
+            "Dipole.write"
         ),
         scale_factor=SCALE,
+        smooth_window_ms=SMOOTH_MS,
         true_params=TRUE,
         tstop=TSTOP,
         dt=DT,
