@@ -317,7 +317,7 @@ fn ranks_per_sim(
 /// What a config asks to run: a sweep, or a fit (with its search on rank
 /// 0).
 enum Plan {
-    Sweep(SweepPlan),
+    Sweep(Box<SweepPlan>),
     Fit(Box<FitPlan>, Option<Box<dyn Search + Send>>),
 }
 
@@ -345,7 +345,7 @@ fn load_plan(cli: &Cli, text: &str, with_search: bool) -> Result<Plan, crate::co
         .unwrap_or_default();
     c.check_input_files()?;
     let Some(fit) = c.fit.clone() else {
-        return SweepPlan::new(c).map(Plan::Sweep);
+        return SweepPlan::new(c).map(|p| Plan::Sweep(Box::new(p)));
     };
     let search = if with_search {
         Some(crate::search::new(&fit).map_err(|e| c.error_at("fit.solver", e.to_string()))?)

@@ -20,20 +20,8 @@ use super::error::OutputError;
 use super::file::OutputFile;
 use super::hdf5_util::{attr_f64, h5, set_attr_i64, set_attr_str};
 use super::lock::WriterLock;
+use super::spec::FitSpec;
 use super::swmr;
-
-/// What the file's `/fit` group records of the fit before it runs.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FitSpec {
-    /// `[fit] solver` (`cma`, `cobyla`, `bayesian`).
-    pub solver: String,
-    /// `[fit] objective` (`dipole_rmse`, ...).
-    pub objective: String,
-    /// The target dipole the objective compares with: times (ms) and
-    /// aggregate (nAm), as read from `[fit] target` (`/fit/target_times`,
-    /// `/fit/target_agg`: the file shows what was fitted on its own).
-    pub target: Option<(Vec<f64>, Vec<f64>)>,
-}
 
 /// How a fit ended: the `/fit` attributes written once it stops.
 #[derive(Clone, Debug, PartialEq)]

@@ -74,12 +74,12 @@ mod write;
 pub use create::OutputOptions;
 pub use error::OutputError;
 pub use file::OutputFile;
-pub use fit::{FitRows, FitSpec, FitSummary};
+pub use fit::{FitRows, FitSummary};
 pub use layout::{
     stat_units, GidRangeRecord, ERROR_LEN, FORMAT, NUMERICS_ATTR, STATUS_DONE, STATUS_FAILED,
     STATUS_PENDING,
 };
 pub use provenance::{hostname, rfc3339_utc};
 pub use result::SimResult;
-pub use spec::{IsecSpec, LfpSpec, OutputSpec, VsecSpec};
+pub use spec::{FitSpec, IsecSpec, LfpSpec, OutputSpec, VsecSpec};
 pub use swmr::open_for_reading;
