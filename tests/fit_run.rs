@@ -282,3 +282,38 @@ fn resume_refuses_the_file_of_another_fit() {
     );
     assert_eq!(std::fs::read(&out).unwrap(), before, "the file was touched");
 }
+
+mod interrupt;
+
+/// SIGTERM to rank 1 of a 2-rank fit in its third generation: rank 0 stops
+/// the round, closes the file (exit 5, mpirun returns rank 0's code), every
+/// rank leaves the round loop; `--resume` on 3 ranks ends with the
+/// uninterrupted file.
+#[test]
+fn a_fit_signalled_on_a_worker_stops_and_resumes_on_other_ranks() {
+    let dir = work_dir("sigterm");
+    let cfg = config(&dir, "sig", "cma", 96, 11);
+    let reference = dir.join("reference.h5");
+    run_ok(None, &cfg, &reference);
+    let out = dir.join("sig.h5");
+    let err = dir.join("sig.err");
+    let args = [
+        cfg.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--force",
+    ];
+    let mut child = interrupt::command(Some(2), &args, &err).spawn().unwrap();
+    // generation 1 told: the third generation (rows 32..48) is under way
+    interrupt::wait_for_text(&err, "generation 1:", Duration::from_secs(120));
+    let pid = interrupt::rank_pid(child.id(), 1);
+    interrupt::signal(pid, libc::SIGTERM);
+    let status = interrupt::wait_within(&mut child, Duration::from_secs(20), "signalled fit");
+    let log = std::fs::read_to_string(&err).unwrap();
+    assert_eq!(status.code(), Some(5), "{log}");
+    assert!(log.contains("interrupted by SIGTERM on rank 1"), "{log}");
+    assert!(!log.contains("fit ended"), "{log}");
+    let o = run(Some(3), &cfg, &out, true);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_same_fit_file(&reference, &out);
+}
