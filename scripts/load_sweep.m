@@ -64,6 +64,14 @@ function s = load_sweep(path, varargin)
 %                         arrays); lfp_info.<name>.positions [n_contacts x 3]
 %                         um, .conductivity (S/m), .method, .min_distance (um)
 %
+%     fit                 a fit's file only (docs/output_format.md §13):
+%                         .objective, .generation [n_sims x 1] (NaN / -1 in
+%                         rows not evaluated), .solver, .objective_name,
+%                         .stop_reason ('' until the search stops), .n_evals,
+%                         .best (1-based row), .best_objective,
+%                         .target_times, .target_agg (the target dipole);
+%                         params.<name> are then NaN in rows not evaluated
+%
 %   Example: figure (b) of hnn-core's Batch Simulation example, the min and
 %   max of the 30 ms-smoothed aggregate dipole against weight_basket:
 %
@@ -221,7 +229,36 @@ if any(strcmp(has, '/errors'))
 else
     s.errors = repmat({''}, s.n_sims, 1);
 end
-n_pending = sum(s.status == 0);
+% ----------------------------------------------------------------- /fit
+% A fit's file (docs/output_format.md §13): rows from n_evals on were never
+% asked for once the search has stopped (status 0, NaN).
+n_rows = s.n_sims;
+if any(strcmp(has, '/fit/objective'))
+    s.fit.objective = h5read(path, '/fit/objective');
+    s.fit.objective = s.fit.objective(:);
+    s.fit.generation = double(h5read(path, '/fit/generation'));
+    s.fit.generation = s.fit.generation(:);
+    for a = {'solver', 'objective', 'stop_reason'}
+        s.fit.(['attr_' a{1}]) = to_char(h5readatt(path, '/fit', a{1}));
+    end
+    s.fit.solver = s.fit.attr_solver;
+    s.fit.objective_name = s.fit.attr_objective;
+    s.fit.stop_reason = s.fit.attr_stop_reason;
+    s.fit = rmfield(s.fit, {'attr_solver', 'attr_objective', 'attr_stop_reason'});
+    s.fit.n_evals = double(h5readatt(path, '/fit', 'n_evals'));
+    % 1-based, as MATLAB indexes (0 when no evaluation succeeded)
+    s.fit.best = double(h5readatt(path, '/fit', 'best_index')) + 1;
+    s.fit.best_objective = double(h5readatt(path, '/fit', 'best_objective'));
+    if any(strcmp(has, '/fit/target_agg'))
+        s.fit.target_times = h5read(path, '/fit/target_times');
+        s.fit.target_agg = h5read(path, '/fit/target_agg');
+    end
+    if ~isempty(s.fit.stop_reason)
+        n_rows = s.fit.n_evals;
+    end
+end
+
+n_pending = sum(s.status(1:n_rows) == 0);
 n_failed = sum(s.status == 2);
 if n_pending || n_failed
     warning('load_sweep:incomplete', ...

@@ -366,10 +366,10 @@ fn malformed_targets_are_config_errors() {
     }
 }
 
-/// The binary refuses to run a fit (the search is not built yet) with a
-/// config error, exit 2, after checking the table and the target.
+/// The binary checks the table and the target and, with `--dry-run`,
+/// prints the fit's plan (solver, budget, search space).
 #[test]
-fn the_binary_refuses_a_fit_for_now() {
+fn the_binary_prints_a_fits_plan() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fit_config_cli");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(
@@ -387,6 +387,11 @@ fn the_binary_refuses_a_fit_for_now() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot run a fit yet"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("fit with cma (dipole_rmse), at most 320 evaluations")
+            && stdout.contains("w_pyr in [1e-3, 1e-1] (log10 space)"),
+        "{stdout}"
+    );
 }

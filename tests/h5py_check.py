@@ -27,6 +27,12 @@ between datasets. Expectations (optional) pin what the caller knows:
     --simulated          the data come from a real run: also check the physics
                          below marked (*); without it synthetic test files pass
 
+A fit's file (docs/output_format.md §13): /params rows not asked for are
+NaN; /fit/objective and /fit/generation have n_sims rows, done rows an
+objective and a generation, rows 0..n_evals-1 asked in order; once finished
+(stop_reason set) rows from n_evals on are pending and empty, and
+best_index / best_objective name the first smallest objective.
+
 Data checks: /times starts at 0 with step dt up to tstop; done simulations
 (status 1) have finite dipoles (*with agg = L2 + L5) and finite summaries
 (dipole_min <= dipole_max); pending and failed ones have NaN dipoles and
@@ -218,10 +224,16 @@ def check_file(path, a):
         names = []
         if c.expect("params" in f and isinstance(f["params"], h5py.Group), "/params group is missing"):
             names = sorted(f["params"].keys())
+            # a fit's rows not yet asked for are NaN (§13)
+            asked = np.ones(n_sims, dtype=bool)
+            if "fit/generation" in f and f["fit/generation"].shape == (n_sims,):
+                asked = f["fit/generation"][()] >= 0
             for n in names:
                 d = c.dataset(f, f"params/{n}", "f", (n_sims,))
                 if d is not None:
-                    c.expect(np.isfinite(d[()]).all(), f"/params/{n} has non-finite values")
+                    v = d[()]
+                    c.expect(np.isfinite(v[asked]).all(), f"/params/{n} has non-finite values")
+                    c.expect(np.isnan(v[~asked]).all(), f"/params/{n} has values in rows not asked for")
             if a.params is not None:
                 c.expect(set(names) == set(a.params),
                          f"/params holds {names}, expected {sorted(a.params)}")
@@ -427,6 +439,10 @@ def check_file(path, a):
         ):
             recompute_summaries(c, f, a.smooth_window, done, n_trials, tstop, gid_table(f))
 
+        # ---------------------------------------------------- /fit (§13)
+        if "fit" in f:
+            check_fit(c, f, n_sims, st, n_times)
+
         summary = (
             f"{n_sims} sims x {n_trials} trials x {n_times} times; "
             f"status done {int(done.sum())}, failed {int(failed.sum())}, pending "
@@ -437,6 +453,47 @@ def check_file(path, a):
             + ("; not closed by its writer (read in SWMR mode)" if unclosed else "")
         )
     return c, summary
+
+
+def check_fit(c, f, n_sims, st, n_times):
+    """A fit's /fit group: objective (f64) and generation (int) per row,
+    the attributes, rows asked for before the rows run, the best."""
+    g = f["fit"]
+    obj = c.dataset(f, "fit/objective", "f", (n_sims,))
+    gen = c.dataset(f, "fit/generation", "i", (n_sims,))
+    for name in ["solver", "objective", "stop_reason"]:
+        c.expect(name in g.attrs and isinstance(attr_str(g.attrs[name]), str),
+                 f"/fit attribute {name} is missing or not a string")
+    for name in ["n_evals", "best_index"]:
+        c.expect(name in g.attrs and np.issubdtype(np.asarray(g.attrs[name]).dtype, np.integer),
+                 f"/fit attribute {name} is missing or not an integer")
+    c.expect("best_objective" in g.attrs, "/fit attribute best_objective is missing")
+    if "target_agg" in g:
+        t = g["target_times"][()]
+        c.expect(g["target_agg"].shape == t.shape and np.all(np.diff(t) > 0),
+                 "/fit/target_times and target_agg differ in length or times do not increase")
+    if obj is None or gen is None:
+        return
+    o, k = obj[()], gen[()]
+    done = st == 1
+    c.expect(np.all(k[done] >= 0), "a done row has no generation")
+    c.expect(not np.isnan(o[done]).any(), "a done row has no objective")
+    c.expect(np.all(np.diff(k[k >= 0]) >= 0), "/fit/generation decreases")
+    asked = np.nonzero(k >= 0)[0]
+    c.expect(asked.size == 0 or asked[-1] + 1 == asked.size, "rows asked for are not 0..n")
+    reason = attr_str(g.attrs.get("stop_reason", ""))
+    if reason:
+        n = int(g.attrs["n_evals"])
+        c.expect(np.all(st[:n] != 0) and np.all(st[n:] == 0),
+                 f"a finished fit of {n} evaluations has pending rows before {n} or rows run after")
+        c.expect(np.all(k[n:] == -1) and np.isnan(o[n:]).all(), "rows after n_evals are not empty")
+        b = int(g.attrs["best_index"])
+        fin = np.isfinite(o[:n])
+        if fin.any():
+            m = np.min(o[:n][fin])
+            c.expect(b >= 0 and o[b] == m and int(np.argmax(o[:n] == m)) == b
+                     and float(g.attrs["best_objective"]) == m,
+                     f"best_index {b} is not the first smallest objective {m}")
 
 
 def hnn_smooth(x, window_ms, sfreq):

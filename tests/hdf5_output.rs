@@ -74,6 +74,7 @@ fn spec(n_sims: usize, n_trials: usize, n_times: usize) -> OutputSpec {
             .map(|(n, a, b)| (n.to_string(), *a, *b))
             .collect(),
         extra_attrs: vec![("smooth_window_ms".into(), "30".into())],
+        fit: None,
         // somatic voltages of three cells (`save = ["vsec_soma"]`)
         vsec: vec![VsecSpec {
             name: "soma".into(),

@@ -251,3 +251,58 @@ print("ok")
         show(&out)
     );
 }
+
+/// A small fit (configs/fit_evoked.toml, 32 evaluations) read with h5py
+/// (`tests/h5py_check.py`'s /fit checks) and drawn by `scripts/plot_fit.py`.
+#[test]
+fn a_fit_reads_with_h5py_and_plots() {
+    require_python();
+    let dir = work_dir("fit");
+    let text = std::fs::read_to_string(repo().join("configs/fit_evoked.toml"))
+        .unwrap()
+        .replace("max_evaluations = 320", "max_evaluations = 32")
+        .replace(
+            "target = \"../tests/data/fit/target.txt\"",
+            &format!(
+                "target = \"{}\"",
+                repo().join("tests/data/fit/target.txt").display()
+            ),
+        );
+    assert!(text.contains("max_evaluations = 32\n") || text.contains("max_evaluations = 32 "));
+    let config = dir.join("fit.toml");
+    std::fs::write(&config, text).unwrap();
+    let h5 = dir.join("fit.h5");
+    let out = Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
+        .arg(&config)
+        .arg("-o")
+        .arg(&h5)
+        .args(["--force", "-q"])
+        .current_dir(repo())
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("hnn-mpi starts");
+    assert_eq!(out.status.code(), Some(0), "hnn-mpi: {}", show(&out));
+    let h5s = h5.to_str().unwrap();
+    let out = python(&[
+        "tests/h5py_check.py",
+        h5s,
+        "--all-done",
+        "--simulated",
+        "--n-sims",
+        "32",
+        "--params",
+        "mu,weight_basket,weight_pyr",
+    ]);
+    assert!(out.status.success(), "h5py_check.py: {}", show(&out));
+    let png = dir.join("fit.png");
+    let out = python(&["scripts/plot_fit.py", h5s, "-o", png.to_str().unwrap()]);
+    assert!(out.status.success(), "plot_fit.py: {}", show(&out));
+    assert_png(&png);
+    // A sweep's file is no fit's: refused with a message, exit 1.
+    let sweep = run_small_sweep(&dir);
+    let out = python(&["scripts/plot_fit.py", sweep.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no /fit group"));
+}

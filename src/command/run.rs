@@ -15,7 +15,10 @@ use super::config_file::read_config;
 use super::panic::install_panic_hook;
 use super::rank::RANK;
 use super::signals::ProcessSignals;
+use crate::parallel::fit::FitEnd;
 use crate::parallel::{RunOptions, SweepEnd, SweepError};
+use crate::search::Search;
+use crate::sweep::fit::FitPlan;
 use crate::sweep::SweepPlan;
 
 /// Runs the main job and returns the process exit code (docs/cli.md,
@@ -90,7 +93,7 @@ pub fn run(cli: &Cli) -> u8 {
     let text = String::from_utf8(text).expect("rank 0 sent valid UTF-8");
     // Every rank parses the same text and reaches the same plan; rank 0
     // reports a bad config.
-    let plan = load_plan(cli, &text);
+    let plan = load_plan(cli, &text, rank == 0);
     let mut status: u8 = match &plan {
         Ok(_) => exit_code::SUCCESS,
         Err(e) => {
@@ -104,10 +107,10 @@ pub fn run(cli: &Cli) -> u8 {
     if status != exit_code::SUCCESS {
         return status;
     }
-    let plan = plan.expect("checked");
+    let mut plan = plan.expect("checked");
     // [parallel] ranks_per_sim (or --ranks-per-sim): groups of k ranks
     // share each simulation, its cells split by gid.
-    let Some(k) = ranks_per_sim(cli, &plan, size as usize, rank == 0) else {
+    let Some(k) = ranks_per_sim(cli, plan.config(), size as usize, rank == 0) else {
         return exit_code::BAD_CONFIG;
     };
     // Every rank now takes part in the sweep's clean stop (an MPI rank that
@@ -116,21 +119,39 @@ pub fn run(cli: &Cli) -> u8 {
     super::signals::defer();
     let group = world.split_by_color(Color::with_value(rank / k as i32));
     let group = group.filter(|_| k > 1);
-    let mut code = if rank == 0 {
-        let end = crate::parallel::run_root(
-            &run_options(cli),
-            &plan,
-            Some(&world),
-            group.as_ref(),
-            &ProcessSignals,
-        );
-        exit_code_of(end)
-    } else if (rank as usize).is_multiple_of(k) {
-        crate::parallel::run_worker(&plan, &world, group.as_ref(), &ProcessSignals);
-        exit_code::SUCCESS
-    } else {
-        crate::parallel::run_member(&plan, group.as_ref().expect("k > 1"), &ProcessSignals);
-        exit_code::SUCCESS
+    let mut code = match &mut plan {
+        Plan::Sweep(plan) => {
+            if rank == 0 {
+                let end = crate::parallel::run_root(
+                    &run_options(cli),
+                    plan,
+                    Some(&world),
+                    group.as_ref(),
+                    &ProcessSignals,
+                );
+                exit_code_of(end)
+            } else if (rank as usize).is_multiple_of(k) {
+                crate::parallel::run_worker(plan, &world, group.as_ref(), &ProcessSignals);
+                exit_code::SUCCESS
+            } else {
+                crate::parallel::run_member(plan, group.as_ref().expect("k > 1"), &ProcessSignals);
+                exit_code::SUCCESS
+            }
+        }
+        Plan::Fit(plan, search) => match search {
+            Some(search) => fit_exit_code(crate::parallel::fit::run_fit_root(
+                &run_options(cli),
+                plan,
+                search.as_mut(),
+                Some(&world),
+                group.as_ref(),
+                &ProcessSignals,
+            )),
+            None => {
+                crate::parallel::fit::run_fit_other(plan, &world, group.as_ref(), &ProcessSignals);
+                exit_code::SUCCESS
+            }
+        },
     };
     root.broadcast_into(&mut code);
     code
@@ -188,7 +209,7 @@ fn run_single(cli: &Cli) -> u8 {
             return e.exit_code();
         }
     };
-    let plan = load_plan(cli, &text);
+    let plan = load_plan(cli, &text, true);
     let plan = match plan {
         Ok(p) => p,
         Err(e) => {
@@ -196,16 +217,26 @@ fn run_single(cli: &Cli) -> u8 {
             return exit_code::BAD_CONFIG;
         }
     };
-    if ranks_per_sim(cli, &plan, 1, true).is_none() {
+    if ranks_per_sim(cli, plan.config(), 1, true).is_none() {
         return exit_code::BAD_CONFIG;
     }
-    exit_code_of(crate::parallel::run_root(
-        &run_options(cli),
-        &plan,
-        None,
-        None,
-        &ProcessSignals,
-    ))
+    match plan {
+        Plan::Sweep(plan) => exit_code_of(crate::parallel::run_root(
+            &run_options(cli),
+            &plan,
+            None,
+            None,
+            &ProcessSignals,
+        )),
+        Plan::Fit(mut plan, search) => fit_exit_code(crate::parallel::fit::run_fit_root(
+            &run_options(cli),
+            &mut plan,
+            search.expect("built on rank 0").as_mut(),
+            None,
+            None,
+            &ProcessSignals,
+        )),
+    }
 }
 
 /// What the command line asks of the output file.
@@ -243,13 +274,28 @@ fn exit_code_of(end: Result<SweepEnd, SweepError>) -> u8 {
     }
 }
 
+/// The exit code of how a fit ended: 0 once the search stopped (by a
+/// convergence test or `max_evaluations`; failed simulations are part of
+/// a search), else as a sweep's.
+fn fit_exit_code(end: Result<FitEnd, SweepError>) -> u8 {
+    match end {
+        Ok(_) => exit_code::SUCCESS,
+        Err(e) => exit_code_of(Err(e)),
+    }
+}
+
 /// `--ranks-per-sim` or `[parallel] ranks_per_sim`, if it divides the number
 /// of ranks; else `None` after `report`ing the error (on rank 0).
-fn ranks_per_sim(cli: &Cli, plan: &SweepPlan, n_ranks: usize, report: bool) -> Option<usize> {
+fn ranks_per_sim(
+    cli: &Cli,
+    config: &crate::config::Config,
+    n_ranks: usize,
+    report: bool,
+) -> Option<usize> {
     let k = cli
         .ranks_per_sim
         .map(|k| k as usize)
-        .unwrap_or(plan.config.parallel.ranks_per_sim);
+        .unwrap_or(config.parallel.ranks_per_sim);
     if k > 0 && n_ranks.is_multiple_of(k) {
         return Some(k);
     }
@@ -259,7 +305,7 @@ fn ranks_per_sim(cli: &Cli, plan: &SweepPlan, n_ranks: usize, report: bool) -> O
         let err = if cli.ranks_per_sim.is_some() {
             format!("--ranks-per-sim: {message}")
         } else {
-            plan.config
+            config
                 .error_at("parallel.ranks_per_sim", message)
                 .to_string()
         };
@@ -268,8 +314,25 @@ fn ranks_per_sim(cli: &Cli, plan: &SweepPlan, n_ranks: usize, report: bool) -> O
     None
 }
 
-/// Parse and check the config text and plan the sweep.
-fn load_plan(cli: &Cli, text: &str) -> Result<SweepPlan, crate::config::ConfigError> {
+/// What a config asks to run: a sweep, or a fit (with its search on rank
+/// 0).
+enum Plan {
+    Sweep(Box<SweepPlan>),
+    Fit(Box<FitPlan>, Option<Box<dyn Search + Send>>),
+}
+
+impl Plan {
+    fn config(&self) -> &crate::config::Config {
+        match self {
+            Plan::Sweep(p) => &p.config,
+            Plan::Fit(p, _) => &p.sweep.config,
+        }
+    }
+}
+
+/// Parse and check the config text and plan the sweep or the fit; a fit's
+/// search is built when `with_search` (rank 0).
+fn load_plan(cli: &Cli, text: &str, with_search: bool) -> Result<Plan, crate::config::ConfigError> {
     let file_name = cli.config.display().to_string();
     let mut c = crate::config::Config::parse(text, &file_name)?;
     if let Some(mode) = &cli.numerics {
@@ -281,16 +344,15 @@ fn load_plan(cli: &Cli, text: &str) -> Result<SweepPlan, crate::config::ConfigEr
         .map(Path::to_path_buf)
         .unwrap_or_default();
     c.check_input_files()?;
-    if c.fit.is_some() {
-        // Parsed and checked (target file included); the search itself is
-        // issue 15's next step.
-        return Err(c.error_at(
-            "fit",
-            "the [fit] table is valid, but this build cannot run a fit yet (the search driver \
-             is not built); use [sweep] for now",
-        ));
-    }
-    SweepPlan::new(c)
+    let Some(fit) = c.fit.clone() else {
+        return SweepPlan::new(c).map(|p| Plan::Sweep(Box::new(p)));
+    };
+    let search = if with_search {
+        Some(crate::search::new(&fit).map_err(|e| c.error_at("fit.solver", e.to_string()))?)
+    } else {
+        None
+    };
+    Ok(Plan::Fit(Box::new(FitPlan::new(c)?), search))
 }
 
 fn init_logging(cli: &Cli) {

@@ -88,6 +88,13 @@ pub struct FitParam {
 }
 
 impl FitParam {
+    /// The value at fraction `x` of the range (in log10 space with `log`),
+    /// as a sweep's `{ low, high, log }` maps its draws; `x` is clamped to
+    /// [0, 1] (a search's point on the cube's face may round just outside).
+    pub fn value_at(&self, x: f64) -> f64 {
+        super::sweep::map_range(self.low, self.high, self.log, x.clamp(0.0, 1.0))
+    }
+
     /// hnn-core's initial value (`_get_initial_params`): the middle of the
     /// range (in log10 space with `log`).
     pub fn midpoint(&self) -> f64 {

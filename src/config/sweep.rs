@@ -65,7 +65,7 @@ fn uniform(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// Map a fraction x in [0, 1] onto a `{low, high, log}` range.
-fn map_range(low: f64, high: f64, log: bool, x: f64) -> f64 {
+pub(crate) fn map_range(low: f64, high: f64, log: bool, x: f64) -> f64 {
     if log {
         let (a, b) = (low.log10(), high.log10());
         10f64.powf(a + x * (b - a))

@@ -295,6 +295,13 @@ impl OutputFile {
             )?;
         }
 
+        // /fit
+        if let Some(fit) = &spec.fit {
+            h5(super::fit::create(&file, n_sims, fit), path, || {
+                "creating /fit".into()
+            })?;
+        }
+
         // /cells, /status, /errors
         h5(
             (|| {

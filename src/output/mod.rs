@@ -39,6 +39,7 @@
 //! - `traces.rs`: the section recordings `/vsec`, `/isec`, `/ca`: one description for creating, opening, writing and repairing them.
 //! - `close.rs`: [`OutputFile::close`]: the spike CSR built, the lock released.
 //! - `spikes.rs`: `/spikes`: the work area written per simulation and the CSR built from it.
+//! - `fit.rs`: `/fit`: a fit's objectives and generations, its points in `/params` row by row, how it ended.
 //! - `lfp.rs`: `/lfp`: the electrode arrays' potentials: created, written, read back.
 //!
 //! Beneath them:
@@ -54,6 +55,7 @@ mod close;
 mod create;
 mod error;
 mod file;
+mod fit;
 mod hdf5_util;
 mod layout;
 mod lfp;
@@ -72,11 +74,12 @@ mod write;
 pub use create::OutputOptions;
 pub use error::OutputError;
 pub use file::OutputFile;
+pub use fit::{FitRows, FitSummary};
 pub use layout::{
     stat_units, GidRangeRecord, ERROR_LEN, FORMAT, NUMERICS_ATTR, STATUS_DONE, STATUS_FAILED,
     STATUS_PENDING,
 };
 pub use provenance::{hostname, rfc3339_utc};
 pub use result::SimResult;
-pub use spec::{IsecSpec, LfpSpec, OutputSpec, VsecSpec};
+pub use spec::{FitSpec, IsecSpec, LfpSpec, OutputSpec, VsecSpec};
 pub use swmr::open_for_reading;

@@ -264,7 +264,24 @@ impl OutputFile {
                 "the file's swept parameters are {names:?}, this configuration's {want:?}"
             )));
         }
-        for (name, values) in spec.param_names.iter().zip(&spec.param_values) {
+        // A fit's points are compared by the fit, which replays its search.
+        let values = if spec.fit.is_some() {
+            &[][..]
+        } else {
+            &spec.param_values[..]
+        };
+        if spec.fit.is_some() != file.link_exists("fit") {
+            return Err(mismatch(format!(
+                "the file {} a fit's, this configuration {}",
+                if spec.fit.is_some() { "is not" } else { "is" },
+                if spec.fit.is_some() {
+                    "runs a fit"
+                } else {
+                    "does not"
+                }
+            )));
+        }
+        for (name, values) in spec.param_names.iter().zip(values) {
             let got = h5(
                 params.dataset(name).and_then(|d| d.read_raw::<f64>()),
                 path,

@@ -48,6 +48,10 @@ pub struct OutputSpec {
     pub lfp: Vec<LfpSpec>,
     /// More root attributes (strings).
     pub extra_attrs: Vec<(String, String)>,
+    /// A fit's file: the `/fit` group, and `/params` written row by row as
+    /// the search asks (created NaN; `param_values` are then ignored by
+    /// `resume`, the fit compares its points itself).
+    pub fit: Option<FitSpec>,
 }
 
 impl OutputSpec {
@@ -248,6 +252,19 @@ fn check_names(what: &str, names: &[String]) -> Result<(), OutputError> {
         )));
     }
     Ok(())
+}
+
+/// What the file's `/fit` group records of the fit before it runs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FitSpec {
+    /// `[fit] solver` (`cma`, `cobyla`, `bayesian`).
+    pub solver: String,
+    /// `[fit] objective` (`dipole_rmse`, ...).
+    pub objective: String,
+    /// The target dipole the objective compares with: times (ms) and
+    /// aggregate (nAm), as read from `[fit] target` (`/fit/target_times`,
+    /// `/fit/target_agg`: the file shows what was fitted on its own).
+    pub target: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@
 //! - [`worker`]: the other ranks: workers, and a group's other members.
 //! - [`compute`]: what a rank computes of the work it is handed (a batch,
 //!   or one simulation with its group).
+//! - [`fit`]: a fit: the search on rank 0, each of its asks a round of
+//!   simulations over the ranks, `--resume` by replaying the file.
 //! - [`wire`]: the message tags and the byte format of results.
 //! - [`rank_group`]: the ranks that share one simulation (`ranks_per_sim`).
 //! - [`output_setup`]: the output file's path, layout, creation or resume,
@@ -30,6 +32,7 @@ use std::path::PathBuf;
 use crate::output::OutputError;
 
 pub mod compute;
+pub mod fit;
 pub mod output_setup;
 pub mod progress;
 pub mod rank_group;

@@ -31,6 +31,11 @@ pub fn definition_hash(config: &Config) -> String {
         config.summary,
         config.output.save
     );
+    let mut text = text;
+    if let Some(fit) = &config.fit {
+        // Only a fit's: a sweep's hash stays what it was.
+        text.push_str(&format!("|{fit:?}"));
+    }
     let mut bytes = text.into_bytes();
     // A parameter file or network file defines the network as much as the
     // config does.
@@ -41,7 +46,9 @@ pub fn definition_hash(config: &Config) -> String {
             _ => None,
         },
     ];
-    for p in files.into_iter().flatten() {
+    // A fit's target defines what it minimises.
+    let target = config.fit.as_ref().and_then(|f| f.target.as_ref());
+    for p in files.into_iter().chain([target]).flatten() {
         if let Ok(content) = std::fs::read(config.input_path(p)) {
             bytes.extend(content);
         }
@@ -175,6 +182,7 @@ pub fn output_spec(plan: &SweepPlan, mpi_ranks: usize) -> OutputSpec {
             crate::output::NUMERICS_ATTR.into(),
             plan.config.numerics.as_str().into(),
         )],
+        fit: None,
     }
 }
 

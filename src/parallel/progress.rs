@@ -15,6 +15,8 @@ pub struct Progress {
     failed: usize,
     start: Instant,
     last: Instant,
+    /// A fit's round: no count of simulations done (the fit logs its own).
+    quiet: bool,
 }
 
 /// Silence before [`Progress::tick`] reports a simulation under way.
@@ -29,6 +31,16 @@ impl Progress {
             failed: 0,
             start: now,
             last: now,
+            quiet: false,
+        }
+    }
+
+    /// One round of a fit: failures and long simulations are logged, not
+    /// the count of simulations done (the fit reports its evaluations).
+    pub fn quiet(total: usize) -> Self {
+        Progress {
+            quiet: true,
+            ..Self::new(total)
         }
     }
 
@@ -39,6 +51,9 @@ impl Progress {
             warn!("simulation {} failed: {e}", r.sim);
         }
         let now = Instant::now();
+        if self.quiet {
+            return;
+        }
         if now - self.last >= Duration::from_secs(5) || self.done == self.total {
             self.last = now;
             let elapsed = (now - self.start).as_secs_f64();

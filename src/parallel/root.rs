@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use log::{debug, error, info};
+use log::{debug, error, info, warn};
 use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::Communicator;
@@ -19,6 +19,7 @@ use super::wire::{
 };
 use super::{signal_name, Interruption, RunOptions, SweepEnd, SweepError};
 use crate::output::{OutputError, OutputFile, SimResult};
+use crate::sweep::fit::ObjectiveFn;
 use crate::sweep::SweepPlan;
 
 /// How long rank 0, once interrupted, waits for the other ranks' last
@@ -77,52 +78,16 @@ fn run_root_inner(
         n_ranks / size,
         path.display()
     );
-    let mut root = RootState {
+    let mut root = RootState::new(
         world,
         stops,
         size,
-        ranks_per_group: n_ranks / size,
-        batch: batch_capacity(plan, group),
-        queue: pending.iter().copied().collect(),
-        in_flight: vec![0; n_ranks],
-        stop_sent: vec![false; n_ranks],
-        finished: vec![false; n_ranks],
-        interrupted: None,
-        interrupted_at: None,
-        progress: Progress::new(pending.len()),
-        active_workers: size - 1,
-        write_error: None,
-        close_error: None,
-        file: Some(file),
-    };
-    loop {
-        // Serve every waiting message; when rank 0 has nothing left to run,
-        // block until the workers are done.
-        root.serve(true);
-        // Rank 0 takes one batch at a time, so that it serves as it goes.
-        let own = root.next_chunk(0, root.batch);
-        match own.first() {
-            Some(&first) => {
-                let sims: Vec<usize> = own.iter().map(|&s| s as usize).collect();
-                // Requests and results are served during rank 0's own
-                // simulations too: a worker never waits for them to end.
-                let (results, abandoned) = simulate(plan, &sims, group, &mut |t_ms| {
-                    root.serve(false);
-                    root.progress.tick(first as usize, sims.len(), t_ms);
-                    flow(root.interrupted.is_some())
-                });
-                for result in results {
-                    root.record(result, 0);
-                }
-                if abandoned.is_some() {
-                    // Another rank of rank 0's group was interrupted.
-                    root.interrupt("a signal to another rank of rank 0's group".into());
-                }
-            }
-            None if root.active_workers == 0 => break,
-            None => {}
-        }
-    }
+        n_ranks / size,
+        batch_capacity(plan, group),
+        file,
+    );
+    root.start_round(&pending, Progress::new(pending.len()));
+    root.run_round(plan, group);
     root.close_file();
     let RootState {
         interrupted,
@@ -157,8 +122,122 @@ fn run_root_inner(
     })
 }
 
+impl<'a> RootState<'a> {
+    /// Rank 0's state at the start of a run, the file open.
+    pub(super) fn new(
+        world: Option<&'a SimpleCommunicator>,
+        stops: &'a dyn Interruption,
+        size: usize,
+        ranks_per_group: usize,
+        batch: usize,
+        file: OutputFile,
+    ) -> Self {
+        let n_ranks = size * ranks_per_group;
+        RootState {
+            world,
+            stops,
+            size,
+            ranks_per_group,
+            batch,
+            queue: VecDeque::new(),
+            in_flight: vec![0; n_ranks],
+            stop_sent: vec![false; n_ranks],
+            finished: vec![false; n_ranks],
+            interrupted: None,
+            interrupted_at: None,
+            progress: Progress::new(0),
+            active_workers: 0,
+            write_error: None,
+            close_error: None,
+            file: Some(file),
+            objective: None,
+            objectives: Vec::new(),
+        }
+    }
+
+    /// A round of scheduling (a sweep's one; a fit's generation): the
+    /// simulations `pending`, every worker active again.
+    pub(super) fn start_round(&mut self, pending: &[usize], progress: Progress) {
+        self.queue = pending.iter().copied().collect();
+        self.in_flight.iter_mut().for_each(|n| *n = 0);
+        self.stop_sent.iter_mut().for_each(|s| *s = false);
+        self.finished.iter_mut().for_each(|f| *f = false);
+        self.active_workers = self.size - 1;
+        self.progress = progress;
+    }
+
+    /// Run the round's simulations over the ranks, writing their results,
+    /// until every worker was told there is no more (a worker then returns
+    /// from `run_worker`).
+    pub(super) fn run_round(&mut self, plan: &SweepPlan, group: Option<&SimpleCommunicator>) {
+        loop {
+            // Serve every waiting message; when rank 0 has nothing left to run,
+            // block until the workers are done.
+            self.serve(true);
+            // Rank 0 takes one batch at a time, so that it serves as it goes.
+            let own = self.next_chunk(0, self.batch);
+            match own.first() {
+                Some(&first) => {
+                    let sims: Vec<usize> = own.iter().map(|&s| s as usize).collect();
+                    // Requests and results are served during rank 0's own
+                    // simulations too: a worker never waits for them to end.
+                    let (results, abandoned) = simulate(plan, &sims, group, &mut |t_ms| {
+                        self.serve(false);
+                        self.progress.tick(first as usize, sims.len(), t_ms);
+                        flow(self.interrupted.is_some())
+                    });
+                    for result in results {
+                        self.record(result, 0);
+                    }
+                    if abandoned.is_some() {
+                        // Another rank of rank 0's group was interrupted.
+                        self.interrupt("a signal to another rank of rank 0's group".into());
+                    }
+                }
+                None if self.active_workers == 0 => break,
+                None => {}
+            }
+        }
+    }
+}
+
+impl RootState<'_> {
+    /// After a fit's round: the error that ends the run, if any, the file
+    /// then closed. `saved`: evaluations in the file.
+    pub(super) fn round_error(
+        &mut self,
+        saved: usize,
+        n_sims: usize,
+        path: &std::path::Path,
+    ) -> Option<SweepError> {
+        if self.interrupted.is_none() && self.write_error.is_none() {
+            return None;
+        }
+        self.close_file();
+        let path = path.to_path_buf();
+        if let Some(error) = self.write_error.take() {
+            return Some(SweepError::Write {
+                error,
+                saved,
+                n_sims,
+                path,
+            });
+        }
+        if let Some(error) = self.close_error.take() {
+            return Some(SweepError::Close { error, path });
+        }
+        let by = self.interrupted.take()?;
+        Some(SweepError::Interrupted {
+            by,
+            saved,
+            n_sims,
+            path,
+        })
+    }
+}
+
 /// Rank 0's scheduling and writing state.
-struct RootState<'a> {
+pub(super) struct RootState<'a> {
     world: Option<&'a SimpleCommunicator>,
     stops: &'a dyn Interruption,
     /// Number of groups (ranks / ranks_per_sim).
@@ -182,7 +261,12 @@ struct RootState<'a> {
     write_error: Option<OutputError>,
     close_error: Option<OutputError>,
     /// The output file, until it is closed.
-    file: Option<OutputFile>,
+    pub(super) file: Option<OutputFile>,
+    /// A fit's objective, computed for each result before it is written.
+    pub(super) objective: Option<&'a ObjectiveFn>,
+    /// A fit's evaluations of the round: (simulation, objective), in the
+    /// order they were written; +inf where there is none.
+    pub(super) objectives: Vec<(usize, f64)>,
 }
 
 impl RootState<'_> {
@@ -209,6 +293,19 @@ impl RootState<'_> {
             );
             return;
         };
+        if let Some(f) = self.objective {
+            let value = f.evaluate(&result).unwrap_or_else(|why| {
+                warn!("evaluation {}: no objective ({why}): told +inf", result.sim);
+                f64::INFINITY
+            });
+            if let Err(e) = file.write_fit_objective(result.sim, value) {
+                error!("{e}: stopping the fit");
+                self.write_error = Some(e);
+                self.interrupt("a write error".into());
+                return;
+            }
+            self.objectives.push((result.sim, value));
+        }
         match file.write(&result) {
             Ok(()) => self.progress.record(&result),
             Err(e) => {
@@ -220,7 +317,7 @@ impl RootState<'_> {
     }
 
     /// Close the output file (once); later results are dropped.
-    fn close_file(&mut self) {
+    pub(super) fn close_file(&mut self) {
         if let Some(file) = self.file.take() {
             if let Err(e) = file.close() {
                 self.close_error.get_or_insert(e);

@@ -9,6 +9,8 @@
 //! - [`run`]: one simulation, or a batch of small networks integrated
 //!   together, from its point to its record.
 //! - [`accumulate`]: a simulation's trials into the record the file stores.
+//! - [`fit`]: [`fit::FitPlan`], a fit's plan: its points as the search
+//!   asks them, the map from the unit cube, the objective.
 //! - [`failure`]: why one simulation failed (recorded in its result).
 //! - [`recordings`]: which voltage, synaptic-current and calcium traces
 //!   and sample times are recorded.
@@ -20,6 +22,7 @@ pub mod accumulate;
 pub mod estimate;
 pub mod failure;
 pub mod fault;
+pub mod fit;
 pub mod memory;
 pub mod plan;
 pub mod recordings;

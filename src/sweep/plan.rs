@@ -53,8 +53,17 @@ impl SweepPlan {
     /// anything is written; refuse a run that cannot fit
     /// ([`super::estimate`]) before anything large is allocated.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
-        config.check_one_file_layout()?;
         let points = config.sweep_points()?;
+        Self::with_points(config, points)
+    }
+
+    /// As [`Self::new`], at `points` (a fit's: the corners of its search
+    /// space, which [`super::fit::FitPlan`] replaces by the points asked).
+    pub fn with_points(
+        config: Config,
+        points: Vec<BTreeMap<String, f64>>,
+    ) -> Result<Self, ConfigError> {
+        config.check_one_file_layout()?;
         let limit = MemoryLimit::of_this_machine();
         let first = config.resolve(&points[0])?;
         estimate::check_planned_network(&first, &config, Some(&limit))?;
