@@ -11,6 +11,7 @@
 //! [`new`] builds the search `[fit]` asks for; docs/fit.md describes the
 //! solvers, their constants, bounds and stops.
 
+pub mod bayesian;
 pub mod cma;
 pub mod cma_params;
 pub mod cobyla;
@@ -129,6 +130,10 @@ pub fn new(fit: &Fit) -> Result<Box<dyn Search + Send>, SearchError> {
                 fit.max_evaluations,
             )?))
         }
-        Solver::Bayesian => Err(SearchError::NotBuilt(Solver::Bayesian)),
+        Solver::Bayesian => Ok(Box::new(bayesian::Bayesian::new(
+            &x0,
+            fit.max_evaluations,
+            fit.seed,
+        )?)),
     }
 }
