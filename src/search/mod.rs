@@ -72,9 +72,6 @@ pub trait Search {
 /// Why a search could not be built.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SearchError {
-    /// `solver = "bayesian"`: hnn-core's Gaussian-process search is not
-    /// built.
-    NotBuilt(Solver),
     /// A setting the search cannot run with (the config's checks refuse
     /// these first; this guards direct callers).
     Invalid(String),
@@ -83,13 +80,6 @@ pub enum SearchError {
 impl std::fmt::Display for SearchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SearchError::NotBuilt(s) => {
-                write!(
-                    f,
-                    "solver \"{}\" is not built (use \"cma\" or \"cobyla\")",
-                    s.as_str()
-                )
-            }
             SearchError::Invalid(m) => write!(f, "{m}"),
         }
     }
