@@ -175,6 +175,14 @@ fn minimises_standard_functions_within_budget() {
     };
     let cases: Vec<Case> = vec![
         (
+            "sphere 1",
+            1,
+            Box::new(sphere_at(vec![0.8])),
+            vec![0.8],
+            480,
+            1e-6,
+        ),
+        (
             "sphere 2",
             2,
             Box::new(sphere_at(vec![0.2, 0.6])),
