@@ -42,6 +42,11 @@ fn quadratic(c: Vec<f64>) -> impl Fn(&[f64]) -> f64 {
 
 #[test]
 fn minimises_smooth_functions_and_stops_on_rhoend() {
+    let one_d = |x: &[f64]| (x[0] - 0.8).powi(2);
+    let mut s = unit(1, 200);
+    let (_, _, stop) = run(&mut s, &one_d);
+    assert_eq!(stop, StopReason::TrustRegion);
+    assert!((s.best().unwrap().0[0] - 0.8).abs() < 2e-4);
     for (n, opt) in [(2, vec![0.3, 0.65]), (3, vec![0.3, 0.65, 0.45])] {
         let f = quadratic(opt.clone());
         let mut s = unit(n, 200);
