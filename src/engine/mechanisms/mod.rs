@@ -192,6 +192,9 @@ pub struct Scratch {
     pub tab: Vec<f64>,
     arg: Vec<f64>,
     e: Vec<f64>,
+    /// Table intervals and fractions (`Table::locate`).
+    j: Vec<u32>,
+    theta: Vec<f64>,
 }
 
 impl Scratch {
@@ -201,6 +204,8 @@ impl Scratch {
             tab: vec![0.0; 8 * capacity],
             arg: vec![0.0; capacity],
             e: vec![0.0; capacity],
+            j: vec![0; capacity],
+            theta: vec![0.0; capacity],
         }
     }
 
@@ -287,23 +292,48 @@ pub fn table_gates<const K: usize>(
     scratch: &mut Scratch,
     gates: &mut [(&mut [f64], usize, usize)],
 ) {
+    let Scratch {
+        v: vs,
+        tab,
+        arg,
+        e,
+        j,
+        theta,
+    } = scratch;
     if nc >= MIN_ROW_CELLS {
         for (i, &node) in nodes.iter().enumerate() {
             let v_row = &v[node * nc..(node + 1) * nc];
-            let (tab, arg, e) = (&mut scratch.tab, &mut scratch.arg, &mut scratch.e);
-            gates_at(table, v_row, i * nc, dt, gates, tab, arg, e);
+            gates_at(table, v_row, i * nc, dt, gates, tab, arg, e, j, theta);
         }
         return;
     }
-    let (vg, tab, arg, e) = scratch.gather(v, nodes, nc);
+    let n = nodes.len() * nc;
+    for (i, &node) in nodes.iter().enumerate() {
+        vs[i * nc..(i + 1) * nc].copy_from_slice(&v[node * nc..(node + 1) * nc]);
+    }
+    let vg = &vs[..n];
     for start in (0..vg.len()).step_by(GATE_CHUNK) {
         let end = (start + GATE_CHUNK).min(vg.len());
-        gates_at(table, &vg[start..end], start, dt, gates, tab, arg, e);
+        gates_at(
+            table,
+            &vg[start..end],
+            start,
+            dt,
+            gates,
+            tab,
+            arg,
+            e,
+            j,
+            theta,
+        );
     }
 }
 
 /// The table at voltages `v` (one per (instance, cell) pair from `offset`
-/// on), then each gate's cnexp over the same pairs.
+/// on), then each gate's cnexp over the same pairs: the interval and
+/// fraction of each voltage computed once for all gates
+/// ([`Table::locate`]), each gate's `inf` and `tau` from them
+/// ([`Table::gate_rows`]), then its [`cnexp_row`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn gates_at<const K: usize>(
@@ -315,19 +345,15 @@ fn gates_at<const K: usize>(
     tab: &mut [f64],
     arg: &mut [f64],
     e: &mut [f64],
+    j: &mut [u32],
+    theta: &mut [f64],
 ) {
     let m = v.len();
-    let rows = &mut tab[..K * m];
-    table.lookup_rows(v, rows);
+    let at = table.locate(v, j, theta);
+    let (inf, tau) = tab[..2 * m].split_at_mut(m);
     for (x, k_inf, k_tau) in gates.iter_mut() {
-        cnexp_row(
-            &mut x[offset..offset + m],
-            &rows[*k_inf * m..(*k_inf + 1) * m],
-            &rows[*k_tau * m..(*k_tau + 1) * m],
-            dt,
-            arg,
-            e,
-        );
+        table.gate_rows(v, &at, (*k_inf, *k_tau), inf, tau);
+        cnexp_row(&mut x[offset..offset + m], inf, tau, dt, arg, e);
     }
 }
 
