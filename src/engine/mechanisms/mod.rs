@@ -242,8 +242,20 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
     let (arg, e) = (&mut arg[..n], &mut e[..n]);
     let (inf, tau) = (&inf[..n], &tau[..n]);
     if fast_exp::fast_path_ok() {
-        let mut in_range = true;
-        for c in 0..n {
+        // SAFETY: AVX2 and FMA are enabled at compile time; all rows have n.
+        #[cfg(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        ))]
+        let (done, mut in_range) = unsafe { cnexp_avx2(x, inf, tau, dt, e) };
+        #[cfg(not(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        )))]
+        let (done, mut in_range) = (0, true);
+        for c in done..n {
             // One division for -1/tau, used twice, as before.
             let rate = -1.0 / tau[c];
             let a = dt * rate;
@@ -267,6 +279,49 @@ pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f6
     for c in 0..n {
         x[c] += (1. - arg[c]) * e[c];
     }
+}
+
+/// [`cnexp_row`]'s fast path four cells at a time: the same operations in
+/// the same order (divisions, glibc's exp by
+/// [`fast_exp::exp_core_avx2`], no contraction), old values kept in `e`.
+/// Returns how many cells it did (a multiple of 4) and whether every exp
+/// argument was in the fast exp's main range.
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
+#[inline(always)]
+unsafe fn cnexp_avx2(
+    x: &mut [f64],
+    inf: &[f64],
+    tau: &[f64],
+    dt: f64,
+    e: &mut [f64],
+) -> (usize, bool) {
+    use std::arch::x86_64::*;
+    let n4 = x.len() / 4 * 4;
+    let (one, neg_one, dtv) = (
+        _mm256_set1_pd(1.0),
+        _mm256_set1_pd(-1.0),
+        _mm256_set1_pd(dt),
+    );
+    let sign = _mm256_set1_pd(-0.0);
+    let mut ok = _mm256_set1_epi64x(-1);
+    for c in (0..n4).step_by(4) {
+        let tau_c = _mm256_loadu_pd(tau.as_ptr().add(c));
+        let inf_c = _mm256_loadu_pd(inf.as_ptr().add(c));
+        let rate = _mm256_div_pd(neg_one, tau_c);
+        let (decay, in_range) = fast_exp::exp_core_avx2(_mm256_mul_pd(dtv, rate));
+        ok = _mm256_and_si256(ok, in_range);
+        let old = _mm256_loadu_pd(x.as_ptr().add(c));
+        _mm256_storeu_pd(e.as_mut_ptr().add(c), old);
+        let q = _mm256_xor_pd(_mm256_div_pd(inf_c, tau_c), sign);
+        let s = _mm256_sub_pd(_mm256_div_pd(q, rate), old);
+        let new = _mm256_add_pd(old, _mm256_mul_pd(_mm256_sub_pd(one, decay), s));
+        _mm256_storeu_pd(x.as_mut_ptr().add(c), new);
+    }
+    (n4, _mm256_movemask_pd(_mm256_castsi256_pd(ok)) == 0xf)
 }
 
 /// Below this many cells per batch, [`table_gates`] gathers several
