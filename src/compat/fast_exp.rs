@@ -296,7 +296,7 @@ mod tests {
             f64::NAN,
             f64::INFINITY,
         ]);
-        while x.len() % 4 != 0 {
+        while !x.len().is_multiple_of(4) {
             x.push(-1.0);
         }
         for c in x.chunks(4) {

@@ -289,4 +289,51 @@ mod tests {
             }
         }
     }
+
+    /// locate + gate_rows give lookup's values bit for bit, inside the
+    /// table, on its grid points, outside it and for NaN, at every offset
+    /// of the four-lane loop.
+    #[test]
+    fn gate_rows_equal_lookup_bit_for_bit() {
+        let t = Table::build(-120.0, 40.0, 641, |v| {
+            [
+                1.0 / (1.0 + (v / 5.5).exp()),
+                0.2 + (v / 30.0).cos().abs(),
+                v * 1e-3,
+            ]
+        });
+        let mut x: Vec<f64> = (0..5000).map(|i| -130.0 + 0.0357 * i as f64).collect();
+        x.extend([
+            -120.0,
+            40.0,
+            39.75,
+            -119.75,
+            0.0,
+            f64::NAN,
+            1e300,
+            -1e300,
+            40.000001,
+        ]);
+        for start in 0..4 {
+            let x = &x[start..];
+            let n = x.len();
+            let (mut j, mut theta) = (vec![0u32; n], vec![0.0; n]);
+            let at = t.locate(x, &mut j, &mut theta);
+            assert!(!at.all_inside);
+            for (ki, kt) in [(0, 1), (2, 0), (1, 2)] {
+                let (mut inf, mut tau) = (vec![0.0; n], vec![0.0; n]);
+                t.gate_rows(x, &at, (ki, kt), &mut inf, &mut tau);
+                for i in 0..n {
+                    let want = t.lookup(x[i]);
+                    for (got, w) in [(inf[i], want[ki]), (tau[i], want[kt])] {
+                        assert!(
+                            got.to_bits() == w.to_bits() || (got.is_nan() && w.is_nan()),
+                            "x = {}: {got} vs {w}",
+                            x[i]
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -470,6 +470,43 @@ mod tests {
             .any(|p| p.scope == Scope::Global));
     }
 
+    /// cnexp_row (vectorised, four cells at a time) gives nocmodl's
+    /// expression with hoc_Exp cell by cell, bit for bit, at every row
+    /// length and when an exp argument leaves the fast path's range.
+    #[test]
+    fn cnexp_row_equals_scalar_expression() {
+        let dt = 0.025;
+        let n = 203;
+        let tau: Vec<f64> = (0..n).map(|i| 0.01 * 1.07f64.powi(i as i32)).collect();
+        let inf: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin().abs()).collect();
+        let x0: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos().abs()).collect();
+        let scalar = |x: f64, inf: f64, tau: f64| {
+            let rate = -1.0 / tau;
+            x + (1. - crate::engine::units::hoc_exp(dt * rate)) * (-(inf / tau) / rate - x)
+        };
+        let mut taus = tau.clone();
+        for case in 0..2 {
+            if case == 1 {
+                // dt/tau beyond 512 and below 2^-54: off the main path.
+                taus[5] = 1e-5;
+                taus[100] = 1e20;
+            }
+            for len in [1, 3, 4, 7, 8, 64, n] {
+                let mut x = x0[..len].to_vec();
+                let (mut arg, mut e) = (vec![0.0; len], vec![0.0; len]);
+                cnexp_row(&mut x, &inf[..len], &taus[..len], dt, &mut arg, &mut e);
+                for c in 0..len {
+                    let want = scalar(x0[c], inf[c], taus[c]);
+                    assert_eq!(
+                        x[c].to_bits(),
+                        want.to_bits(),
+                        "case {case} len {len} cell {c}"
+                    );
+                }
+            }
+        }
+    }
+
     /// Only cad writes a concentration; ca, cad and kca use ca_ion.
     #[test]
     fn ions() {
