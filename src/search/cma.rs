@@ -162,6 +162,22 @@ impl Cma {
         self.best.as_ref().map(|(x, f)| (x.as_slice(), *f))
     }
 
+    /// The distribution's state for comparison with pycma: mean
+    /// (genotype), covariance C (row-major), p_c, p_σ.
+    #[doc(hidden)]
+    pub fn state(&self) -> (&[f64], &[f64], &[f64], &[f64]) {
+        (&self.mean, &self.c, &self.pc, &self.ps)
+    }
+
+    /// Tell a full generation of genotypes the search did not sample
+    /// itself (tests/search_cma.rs replays pycma's own generations).
+    #[doc(hidden)]
+    pub fn tell_genotypes(&mut self, genotypes: &[Vec<f64>], values: &[f64]) {
+        assert!(genotypes.len() == self.p.popsize && values.len() == self.p.popsize);
+        self.evaluations += values.len();
+        self.update(genotypes, values);
+    }
+
     /// `C^{-1/2} x` with the current decomposition: `B (Bᵀx / D)`.
     fn inverse_sqrt_times(&self, x: &[f64]) -> Vec<f64> {
         let n = self.p.n;
