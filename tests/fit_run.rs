@@ -170,6 +170,19 @@ fn cobyla_recovers_the_targets_parameters_within_200_evaluations() {
     assert_recovered(&out, 200);
 }
 
+/// hnn-core's third solver runs through the same driver: one point per
+/// evaluation, the budget spent exactly, and the target found again.
+#[test]
+fn bayesian_runs_its_budget_and_recovers_the_target() {
+    let dir = work_dir("bayesian");
+    let cfg = config(&dir, "bayesian", "bayesian", 40, 123);
+    let out = dir.join("bayesian.h5");
+    run_ok(None, &cfg, &out);
+    let (n_evals, _, _, reason) = fit_attrs(&out);
+    assert_eq!((n_evals, reason.as_str()), (40, "max_evaluations"));
+    assert_recovered(&out, 40);
+}
+
 /// `h5diff a b OBJECT` finds no difference, for every object a fit's file
 /// holds that is not provenance.
 fn assert_same_fit_file(a: &Path, b: &Path) {

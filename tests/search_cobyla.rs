@@ -203,7 +203,7 @@ fn refuses_impossible_settings() {
     assert!(Cobyla::new(&[-0.1], &[0.1], &[1e-4], 10).is_err());
 }
 
-/// `search::new` builds what `[fit] solver` names and refuses bayesian.
+/// `search::new` builds what `[fit] solver` names.
 #[test]
 fn factory_follows_the_solver() {
     use hnn_mpi::config::fit::{Fit, FitObjective, FitParam, Solver};
@@ -257,11 +257,15 @@ fn factory_follows_the_solver() {
     let third = cobyla.ask();
     assert_eq!(third[0][0], 0.5);
     assert!((third[0][1] - (0.5 + 0.1 / 2.0)).abs() < 1e-15, "{third:?}");
-    match hnn_mpi::search::new(&fit(Solver::Bayesian)) {
-        Err(e) => {
-            assert_eq!(e, SearchError::NotBuilt(Solver::Bayesian));
-            assert!(e.to_string().contains("bayesian"));
-        }
-        Ok(_) => panic!("bayesian must be refused"),
-    }
+    // bayesian: one point per ask, the middle first.
+    let mut bayes = hnn_mpi::search::new(&fit(Solver::Bayesian)).unwrap();
+    assert_eq!(bayes.ask(), vec![vec![0.5, 0.5]]);
+    bayes.tell(&[1.0]);
+    assert_eq!(bayes.ask().len(), 1);
+    let mut bad = fit(Solver::Bayesian);
+    bad.max_evaluations = 0;
+    assert!(matches!(
+        hnn_mpi::search::new(&bad),
+        Err(SearchError::Invalid(_))
+    ));
 }

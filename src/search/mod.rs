@@ -11,6 +11,7 @@
 //! [`new`] builds the search `[fit]` asks for; docs/fit.md describes the
 //! solvers, their constants, bounds and stops.
 
+pub mod bayesian;
 pub mod cma;
 pub mod cma_params;
 pub mod cobyla;
@@ -71,9 +72,6 @@ pub trait Search {
 /// Why a search could not be built.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SearchError {
-    /// `solver = "bayesian"`: hnn-core's Gaussian-process search is not
-    /// built.
-    NotBuilt(Solver),
     /// A setting the search cannot run with (the config's checks refuse
     /// these first; this guards direct callers).
     Invalid(String),
@@ -82,13 +80,6 @@ pub enum SearchError {
 impl std::fmt::Display for SearchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SearchError::NotBuilt(s) => {
-                write!(
-                    f,
-                    "solver \"{}\" is not built (use \"cma\" or \"cobyla\")",
-                    s.as_str()
-                )
-            }
             SearchError::Invalid(m) => write!(f, "{m}"),
         }
     }
@@ -129,6 +120,10 @@ pub fn new(fit: &Fit) -> Result<Box<dyn Search + Send>, SearchError> {
                 fit.max_evaluations,
             )?))
         }
-        Solver::Bayesian => Err(SearchError::NotBuilt(Solver::Bayesian)),
+        Solver::Bayesian => Ok(Box::new(bayesian::Bayesian::new(
+            &x0,
+            fit.max_evaluations,
+            fit.seed,
+        )?)),
     }
 }

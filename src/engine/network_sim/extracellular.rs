@@ -50,24 +50,33 @@ fn to_fixed(x_uv: f64) -> Option<i128> {
     }
 }
 
-/// `Σ trunc(x · 2^64)` over `xs`, every `|x| < 2^36`, in a form that
-/// vectorises: in blocks of 64 the parts `trunc(x · 2^20)` (each below
-/// 2^56) and the rests (below 2^44) add up in 64-bit integers without
-/// overflow. The same integer as adding the terms `trunc(x · 2^64)` one
-/// by one (the unit test checks it).
-fn sum_fixed(xs: &[f64]) -> i128 {
+/// `Σ trunc(x · 2^64)` over `xs`, or `None` when some `x` is not below
+/// 2^36 in magnitude (or not finite). In a form that vectorises (no branch
+/// per term): the range check is a running `and`, and in blocks of 64 the
+/// parts `trunc(x · 2^20)` (each below 2^56) and the rests (below 2^44)
+/// add up in 64-bit integers without overflow. The same integer as adding
+/// the terms `trunc(x · 2^64)` one by one (the unit test checks it).
+fn sum_fixed(xs: &[f64]) -> Option<i128> {
+    let in_range = xs.iter().fold(true, |ok, x| ok & (x.abs() < LIMIT_UV));
+    if !in_range {
+        return None;
+    }
     let mut total = 0i128;
     for block in xs.chunks(64) {
         let (mut hi, mut lo) = (0i64, 0i64);
         for &x in block {
             let y = x * 1_048_576.0; // 2^20
-            let h = y as i64;
+                                     // SAFETY: |x| < 2^36, so |y| < 2^56 and |y - h| < 1: both
+                                     // truncations fit in i64 (no saturation, which would keep the
+                                     // conversion from vectorising).
+            let h: i64 = unsafe { y.to_int_unchecked() };
             hi += h;
-            lo += ((y - h as f64) * 17_592_186_044_416.0) as i64; // 2^44
+            let rest = (y - h as f64) * 17_592_186_044_416.0; // 2^44
+            lo += unsafe { rest.to_int_unchecked::<i64>() };
         }
         total += (i128::from(hi) << 44) + i128::from(lo);
     }
-    total
+    Some(total)
 }
 
 /// [`to_fixed`] of `|x| < 2^36`.
@@ -95,6 +104,15 @@ fn from_fixed(acc: i128) -> f64 {
     }
 }
 
+/// Lanes of one register block of the kernel (one AVX-512 vector, two
+/// AVX2 vectors).
+const LANES: usize = 8;
+/// Steps whose currents are summed in one pass over the transfer table:
+/// the table (about 1 MB for the 10x10 network and 25 contacts, more than
+/// L2) is read once per `STEPS` steps instead of once per step. Four keep
+/// the accumulators (`STEPS × LANES` doubles) in AVX2's 16 registers.
+const STEPS: usize = 4;
+
 /// The transfer resistances of one member's cells of one type.
 struct TypeTable {
     batch: usize,
@@ -102,9 +120,18 @@ struct TypeTable {
     lanes: Range<usize>,
     /// The segment-centre nodes, in the order of `r`'s segments.
     seg_nodes: Vec<usize>,
-    /// `[channel][segment][lane - lanes.start]`, µV/nA: a step reads it
-    /// once, in order.
+    /// `[lane block][channel][segment][LANES]`, µV/nA, lanes past the
+    /// member's last padded with 0: a block pass reads it once, in order.
     r: Vec<f64>,
+    /// The pending steps' membrane currents, nA,
+    /// `[lane block][segment][step][LANES]` (padding lanes 0).
+    currents: Vec<f64>,
+}
+
+impl TypeTable {
+    fn n_blocks(&self) -> usize {
+        self.lanes.len().div_ceil(LANES)
+    }
 }
 
 /// One network's arrays on this rank.
@@ -120,13 +147,13 @@ struct MemberLfp {
 /// Every network's electrode arrays during a trial.
 pub(super) struct LfpRecorder {
     members: Vec<MemberLfp>,
-    /// One type's per-lane sums, `[channel][lane]`.
+    /// Steps whose currents are in the tables' `currents`, not yet summed.
+    pending: usize,
+    /// One type's per-lane sums of a block pass, `[step][channel][lane]`.
     partial: Vec<f64>,
-    /// One type's membrane currents of the step, nA, `[segment][lane]`.
-    currents: Vec<f64>,
-    /// One member's channel sums of the step.
+    /// One member's channel sums of a block pass, `[step][channel]`.
     acc: Vec<i128>,
-    /// Per channel of the step: a cell's term was out of range.
+    /// `[step][channel]`: a cell's term was out of range.
     bad: Vec<bool>,
 }
 
@@ -149,7 +176,6 @@ impl LfpRecorder {
         }
         let mut max_lanes = 0;
         let mut max_channels = 0;
-        let mut max_cur = 0;
         let out = nets
             .iter()
             .zip(members)
@@ -167,21 +193,21 @@ impl LfpRecorder {
                     if n_channels == 0 || lanes.is_empty() {
                         continue;
                     }
-                    max_lanes = max_lanes.max(lanes.len());
+                    let n_blocks = lanes.len().div_ceil(LANES);
+                    max_lanes = max_lanes.max(n_blocks * LANES);
                     let layout = &batches[b].layout;
                     let seg_nodes = segment_nodes(layout);
-                    let n = lanes.len();
                     let n_segs = seg_nodes.len();
-                    max_cur = max_cur.max(n_segs * n);
-                    let mut r = vec![0.0; n_channels * n_segs * n];
+                    let mut r = vec![0.0; n_blocks * n_channels * n_segs * LANES];
                     for (c, lane) in lanes.clone().enumerate() {
                         let gid = local_gids[b][lane] - member.gid_base;
                         let pos = pop.positions[gid - pop.gid_start];
+                        let (block, l) = (c / LANES, c % LANES);
                         let mut ch = 0;
                         for array in &net.electrode_arrays {
                             for row in transfer_resistances(&pop.template, layout, pos, array) {
                                 for (s, &x) in row.iter().enumerate() {
-                                    r[(ch * n_segs + s) * n + c] = x;
+                                    r[((block * n_channels + ch) * n_segs + s) * LANES + l] = x;
                                 }
                                 ch += 1;
                             }
@@ -192,6 +218,7 @@ impl LfpRecorder {
                         lanes,
                         seg_nodes,
                         r,
+                        currents: vec![0.0; n_blocks * STEPS * n_segs * LANES],
                     });
                 }
                 MemberLfp {
@@ -205,65 +232,92 @@ impl LfpRecorder {
             .collect();
         Some(LfpRecorder {
             members: out,
-            partial: vec![0.0; max_lanes * max_channels],
-            currents: vec![0.0; max_cur],
-            acc: vec![0; max_channels],
-            bad: vec![false; max_channels],
+            pending: 0,
+            partial: vec![0.0; STEPS * max_channels * max_lanes],
+            acc: vec![0; STEPS * max_channels],
+            bad: vec![false; STEPS * max_channels],
         })
     }
 
-    /// The sample after a step, from the batches' `i_membrane_`. Each
-    /// lane's sum over its segments, in segment order, for every channel;
-    /// then the lanes' sums in fixed point.
+    /// The sample after a step, from the batches' `i_membrane_`: the
+    /// currents are kept, and summed with the next steps' in one pass.
     pub(super) fn sample(&mut self, batches: &[CellBatch]) {
+        let k = self.pending;
         for m in &mut self.members {
-            let nch = m.n_channels;
-            let acc = &mut self.acc[..nch];
-            acc.fill(0);
-            let bad = &mut self.bad[..nch];
-            bad.fill(false);
-            for t in &m.tables {
+            for t in &mut m.tables {
                 let batch = &batches[t.batch];
                 let imem = batch.imem_na().expect("enabled with the recorder");
                 let nc = batch.n_cells;
                 let n = t.lanes.len();
-                let partial = &mut self.partial[..nch * n];
-                // The step's currents of this member's lanes, `[segment][lane]`,
-                // so that every channel's pass below reads three contiguous
-                // streams (no index arithmetic per segment).
                 let n_seg = t.seg_nodes.len();
-                let cur = &mut self.currents[..n_seg * n];
-                for (row, &node) in cur.chunks_exact_mut(n).zip(&t.seg_nodes) {
-                    row.copy_from_slice(&imem[node * nc + t.lanes.start..][..n]);
-                }
-                for (p, r_ch) in partial.chunks_exact_mut(n).zip(t.r.chunks_exact(n_seg * n)) {
-                    p.fill(0.0);
-                    for (r, i) in r_ch.chunks_exact(n).zip(cur.chunks_exact(n)) {
-                        for ((p, &x), &y) in p.iter_mut().zip(r).zip(i) {
-                            *p += x * y;
-                        }
-                    }
-                }
-                for ((a, b), p) in acc
-                    .iter_mut()
-                    .zip(bad.iter_mut())
-                    .zip(partial.chunks_exact(n))
-                {
-                    if p.iter().all(|x| x.abs() < LIMIT_UV) {
-                        *a = a.wrapping_add(sum_fixed(p));
-                    } else {
-                        *b = true;
+                for (s, &node) in t.seg_nodes.iter().enumerate() {
+                    let row = &imem[node * nc + t.lanes.start..][..n];
+                    for (block, chunk) in row.chunks(LANES).enumerate() {
+                        let at = ((block * n_seg + s) * STEPS + k) * LANES;
+                        t.currents[at..at + chunk.len()].copy_from_slice(chunk);
                     }
                 }
             }
-            for ((trace, &a), &b) in m.acc.iter_mut().zip(acc.iter()).zip(bad.iter()) {
-                trace.push(if b { INVALID } else { a });
+        }
+        self.pending += 1;
+        if self.pending == STEPS {
+            self.flush();
+        }
+    }
+
+    /// The pending steps' samples: each lane's sum over its segments, in
+    /// segment order, for every channel; then the lanes' sums in fixed
+    /// point.
+    fn flush(&mut self) {
+        let n_steps = self.pending;
+        if n_steps == 0 {
+            return;
+        }
+        self.pending = 0;
+        for m in &mut self.members {
+            let nch = m.n_channels;
+            let acc = &mut self.acc[..STEPS * nch];
+            acc.fill(0);
+            let bad = &mut self.bad[..STEPS * nch];
+            bad.fill(false);
+            for t in &m.tables {
+                let n = t.lanes.len();
+                let n_seg = t.seg_nodes.len();
+                let width = t.n_blocks() * LANES;
+                let partial = &mut self.partial[..STEPS * nch * width];
+                let r_blocks = t.r.chunks_exact(nch * n_seg * LANES);
+                let i_blocks = t.currents.chunks_exact(STEPS * n_seg * LANES);
+                for (block, (r_b, i_b)) in r_blocks.zip(i_blocks).enumerate() {
+                    for (ch, r_ch) in r_b.chunks_exact(n_seg * LANES).enumerate() {
+                        let sums = block_sums(r_ch, i_b);
+                        for (k, s) in sums.iter().enumerate() {
+                            let at = (k * nch + ch) * width + block * LANES;
+                            partial[at..at + LANES].copy_from_slice(s);
+                        }
+                    }
+                }
+                for k in 0..n_steps {
+                    let rows = partial[k * nch * width..(k + 1) * nch * width].chunks_exact(width);
+                    for (ch, p) in rows.enumerate() {
+                        match sum_fixed(&p[..n]) {
+                            Some(x) => acc[k * nch + ch] = acc[k * nch + ch].wrapping_add(x),
+                            None => bad[k * nch + ch] = true,
+                        }
+                    }
+                }
+            }
+            for k in 0..n_steps {
+                for (ch, trace) in m.acc.iter_mut().enumerate() {
+                    let i = k * nch + ch;
+                    trace.push(if bad[i] { INVALID } else { acc[i] });
+                }
             }
         }
     }
 
     /// Member `m`'s arrays on one rank alone.
     pub(super) fn member_result(&mut self, m: usize) -> Vec<ArrayLfp> {
+        self.flush();
         let member = &mut self.members[m];
         let acc = std::mem::take(&mut member.acc);
         split_arrays(&member.arrays, acc.iter().map(|a| a.as_slice()).collect())
@@ -272,7 +326,8 @@ impl LfpRecorder {
     /// A group of ranks (one network): every rank's sums to the group's
     /// first rank, which adds them (exactly: in any order) and returns the
     /// arrays; the other ranks return `None`. A collective.
-    pub(super) fn gather(self, group: &dyn SimGroup) -> Option<Vec<ArrayLfp>> {
+    pub(super) fn gather(mut self, group: &dyn SimGroup) -> Option<Vec<ArrayLfp>> {
+        self.flush();
         let member = self.members.into_iter().next()?;
         // Each sum as four 32-bit pieces, exact in f64 (no NaN payloads
         // travel).
@@ -309,6 +364,28 @@ impl LfpRecorder {
         };
         Some(split_arrays(&member.arrays, per_channel))
     }
+}
+
+/// One channel's sums over a lane block's segments, in segment order,
+/// for each of the `STEPS` pending steps (`currents`:
+/// `[segment][step][LANES]`, `r`: `[segment][LANES]`): a product and an
+/// addition per term, the same arithmetic as one lane summed alone.
+#[inline]
+fn block_sums(r: &[f64], currents: &[f64]) -> [[f64; LANES]; STEPS] {
+    let mut sums = [[0.0; LANES]; STEPS];
+    for (r_s, i_s) in r
+        .chunks_exact(LANES)
+        .zip(currents.chunks_exact(STEPS * LANES))
+    {
+        let r_s: &[f64; LANES] = r_s.try_into().expect("LANES wide");
+        let i_s: &[f64; STEPS * LANES] = i_s.try_into().expect("STEPS x LANES wide");
+        for (k, sum) in sums.iter_mut().enumerate() {
+            for l in 0..LANES {
+                sum[l] += r_s[l] * i_s[k * LANES + l];
+            }
+        }
+    }
+    sums
 }
 
 /// Channels back into arrays, fixed point into µV.
@@ -353,7 +430,9 @@ mod tests {
             .map(|k| ((k * 7919) % 1000) as f64 * 1.37e-3 - 0.6 + (k as f64) * 1e7)
             .collect();
         let one_by_one = many.iter().fold(0, |a, &x| add_fixed(a, to_fixed(x)));
-        assert_eq!(sum_fixed(&many), one_by_one);
+        assert_eq!(sum_fixed(&many), Some(one_by_one));
+        assert_eq!(sum_fixed(&[1.0, f64::NAN]), None);
+        assert_eq!(sum_fixed(&[1.0, -LIMIT_UV]), None);
         assert!(from_fixed(add_fixed(fwd, None)).is_nan());
         assert_eq!(add_fixed(INVALID, Some(1)), INVALID);
     }
