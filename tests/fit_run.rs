@@ -330,3 +330,40 @@ fn a_fit_signalled_on_a_worker_stops_and_resumes_on_other_ranks() {
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert_same_fit_file(&reference, &out);
 }
+
+/// A convergence stop (cma's `tolfun`, set large) ends with exit 0 before
+/// the budget: the rows after `n_evals` stay pending and empty, and
+/// `--resume` of the finished file runs nothing and keeps it.
+#[test]
+fn a_tolfun_stop_ends_the_fit_early_with_exit_0() {
+    let dir = work_dir("tolfun");
+    let cfg = config(&dir, "tol", "cma", 320, 123);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("seed = 123\n", "seed = 123\ntolfun = 3.0\n"),
+    )
+    .unwrap();
+    let out = dir.join("tol.h5");
+    run_ok(None, &cfg, &out);
+    let (n_evals, _, _, reason) = fit_attrs(&out);
+    assert_eq!(reason, "tolfun");
+    assert!(n_evals < 320 && n_evals % 16 == 0, "{n_evals} evaluations");
+    let f = hdf5::File::open(&out).unwrap();
+    let status = f.dataset("status").unwrap().read_raw::<u8>().unwrap();
+    let n = n_evals as usize;
+    assert!(status[..n].iter().all(|&s| s == 1));
+    assert!(status[n..].iter().all(|&s| s == 0));
+    let obj = f
+        .dataset("fit/objective")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    assert!(obj[n..].iter().all(|v| v.is_nan()));
+    drop(f);
+    let copy = dir.join("copy.h5");
+    std::fs::copy(&out, &copy).unwrap();
+    let o = run(None, &cfg, &out, true);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_same_fit_file(&copy, &out);
+}

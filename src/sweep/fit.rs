@@ -161,3 +161,78 @@ impl ObjectiveFn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FitParam, Solver};
+
+    fn fit() -> Fit {
+        Fit {
+            solver: Solver::Cma,
+            objective: FitObjective::DipoleRmse,
+            target: None,
+            scale_factor: None,
+            smooth_window_ms: None,
+            tstart_ms: 0.0,
+            tstop_ms: None,
+            f_bands: Vec::new(),
+            relative_bandpower: Vec::new(),
+            max_evaluations: 32,
+            popsize: 16,
+            sigma0: 0.25,
+            tolfun: 0.01,
+            seed: 1,
+            params: vec![
+                FitParam {
+                    name: "mu".into(),
+                    low: 10.0,
+                    high: 30.0,
+                    log: false,
+                },
+                FitParam {
+                    name: "w".into(),
+                    low: 1e-3,
+                    high: 1e-1,
+                    log: true,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn the_unit_cube_maps_linearly_or_in_log10_space_clamped() {
+        let f = fit();
+        let v = |x: &[f64]| -> Vec<f64> {
+            f.params
+                .iter()
+                .zip(x)
+                .map(|(p, &x)| p.value_at(x))
+                .collect()
+        };
+        assert_eq!(v(&[0.0, 0.0]), vec![10.0, 1e-3]);
+        assert_eq!(v(&[0.25, 0.5])[0], 15.0);
+        assert!((v(&[0.25, 0.5])[1] - 1e-2).abs() < 1e-17);
+        // a point rounded just outside the cube stays in the ranges
+        assert_eq!(v(&[-1e-12, 1.0 + 1e-12]), vec![10.0, 10f64.powf(-1.0)]);
+        let p = FitPlan::point(&f, &[12.0, 0.5]);
+        assert_eq!(p["mu"], 12.0);
+        assert_eq!(p["w"], 0.5);
+    }
+
+    #[test]
+    fn a_failed_simulation_has_no_objective() {
+        let f = ObjectiveFn {
+            kind: FitObjective::DipoleRmse,
+            times_ms: vec![0.0, 1.0],
+            target: None,
+            preprocess: Preprocess::default(),
+            tstart_ms: 0.0,
+            tstop_ms: 1.0,
+            f_bands_hz: Vec::new(),
+            relative_bandpower: Vec::new(),
+        };
+        let e = f.evaluate(&SimResult::failed(3, "diverged")).unwrap_err();
+        assert!(e.contains("diverged"), "{e}");
+    }
+}
