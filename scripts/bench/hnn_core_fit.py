@@ -39,6 +39,7 @@ def main():
     p.add_argument("--generations", type=int, default=20)
     p.add_argument("--popsize", type=int, default=16)
     p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--seed", type=int, default=123, help="pycma's seed (hnn-core's default 123)")
     a = p.parse_args()
     import numpy as np
     from hnn_core import jones_2009_model, read_dipole
@@ -54,12 +55,12 @@ def main():
     sys.stdout = sys.stderr
     try:
         opt.fit(target=target, n_jobs=a.n_jobs, popsize=a.popsize, scale_factor=3000.0,
-                smooth_window_len=10.0, verbose=False)
+                smooth_window_len=10.0, verbose=False, seed=a.seed)
     finally:
         sys.stdout = out
     seconds = time.perf_counter() - start
     print(json.dumps(dict(seconds=round(seconds, 3), evaluations=a.generations * a.popsize,
-                          best_objective=float(np.min(opt.obj_)))))
+                          best_objective=float(np.min(opt.obj_)), seed=a.seed)))
 
 
 if __name__ == "__main__":
