@@ -186,20 +186,8 @@ fn bayesian_runs_its_budget_and_recovers_the_target() {
 /// `h5diff a b OBJECT` finds no difference, for every object a fit's file
 /// holds that is not provenance.
 fn assert_same_fit_file(a: &Path, b: &Path) {
-    for object in ["/dipole", "/status", "/errors", "/params", "/fit", "/times"] {
-        let out = Command::new("h5diff")
-            .args([a.to_str().unwrap(), b.to_str().unwrap(), object])
-            .output()
-            .expect("h5diff starts");
-        assert!(
-            out.status.success(),
-            "h5diff {} {} {object}: {}{}",
-            a.display(),
-            b.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let objects = ["/dipole", "/status", "/errors", "/params", "/fit", "/times"];
+    interrupt::assert_h5diff_objects(a, b, &objects);
     // h5diff compares datasets; the attributes of /fit explicitly.
     assert_eq!(fit_attrs(a), fit_attrs(b));
 }

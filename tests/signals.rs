@@ -165,11 +165,11 @@ fn a_slow_build_ends_at_once_and_writes_nothing() {
 /// A sweep long enough to be interrupted in its middle: three batches of
 /// ten per rank, a second or two each.
 fn sweep(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    // 80 simulations: long enough (about 5 s on two ranks of a 2026 EPYC)
-    // that mpirun's signal, passed on 1 s after it gets it 1.5 s into the
-    // run, reaches a sweep still under way (with 40, a quiet machine
-    // finished first).
-    let config = sweep_config(dir, "sweep", 80, 60.0);
+    // 240 simulations: long enough (about 7 s on two ranks of an idle
+    // 2026 EPYC, Zen 4) that mpirun's signal, passed on 1 s after it gets
+    // it 1.5 s into the run, reaches a sweep still under way (with 40, and
+    // then 80 once the engine got faster, an idle machine finished first).
+    let config = sweep_config(dir, "sweep", 240, 60.0);
     let reference = dir.join("reference.h5");
     interrupt::reference(&config, &reference);
     (config, reference)

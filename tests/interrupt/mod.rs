@@ -186,7 +186,12 @@ pub fn h5py_status(path: &Path) -> Vec<u8> {
 
 /// `h5diff a b /dipole` and `/status` find no difference.
 pub fn assert_h5diff_same(a: &Path, b: &Path) {
-    for object in ["/dipole", "/status"] {
+    assert_h5diff_objects(a, b, &["/dipole", "/status"]);
+}
+
+/// `h5diff a b OBJECT` finds no difference for each of `objects`.
+pub fn assert_h5diff_objects(a: &Path, b: &Path, objects: &[&str]) {
+    for &object in objects {
         let out = Command::new("h5diff")
             .args([a.to_str().unwrap(), b.to_str().unwrap(), object])
             .output()
