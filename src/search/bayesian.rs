@@ -32,9 +32,10 @@
 //! fixed order of `+ - * / sqrt`, as `numeric.rs` says why), on at most
 //! `max_evaluations` points.
 
-use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::numeric::uniform;
 use super::{Search, SearchError, StopReason};
 
 /// Candidate length scales of the kernel, unit-cube lengths.
@@ -164,11 +165,6 @@ impl Search for Bayesian {
     fn stopped(&self) -> Option<StopReason> {
         self.stop
     }
-}
-
-/// A uniform number in [0, 1) from the top 53 bits of one `u64`.
-fn uniform(rng: &mut ChaCha8Rng) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// Expected improvement below `best` of a normal `N(mu, sigma²)`.
