@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 const PYTHON: &str = "/usr/bin/python3";
 
 /// The seed example shrunk: 3x3 network, 40 ms, 4 simulations zipped over
@@ -55,21 +57,7 @@ fn repo() -> &'static Path {
 }
 
 fn work_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("plots")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    common::work_dir("plots", name)
 }
 
 /// Fails (never skips) when the Python side is missing: CI runs
@@ -83,7 +71,7 @@ fn require_python() {
         Ok(o) => panic!(
             "{PYTHON} lacks h5py/numpy/matplotlib; run scripts/setup.sh \
              (it installs python3-h5py and python3-matplotlib)\n{}",
-            show(&o)
+            common::show(&o)
         ),
         Err(e) => panic!("cannot run {PYTHON} ({e}); run scripts/setup.sh"),
     }
@@ -117,7 +105,12 @@ fn run_small_sweep(dir: &Path) -> PathBuf {
         .env_remove("RUST_LOG")
         .output()
         .expect("hnn-mpi starts");
-    assert_eq!(out.status.code(), Some(0), "hnn-mpi: {}", show(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "hnn-mpi: {}",
+        common::show(&out)
+    );
     assert!(h5.is_file(), "no output file {}", h5.display());
     h5
 }
@@ -170,11 +163,15 @@ fn small_sweep_reads_with_h5py_and_plots() {
         "--smooth-window",
         "5",
     ]);
-    assert!(out.status.success(), "h5py_check.py: {}", show(&out));
+    assert!(
+        out.status.success(),
+        "h5py_check.py: {}",
+        common::show(&out)
+    );
     assert!(
         String::from_utf8_lossy(&out.stdout).starts_with("ok "),
         "{}",
-        show(&out)
+        common::show(&out)
     );
 
     // The two figures of hnn-core's example.
@@ -189,7 +186,11 @@ fn small_sweep_reads_with_h5py_and_plots() {
         "--outdir",
         plots.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "plot_sweep.py: {}", show(&out));
+    assert!(
+        out.status.success(),
+        "plot_sweep.py: {}",
+        common::show(&out)
+    );
     assert_png(&plots.join("small_overlay.png"));
     assert_png(&plots.join("small_peaks.png"));
 }
@@ -207,12 +208,12 @@ fn plot_sweep_names_the_available_parameters() {
         "--outdir",
         dir.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", common::show(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("weight_nope") && err.contains("weight_basket, weight_pyr"),
         "{}",
-        show(&out)
+        common::show(&out)
     );
 }
 
@@ -248,7 +249,7 @@ print("ok")
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
         "{}",
-        show(&out)
+        common::show(&out)
     );
 }
 
@@ -283,7 +284,12 @@ fn a_fit_reads_with_h5py_and_plots() {
         .env_remove("RUST_LOG")
         .output()
         .expect("hnn-mpi starts");
-    assert_eq!(out.status.code(), Some(0), "hnn-mpi: {}", show(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "hnn-mpi: {}",
+        common::show(&out)
+    );
     let h5s = h5.to_str().unwrap();
     let out = python(&[
         "tests/h5py_check.py",
@@ -295,14 +301,18 @@ fn a_fit_reads_with_h5py_and_plots() {
         "--params",
         "mu,weight_basket,weight_pyr",
     ]);
-    assert!(out.status.success(), "h5py_check.py: {}", show(&out));
+    assert!(
+        out.status.success(),
+        "h5py_check.py: {}",
+        common::show(&out)
+    );
     let png = dir.join("fit.png");
     let out = python(&["scripts/plot_fit.py", h5s, "-o", png.to_str().unwrap()]);
-    assert!(out.status.success(), "plot_fit.py: {}", show(&out));
+    assert!(out.status.success(), "plot_fit.py: {}", common::show(&out));
     assert_png(&png);
     // A sweep's file is no fit's: refused with a message, exit 1.
     let sweep = run_small_sweep(&dir);
     let out = python(&["scripts/plot_fit.py", sweep.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", common::show(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no /fit group"));
 }

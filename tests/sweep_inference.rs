@@ -7,11 +7,13 @@
 //! tests/plots.rs; never skipped).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use hnn_mpi::analysis::dipole::smooth;
 use hnn_mpi::analysis::objective::band_powers;
 use hnn_mpi::config::{Config, DriveKind};
+
+mod common;
 
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -57,15 +59,6 @@ save = ["dipole"]
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn points(text: &str) -> Vec<std::collections::BTreeMap<String, f64>> {
@@ -297,12 +290,7 @@ fn bad_inference_sweeps_name_key_and_line() {
 }
 
 fn work_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("sweep_inference")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::work_dir("sweep_inference", name)
 }
 
 fn run_sweep(dir: &Path) -> PathBuf {
@@ -319,7 +307,12 @@ fn run_sweep(dir: &Path) -> PathBuf {
         .env_remove("RUST_LOG")
         .output()
         .expect("hnn-mpi starts");
-    assert_eq!(out.status.code(), Some(0), "hnn-mpi: {}", show(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "hnn-mpi: {}",
+        common::show(&out)
+    );
     h5
 }
 
@@ -407,12 +400,12 @@ print("seeds", " ".join(str(int(s)) for s in d["theta"][:, 2]))
         .current_dir(repo())
         .output()
         .expect("python starts");
-    assert!(out.status.success(), "{}", show(&out));
+    assert!(out.status.success(), "{}", common::show(&out));
     let want: Vec<String> = expected.iter().map(|s| (*s as u64).to_string()).collect();
     assert!(
         String::from_utf8_lossy(&out.stdout).contains(&format!("seeds {}", want.join(" "))),
         "{}",
-        show(&out)
+        common::show(&out)
     );
     let out = Command::new(PYTHON)
         .arg("scripts/sbi_example.py")
@@ -422,17 +415,17 @@ print("seeds", " ".join(str(int(s)) for s in d["theta"][:, 2]))
         .current_dir(repo())
         .output()
         .expect("python starts");
-    assert!(out.status.success(), "{}", show(&out));
+    assert!(out.status.success(), "{}", common::show(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("theta (6, 3): mu, w, seed"),
         "{}",
-        show(&out)
+        common::show(&out)
     );
     assert!(
         stdout.contains("x (6, 5): band_power_0, band_power_1, band_power_rel_0"),
         "{}",
-        show(&out)
+        common::show(&out)
     );
     assert!(npz.is_file());
 }
@@ -467,11 +460,11 @@ print("ok")
         .current_dir(repo())
         .output()
         .expect("python starts");
-    assert!(out.status.success(), "{}", show(&out));
+    assert!(out.status.success(), "{}", common::show(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("skipping 1 pending and 1 failed"),
         "{}",
-        show(&out)
+        common::show(&out)
     );
 }

@@ -140,3 +140,25 @@ pub fn compare_spikes(
     matching
 }
 pub mod network_case;
+
+/// A fresh scratch directory `<target tmp>/<group>/<name>` (emptied if it
+/// exists), for tests whose outputs are worth looking at after a failure.
+pub fn work_dir(group: &str, name: &str) -> PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A finished process's exit code, stdout and stderr, for assertion
+/// messages.
+pub fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
