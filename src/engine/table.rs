@@ -193,10 +193,7 @@ impl<const K: usize> Table<K> {
         #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
         let done = 0;
         for i in done..n {
-            let e = &self.lo_diff[j[i] as usize];
-            let ([lo_i, d_i], [lo_t, d_t]) = (e[k_inf], e[k_tau]);
-            inf[i] = lo_i + theta[i] * d_i;
-            tau[i] = lo_t + theta[i] * d_t;
+            (inf[i], tau[i]) = self.gate_at(j[i], theta[i], (k_inf, k_tau));
         }
         if !at.all_inside {
             let last = self.last as f64;
@@ -208,6 +205,15 @@ impl<const K: usize> Table<K> {
                 }
             }
         }
+    }
+
+    /// One argument of [`Self::gate_rows`] inside the table: `(inf, tau)`
+    /// in interval `j` at fraction `theta`.
+    #[inline(always)]
+    pub(crate) fn gate_at(&self, j: u32, theta: f64, (k_inf, k_tau): (usize, usize)) -> (f64, f64) {
+        let e = &self.lo_diff[j as usize];
+        let ([lo_i, d_i], [lo_t, d_t]) = (e[k_inf], e[k_tau]);
+        (lo_i + theta * d_i, lo_t + theta * d_t)
     }
 
     /// [`Self::gate_rows`] four arguments at a time: per lane one 32-byte
@@ -228,32 +234,53 @@ impl<const K: usize> Table<K> {
     ) -> usize {
         use std::arch::x86_64::*;
         let n4 = j.len() / 4 * 4;
+        for i in (0..n4).step_by(4) {
+            let (vi, vt) = self.gate_at_avx2(j, theta, i, (k_inf, k_tau));
+            _mm256_storeu_pd(inf.as_mut_ptr().add(i), vi);
+            _mm256_storeu_pd(tau.as_mut_ptr().add(i), vt);
+        }
+        n4
+    }
+
+    /// [`Self::gate_at`] of arguments `i..i + 4` (their `j` and `theta`
+    /// from [`Self::locate`]), as (inf, tau) columns.
+    ///
+    /// # Safety
+    /// AVX2 available; `i + 4 <= j.len(), theta.len()`; every `j` below the
+    /// table's last index (locate's contract); `k_inf, k_tau < K`.
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+    #[inline(always)]
+    pub(crate) unsafe fn gate_at_avx2(
+        &self,
+        j: &[u32],
+        theta: &[f64],
+        i: usize,
+        (k_inf, k_tau): (usize, usize),
+    ) -> (std::arch::x86_64::__m256d, std::arch::x86_64::__m256d) {
+        use std::arch::x86_64::*;
         let base = self.lo_diff.as_ptr() as *const f64;
         let (oi, ot) = (2 * k_inf, 2 * k_tau);
         let row = |j: u32| {
             let p = base.add(j as usize * 2 * K);
             _mm256_loadu2_m128d(p.add(ot), p.add(oi))
         };
-        for i in (0..n4).step_by(4) {
-            let r0 = row(*j.get_unchecked(i));
-            let r1 = row(*j.get_unchecked(i + 1));
-            let r2 = row(*j.get_unchecked(i + 2));
-            let r3 = row(*j.get_unchecked(i + 3));
-            let t0 = _mm256_unpacklo_pd(r0, r1);
-            let t1 = _mm256_unpackhi_pd(r0, r1);
-            let t2 = _mm256_unpacklo_pd(r2, r3);
-            let t3 = _mm256_unpackhi_pd(r2, r3);
-            let lo_inf = _mm256_permute2f128_pd::<0x20>(t0, t2);
-            let lo_tau = _mm256_permute2f128_pd::<0x31>(t0, t2);
-            let d_inf = _mm256_permute2f128_pd::<0x20>(t1, t3);
-            let d_tau = _mm256_permute2f128_pd::<0x31>(t1, t3);
-            let th = _mm256_loadu_pd(theta.as_ptr().add(i));
-            let vi = _mm256_add_pd(lo_inf, _mm256_mul_pd(th, d_inf));
-            let vt = _mm256_add_pd(lo_tau, _mm256_mul_pd(th, d_tau));
-            _mm256_storeu_pd(inf.as_mut_ptr().add(i), vi);
-            _mm256_storeu_pd(tau.as_mut_ptr().add(i), vt);
-        }
-        n4
+        let r0 = row(*j.get_unchecked(i));
+        let r1 = row(*j.get_unchecked(i + 1));
+        let r2 = row(*j.get_unchecked(i + 2));
+        let r3 = row(*j.get_unchecked(i + 3));
+        let t0 = _mm256_unpacklo_pd(r0, r1);
+        let t1 = _mm256_unpackhi_pd(r0, r1);
+        let t2 = _mm256_unpacklo_pd(r2, r3);
+        let t3 = _mm256_unpackhi_pd(r2, r3);
+        let lo_inf = _mm256_permute2f128_pd::<0x20>(t0, t2);
+        let lo_tau = _mm256_permute2f128_pd::<0x31>(t0, t2);
+        let d_inf = _mm256_permute2f128_pd::<0x20>(t1, t3);
+        let d_tau = _mm256_permute2f128_pd::<0x31>(t1, t3);
+        let th = _mm256_loadu_pd(theta.as_ptr().add(i));
+        (
+            _mm256_add_pd(lo_inf, _mm256_mul_pd(th, d_inf)),
+            _mm256_add_pd(lo_tau, _mm256_mul_pd(th, d_tau)),
+        )
     }
 }
 

@@ -39,6 +39,7 @@
 
 pub mod abi;
 pub mod ca_ion;
+mod cnexp;
 pub mod fast_gates;
 
 pub use abi::{DensityMechanism, MechanismInfo, MechanismInstance};
@@ -97,7 +98,7 @@ pub fn ca_ion_nodes(mechanisms: &[DensityMechanism]) -> Vec<usize> {
 }
 
 use super::table::Table;
-use crate::compat::fast_exp::{self, hoc_exp_in_place};
+pub use cnexp::cnexp_row;
 
 /// nocmodl's current evaluation: returns (conductance `_g`, current `_rhs`)
 /// from a current function of v (mA/cm²).
@@ -226,137 +227,6 @@ impl Scratch {
     }
 }
 
-/// nocmodl's `cnexp` update of `x' = (xinf - x) / tau` over `dt`, in the
-/// generated C's exact expression `x + (1 - exp(dt * (-1/tau))) *
-/// (-(xinf/tau) / (-1/tau) - x)` (so the rounding matches), over a row of
-/// cells. `x`, `inf` and `tau` have one entry per
-/// cell; `arg` and `e` are scratch of at least the same length.
-///
-/// One fused loop, so the divisions (divider-bound) and the exponential
-/// (FMA- and gather-bound) of neighbouring cells overlap. The old values
-/// are kept in `e` because an exp argument outside the fast path's range
-/// (rare) sends the whole row through the plain expression instead.
-#[inline]
-pub fn cnexp_row(x: &mut [f64], inf: &[f64], tau: &[f64], dt: f64, arg: &mut [f64], e: &mut [f64]) {
-    let n = x.len();
-    let (arg, e) = (&mut arg[..n], &mut e[..n]);
-    let (inf, tau) = (&inf[..n], &tau[..n]);
-    if fast_exp::fast_path_ok() {
-        // SAFETY: AVX2 and FMA are enabled at compile time; all rows have n.
-        #[cfg(all(
-            target_arch = "x86_64",
-            target_feature = "avx2",
-            target_feature = "fma"
-        ))]
-        let (done, mut in_range) = unsafe { cnexp_avx2(x, inf, tau, dt, e) };
-        #[cfg(not(all(
-            target_arch = "x86_64",
-            target_feature = "avx2",
-            target_feature = "fma"
-        )))]
-        let (done, mut in_range) = (0, true);
-        for c in done..n {
-            // One division for -1/tau, used twice, as before.
-            let rate = -1.0 / tau[c];
-            let a = dt * rate;
-            in_range &= fast_exp::in_main_range(a);
-            let decay = fast_exp::exp_core(a);
-            let old = x[c];
-            e[c] = old;
-            x[c] = old + (1. - decay) * (-(inf[c] / tau[c]) / rate - old);
-        }
-        if in_range {
-            return;
-        }
-        x.copy_from_slice(e);
-    }
-    for c in 0..n {
-        let rate = -1.0 / tau[c];
-        arg[c] = dt * rate;
-        e[c] = -(inf[c] / tau[c]) / rate - x[c];
-    }
-    hoc_exp_in_place(arg);
-    for c in 0..n {
-        x[c] += (1. - arg[c]) * e[c];
-    }
-}
-
-/// [`cnexp_row`]'s fast path four cells at a time: the same operations in
-/// the same order (divisions, glibc's exp by
-/// [`fast_exp::exp_core_avx2`], no contraction), old values kept in `e`.
-/// Returns how many cells it did (a multiple of 4) and whether every exp
-/// argument was in the fast exp's main range.
-///
-/// Software-pipelined: the three divisions of a group of four cells are
-/// issued one and two iterations ahead of its exp and update. The divider
-/// bounds this kernel (about 5 cycles per 4-lane division on Zen 4), and
-/// issued in the same iteration the exp waited on its divisions, so the
-/// two did not overlap: 1.44 ns per cell-gate against 1.11 ns pipelined
-/// (0.98 ns for the divisions alone; `bench-gates`, docs/engine.md §10).
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "fma"
-))]
-#[inline(always)]
-unsafe fn cnexp_avx2(
-    x: &mut [f64],
-    inf: &[f64],
-    tau: &[f64],
-    dt: f64,
-    e: &mut [f64],
-) -> (usize, bool) {
-    use std::arch::x86_64::*;
-    let n4 = x.len() / 4 * 4;
-    if n4 == 0 {
-        return (0, true);
-    }
-    let (one, neg_one, dtv) = (
-        _mm256_set1_pd(1.0),
-        _mm256_set1_pd(-1.0),
-        _mm256_set1_pd(dt),
-    );
-    let sign = _mm256_set1_pd(-0.0);
-    // rate = -1/tau and q = -(inf/tau) of the four cells from c.
-    let first_divisions = |c: usize| {
-        let tau_c = _mm256_loadu_pd(tau.as_ptr().add(c));
-        let inf_c = _mm256_loadu_pd(inf.as_ptr().add(c));
-        let rate = _mm256_div_pd(neg_one, tau_c);
-        (rate, _mm256_xor_pd(_mm256_div_pd(inf_c, tau_c), sign))
-    };
-    // The exp and update of the four cells from c, given their rate and
-    // q/rate; ANDs the in-range mask into `ok`.
-    let mut finish = |c: usize, rate: __m256d, q_over_rate: __m256d, ok: &mut __m256i| {
-        let (decay, in_range) = fast_exp::exp_core_avx2(_mm256_mul_pd(dtv, rate));
-        *ok = _mm256_and_si256(*ok, in_range);
-        let old = _mm256_loadu_pd(x.as_ptr().add(c));
-        _mm256_storeu_pd(e.as_mut_ptr().add(c), old);
-        let s = _mm256_sub_pd(q_over_rate, old);
-        let new = _mm256_add_pd(old, _mm256_mul_pd(_mm256_sub_pd(one, decay), s));
-        _mm256_storeu_pd(x.as_mut_ptr().add(c), new);
-    };
-    let mut ok = _mm256_set1_epi64x(-1);
-    let (rate0, q0) = first_divisions(0);
-    let mut cur = (rate0, _mm256_div_pd(q0, rate0));
-    if n4 == 4 {
-        finish(0, cur.0, cur.1, &mut ok);
-    } else {
-        // `cur`: (rate, q/rate) of the cells from c; `next`: (rate, q) of
-        // those from c + 4.
-        let mut next = first_divisions(4);
-        for c in (0..n4 - 8).step_by(4) {
-            let (rate, q_over_rate) = cur;
-            cur = (next.0, _mm256_div_pd(next.1, next.0));
-            next = first_divisions(c + 8);
-            finish(c, rate, q_over_rate, &mut ok);
-        }
-        let last = (next.0, _mm256_div_pd(next.1, next.0));
-        finish(n4 - 8, cur.0, cur.1, &mut ok);
-        finish(n4 - 4, last.0, last.1, &mut ok);
-    }
-    (n4, _mm256_movemask_pd(_mm256_castsi256_pd(ok)) == 0xf)
-}
-
 /// Below this many cells per batch, [`table_gates`] gathers several
 /// instances into one chunk: per-instance rows would be too short.
 const MIN_ROW_CELLS: usize = 32;
@@ -440,8 +310,14 @@ fn gates_at<const K: usize>(
     let at = table.locate(v, j, theta);
     let (inf, tau) = tab[..2 * m].split_at_mut(m);
     for (x, k_inf, k_tau) in gates.iter_mut() {
+        let x = &mut x[offset..offset + m];
+        // Inside the table, the interpolation runs in the divider's
+        // shadow, fused into the cnexp loop (the same values as gate_rows).
+        if at.all_inside && cnexp::table_row_fast(x, table, &at, (*k_inf, *k_tau), dt, e) {
+            continue;
+        }
         table.gate_rows(v, &at, (*k_inf, *k_tau), inf, tau);
-        cnexp_row(&mut x[offset..offset + m], inf, tau, dt, arg, e);
+        cnexp_row(x, inf, tau, dt, arg, e);
     }
 }
 
@@ -501,43 +377,6 @@ mod tests {
             .params
             .iter()
             .any(|p| p.scope == Scope::Global));
-    }
-
-    /// cnexp_row (vectorised, four cells at a time) gives nocmodl's
-    /// expression with hoc_Exp cell by cell, bit for bit, at every row
-    /// length and when an exp argument leaves the fast path's range.
-    #[test]
-    fn cnexp_row_equals_scalar_expression() {
-        let dt = 0.025;
-        let n = 203;
-        let tau: Vec<f64> = (0..n).map(|i| 0.01 * 1.07f64.powi(i as i32)).collect();
-        let inf: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin().abs()).collect();
-        let x0: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos().abs()).collect();
-        let scalar = |x: f64, inf: f64, tau: f64| {
-            let rate = -1.0 / tau;
-            x + (1. - crate::engine::units::hoc_exp(dt * rate)) * (-(inf / tau) / rate - x)
-        };
-        let mut taus = tau.clone();
-        for case in 0..2 {
-            if case == 1 {
-                // dt/tau beyond 512 and below 2^-54: off the main path.
-                taus[5] = 1e-5;
-                taus[100] = 1e20;
-            }
-            for len in [1, 3, 4, 7, 8, 64, n] {
-                let mut x = x0[..len].to_vec();
-                let (mut arg, mut e) = (vec![0.0; len], vec![0.0; len]);
-                cnexp_row(&mut x, &inf[..len], &taus[..len], dt, &mut arg, &mut e);
-                for c in 0..len {
-                    let want = scalar(x0[c], inf[c], taus[c]);
-                    assert_eq!(
-                        x[c].to_bits(),
-                        want.to_bits(),
-                        "case {case} len {len} cell {c}"
-                    );
-                }
-            }
-        }
     }
 
     /// Only cad writes a concentration; ca, cad and kca use ca_ion.
