@@ -183,12 +183,6 @@ unsafe fn fast_avx2<S: GateSource>(
         _mm256_set1_pd(dt),
     );
     let sign = _mm256_set1_pd(-0.0);
-    // rate = -1/tau and q = -(inf/tau) of the four cells from c.
-    let first_divisions = |c: usize| {
-        let (inf_c, tau_c) = src.four(c);
-        let rate = _mm256_div_pd(neg_one, tau_c);
-        (rate, _mm256_xor_pd(_mm256_div_pd(inf_c, tau_c), sign))
-    };
     // The exp and update of the four cells from c, given their rate and
     // q/rate; ANDs the in-range mask into `ok`.
     let mut finish = |c: usize, rate: __m256d, q_over_rate: __m256d, ok: &mut __m256i| {
@@ -201,23 +195,34 @@ unsafe fn fast_avx2<S: GateSource>(
         _mm256_storeu_pd(x.as_mut_ptr().add(c), new);
     };
     let mut ok = _mm256_set1_epi64x(-1);
-    let (rate0, q0) = first_divisions(0);
-    let mut cur = (rate0, _mm256_div_pd(q0, rate0));
-    if n4 == 4 {
-        finish(0, cur.0, cur.1, &mut ok);
-    } else {
-        // `cur`: (rate, q/rate) of the cells from c; `next`: (rate, q) of
-        // those from c + 4.
-        let mut next = first_divisions(4);
-        for c in (0..n4 - 8).step_by(4) {
-            let (rate, q_over_rate) = cur;
-            cur = (next.0, _mm256_div_pd(next.1, next.0));
-            next = first_divisions(c + 8);
+    let divide = |(inf_c, tau_c): (__m256d, __m256d)| {
+        let rate = _mm256_div_pd(neg_one, tau_c);
+        (rate, _mm256_xor_pd(_mm256_div_pd(inf_c, tau_c), sign))
+    };
+    let third = |(rate, q): (__m256d, __m256d)| (rate, _mm256_div_pd(q, rate));
+    // Stages, for the groups of four cells from c: `s2` (rate, q/rate) of
+    // c, `s1` (rate, q) of c + 4, `s0` (inf, tau) of c + 8.
+    if n4 < 16 {
+        for c in (0..n4).step_by(4) {
+            let (rate, q_over_rate) = third(divide(src.four(c)));
             finish(c, rate, q_over_rate, &mut ok);
         }
-        let last = (next.0, _mm256_div_pd(next.1, next.0));
-        finish(n4 - 8, cur.0, cur.1, &mut ok);
-        finish(n4 - 4, last.0, last.1, &mut ok);
+    } else {
+        let mut s2 = third(divide(src.four(0)));
+        let mut s1 = divide(src.four(4));
+        let mut s0 = src.four(8);
+        for c in (0..n4 - 12).step_by(4) {
+            let (rate, q_over_rate) = s2;
+            s2 = third(s1);
+            s1 = divide(s0);
+            s0 = src.four(c + 12);
+            finish(c, rate, q_over_rate, &mut ok);
+        }
+        let s1_last = third(s1);
+        let s0_last = third(divide(s0));
+        finish(n4 - 12, s2.0, s2.1, &mut ok);
+        finish(n4 - 8, s1_last.0, s1_last.1, &mut ok);
+        finish(n4 - 4, s0_last.0, s0_last.1, &mut ok);
     }
     (n4, _mm256_movemask_pd(_mm256_castsi256_pd(ok)) == 0xf)
 }
