@@ -197,14 +197,15 @@ impl<const G: usize> GateTable<G> {
     ///
     /// In chunks of [`CHUNK`] elements and two passes: first every
     /// element's row offset and fraction (into arrays on the stack), then
-    /// each gate over the chunk. The row loads of the second pass depend
-    /// on nothing computed there, so the out-of-order core overlaps many
-    /// groups' loads; located group by group, each group's loads waited on
-    /// its own locate's latency chain (docs/engine.md, "Fast mode").
-    /// Per gate and four elements: four 32-byte row loads `[a, b, da, db]`,
-    /// four 128-bit lane permutes pairing elements 0, 2 and 1, 3, two
-    /// fused multiply-adds `[a + theta da, b + theta db]` on the pairs,
-    /// two unpacks to the `a` and `b` columns, one fused multiply-add.
+    /// the gates, four elements at a time. The row loads of the second
+    /// pass depend on nothing computed there, so the out-of-order core
+    /// overlaps many groups' loads; located group by group, each group's
+    /// loads waited on its own locate's latency chain (docs/engine.md,
+    /// "Fast mode"). Per four elements: the four offsets and fractions
+    /// once, then per gate four 32-byte row loads `[a, b, da, db]`, four
+    /// 128-bit lane permutes pairing elements 0, 2 and 1, 3, two fused
+    /// multiply-adds `[a + theta da, b + theta db]` on the pairs, two
+    /// unpacks to the `a` and `b` columns and one fused multiply-add.
     #[cfg(all(
         target_arch = "x86_64",
         target_feature = "avx2",
@@ -219,11 +220,12 @@ impl<const G: usize> GateTable<G> {
         let zero = _mm256_setzero_pd();
         let last = _mm256_set1_pd(self.last as f64);
         let last_lo = _mm256_set1_pd((self.last - 1) as f64);
-        // f64s per table point; the largest table (200 intervals refined
-        // MAX_REFINE times) keeps offsets far inside i32.
-        let stride = _mm_set1_epi32((G * 4) as i32);
+        // f64s per table point: offsets are j * stride, exact in f64 and
+        // far inside i32 (at most 200 * MAX_REFINE points).
+        let stride = _mm256_set1_pd((G * 4) as f64);
         let rows = self.rows.as_ptr() as *const f64;
-        let mut offset = [0i64; CHUNK];
+        let xs = gates.each_mut().map(|x| x.as_mut_ptr());
+        let mut offset = [0i32; CHUNK];
         let mut theta = [0.0f64; CHUNK];
         for c0 in (0..n4).step_by(CHUNK) {
             let len = CHUNK.min(n4 - c0);
@@ -237,26 +239,22 @@ impl<const G: usize> GateTable<G> {
                 );
                 let th = _mm256_add_pd(_mm256_sub_pd(xc, jf), _mm256_mul_pd(xi, zero));
                 _mm256_storeu_pd(theta.as_mut_ptr().add(i), th);
-                // Row j of gate g starts at f64 (j * G + g) * 4.
-                let off = _mm_mullo_epi32(_mm256_cvttpd_epi32(jf), stride);
-                _mm256_storeu_si256(
-                    offset.as_mut_ptr().add(i) as *mut __m256i,
-                    _mm256_cvtepi32_epi64(off),
-                );
+                // Row j of gate g starts at f64 j * G * 4 + g * 4.
+                let off = _mm256_cvttpd_epi32(_mm256_mul_pd(jf, stride));
+                _mm_storeu_si128(offset.as_mut_ptr().add(i) as *mut __m128i, off);
             }
-            for (g, x) in gates.iter_mut().enumerate() {
-                let rows_g = rows.add(g * 4);
-                let xc = x.as_mut_ptr().add(c0);
-                for i in (0..len).step_by(4) {
-                    let o = offset.as_ptr().add(i);
-                    let r0 = _mm256_loadu_pd(rows_g.offset(*o as isize));
-                    let r1 = _mm256_loadu_pd(rows_g.offset(*o.add(1) as isize));
-                    let r2 = _mm256_loadu_pd(rows_g.offset(*o.add(2) as isize));
-                    let r3 = _mm256_loadu_pd(rows_g.offset(*o.add(3) as isize));
-                    let th = _mm256_loadu_pd(theta.as_ptr().add(i));
-                    // [t0, t0, t2, t2] and [t1, t1, t3, t3].
-                    let th02 = _mm256_permute_pd::<0b0000>(th);
-                    let th13 = _mm256_permute_pd::<0b1111>(th);
+            for i in (0..len).step_by(4) {
+                let o = offset.as_ptr().add(i);
+                let base = [0, 1, 2, 3].map(|e| rows.offset(*o.add(e) as isize));
+                let th = _mm256_loadu_pd(theta.as_ptr().add(i));
+                // [t0, t0, t2, t2] and [t1, t1, t3, t3].
+                let th02 = _mm256_permute_pd::<0b0000>(th);
+                let th13 = _mm256_permute_pd::<0b1111>(th);
+                for (g, x) in xs.iter().enumerate() {
+                    let r0 = _mm256_loadu_pd(base[0].add(g * 4));
+                    let r1 = _mm256_loadu_pd(base[1].add(g * 4));
+                    let r2 = _mm256_loadu_pd(base[2].add(g * 4));
+                    let r3 = _mm256_loadu_pd(base[3].add(g * 4));
                     // [a0, b0, a2, b2], [da0, db0, da2, db2] and for 1, 3.
                     let ab02 = _mm256_permute2f128_pd::<0x20>(r0, r2);
                     let d02 = _mm256_permute2f128_pd::<0x31>(r0, r2);
@@ -266,7 +264,7 @@ impl<const G: usize> GateTable<G> {
                     let f13 = _mm256_fmadd_pd(th13, d13, ab13);
                     let a = _mm256_unpacklo_pd(f02, f13);
                     let b = _mm256_unpackhi_pd(f02, f13);
-                    let xp = xc.add(i);
+                    let xp = x.add(c0 + i);
                     _mm256_storeu_pd(xp, _mm256_fmadd_pd(a, _mm256_loadu_pd(xp), b));
                 }
             }
@@ -277,7 +275,7 @@ impl<const G: usize> GateTable<G> {
 
 /// Elements per chunk of [`GateTable::advance_avx2`]'s two passes: enough
 /// groups in flight to hide a group's locate and load latency, few enough
-/// that the offsets and fractions stay in L1 (1 KiB).
+/// that the offsets and fractions stay in L1 (768 bytes).
 #[cfg(all(
     target_arch = "x86_64",
     target_feature = "avx2",
