@@ -42,9 +42,10 @@ pub struct GateTable<const G: usize> {
     mfac: f64,
     /// Index of the last point.
     last: usize,
-    /// Per table point, per gate `[a, da, b, db]`: `a = exp(-dt/tau)`,
+    /// Per table point, per gate `[a, b, da, db]`: `a = exp(-dt/tau)`,
     /// `b = (1 - a) inf` and their differences to the next point (zero at
-    /// the last point).
+    /// the last point). `[a, b]` and `[da, db]` are the two 128-bit halves
+    /// the vector path pairs across elements (see [`Self::advance_avx2`]).
     rows: Vec<[[f64; 4]; G]>,
     /// ms, the step the factors were made for.
     dt: f64,
@@ -93,7 +94,7 @@ impl<const G: usize> GateTable<G> {
         }
         let rows = rows
             .iter()
-            .map(|r| r.map(|f| [f.a, f.da, f.b, f.db]))
+            .map(|r| r.map(|f| [f.a, f.b, f.da, f.db]))
             .collect();
         GateTable {
             tmin,
@@ -145,8 +146,7 @@ impl<const G: usize> GateTable<G> {
 
     /// The update over gathered voltages: four elements at a time with
     /// AVX2 and FMA where the build has them (each element's four factors
-    /// of a gate are one 32-byte load; four loads transposed), the rest one
-    /// at a time. Both paths do the same fused multiply-adds in the same
+    /// of a gate are one 32-byte load), the rest one at a time. Both paths do the same fused multiply-adds in the same
     /// order (`f64::mul_add` is correctly rounded with or without FMA
     /// hardware), so every element's result is the same whichever path
     /// takes it.
@@ -170,7 +170,7 @@ impl<const G: usize> GateTable<G> {
             let (j, theta) = self.locate(v[k]);
             let row = &self.rows[j];
             for g in 0..G {
-                let [a, da, b, db] = row[g];
+                let [a, b, da, db] = row[g];
                 let x = &mut gates[g][k];
                 *x = theta.mul_add(da, a).mul_add(*x, theta.mul_add(db, b));
             }
@@ -194,6 +194,18 @@ impl<const G: usize> GateTable<G> {
     }
 
     /// Elements `0..4m` of [`Self::advance_gathered`] with AVX2; returns 4m.
+    ///
+    /// In chunks of [`CHUNK`] elements and two passes: first every
+    /// element's row offset and fraction (into arrays on the stack), then
+    /// the gates, four elements at a time. The row loads of the second
+    /// pass depend on nothing computed there, so the out-of-order core
+    /// overlaps many groups' loads; located group by group, each group's
+    /// loads waited on its own locate's latency chain (docs/engine.md,
+    /// "Fast mode"). Per four elements: the four offsets and fractions
+    /// once, then per gate four 32-byte row loads `[a, b, da, db]`, four
+    /// 128-bit lane permutes pairing elements 0, 2 and 1, 3, two fused
+    /// multiply-adds `[a + theta da, b + theta db]` on the pairs, two
+    /// unpacks to the `a` and `b` columns and one fused multiply-add.
     #[cfg(all(
         target_arch = "x86_64",
         target_feature = "avx2",
@@ -208,42 +220,68 @@ impl<const G: usize> GateTable<G> {
         let zero = _mm256_setzero_pd();
         let last = _mm256_set1_pd(self.last as f64);
         let last_lo = _mm256_set1_pd((self.last - 1) as f64);
+        // f64s per table point: offsets are j * stride, exact in f64 and
+        // far inside i32 (at most 200 * MAX_REFINE points).
+        let stride = _mm256_set1_pd((G * 4) as f64);
         let rows = self.rows.as_ptr() as *const f64;
-        for k in (0..n4).step_by(4) {
-            let vv = _mm256_loadu_pd(v.as_ptr().add(k));
-            let xi = _mm256_mul_pd(mfac, _mm256_sub_pd(vv, tmin));
-            let xc = _mm256_min_pd(_mm256_max_pd(xi, zero), last);
-            let jf = _mm256_round_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm256_min_pd(
-                xc, last_lo,
-            ));
-            let theta = _mm256_add_pd(_mm256_sub_pd(xc, jf), _mm256_mul_pd(xi, zero));
-            let mut j = [0i32; 4];
-            _mm_storeu_si128(j.as_mut_ptr() as *mut __m128i, _mm256_cvttpd_epi32(jf));
-            // Row j of gate g starts at f64 (j * G + g) * 4.
-            let base = j.map(|j| rows.add(j as usize * G * 4));
-            for (g, x) in gates.iter_mut().enumerate() {
-                let r0 = _mm256_loadu_pd(base[0].add(g * 4));
-                let r1 = _mm256_loadu_pd(base[1].add(g * 4));
-                let r2 = _mm256_loadu_pd(base[2].add(g * 4));
-                let r3 = _mm256_loadu_pd(base[3].add(g * 4));
-                // [a, da, b, db] rows to a, da, b, db columns.
-                let t0 = _mm256_unpacklo_pd(r0, r1);
-                let t1 = _mm256_unpackhi_pd(r0, r1);
-                let t2 = _mm256_unpacklo_pd(r2, r3);
-                let t3 = _mm256_unpackhi_pd(r2, r3);
-                let a = _mm256_permute2f128_pd::<0x20>(t0, t2);
-                let b = _mm256_permute2f128_pd::<0x31>(t0, t2);
-                let da = _mm256_permute2f128_pd::<0x20>(t1, t3);
-                let db = _mm256_permute2f128_pd::<0x31>(t1, t3);
-                let xp = x.as_mut_ptr().add(k);
-                let a = _mm256_fmadd_pd(theta, da, a);
-                let b = _mm256_fmadd_pd(theta, db, b);
-                _mm256_storeu_pd(xp, _mm256_fmadd_pd(a, _mm256_loadu_pd(xp), b));
+        let xs = gates.each_mut().map(|x| x.as_mut_ptr());
+        let mut offset = [0i32; CHUNK];
+        let mut theta = [0.0f64; CHUNK];
+        for c0 in (0..n4).step_by(CHUNK) {
+            let len = CHUNK.min(n4 - c0);
+            let vc = v.as_ptr().add(c0);
+            for i in (0..len).step_by(4) {
+                let vv = _mm256_loadu_pd(vc.add(i));
+                let xi = _mm256_mul_pd(mfac, _mm256_sub_pd(vv, tmin));
+                let xc = _mm256_min_pd(_mm256_max_pd(xi, zero), last);
+                let jf = _mm256_round_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(
+                    _mm256_min_pd(xc, last_lo),
+                );
+                let th = _mm256_add_pd(_mm256_sub_pd(xc, jf), _mm256_mul_pd(xi, zero));
+                _mm256_storeu_pd(theta.as_mut_ptr().add(i), th);
+                // Row j of gate g starts at f64 j * G * 4 + g * 4.
+                let off = _mm256_cvttpd_epi32(_mm256_mul_pd(jf, stride));
+                _mm_storeu_si128(offset.as_mut_ptr().add(i) as *mut __m128i, off);
+            }
+            for i in (0..len).step_by(4) {
+                let o = offset.as_ptr().add(i);
+                let base = [0, 1, 2, 3].map(|e| rows.offset(*o.add(e) as isize));
+                let th = _mm256_loadu_pd(theta.as_ptr().add(i));
+                // [t0, t0, t2, t2] and [t1, t1, t3, t3].
+                let th02 = _mm256_permute_pd::<0b0000>(th);
+                let th13 = _mm256_permute_pd::<0b1111>(th);
+                for (g, x) in xs.iter().enumerate() {
+                    let r0 = _mm256_loadu_pd(base[0].add(g * 4));
+                    let r1 = _mm256_loadu_pd(base[1].add(g * 4));
+                    let r2 = _mm256_loadu_pd(base[2].add(g * 4));
+                    let r3 = _mm256_loadu_pd(base[3].add(g * 4));
+                    // [a0, b0, a2, b2], [da0, db0, da2, db2] and for 1, 3.
+                    let ab02 = _mm256_permute2f128_pd::<0x20>(r0, r2);
+                    let d02 = _mm256_permute2f128_pd::<0x31>(r0, r2);
+                    let ab13 = _mm256_permute2f128_pd::<0x20>(r1, r3);
+                    let d13 = _mm256_permute2f128_pd::<0x31>(r1, r3);
+                    let f02 = _mm256_fmadd_pd(th02, d02, ab02);
+                    let f13 = _mm256_fmadd_pd(th13, d13, ab13);
+                    let a = _mm256_unpacklo_pd(f02, f13);
+                    let b = _mm256_unpackhi_pd(f02, f13);
+                    let xp = x.add(c0 + i);
+                    _mm256_storeu_pd(xp, _mm256_fmadd_pd(a, _mm256_loadu_pd(xp), b));
+                }
             }
         }
         n4
     }
 }
+
+/// Elements per chunk of [`GateTable::advance_avx2`]'s two passes: enough
+/// groups in flight to hide a group's locate and load latency, few enough
+/// that the offsets and fractions stay in L1 (768 bytes).
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "avx2",
+    target_feature = "fma"
+))]
+const CHUNK: usize = 64;
 
 /// The step at which a mechanism's `refine` is the fast table's points
 /// per interval of its `TABLE`, ms (hnn-core's default dt).
@@ -365,9 +403,9 @@ mod tests {
         t.advance_gathered(&v, [&mut x[..], &mut y[..]]);
         for k in 0..n {
             let (j, theta) = t.locate(v[k]);
-            let [a, da, b, db] = t.rows[j][0];
+            let [a, b, da, db] = t.rows[j][0];
             let want_x = theta.mul_add(da, a).mul_add(x0[k], theta.mul_add(db, b));
-            let [a, da, b, db] = t.rows[j][1];
+            let [a, b, da, db] = t.rows[j][1];
             let want_y = theta.mul_add(da, a).mul_add(x0[k], theta.mul_add(db, b));
             assert_eq!(x[k].to_bits(), want_x.to_bits(), "element {k}");
             assert_eq!(y[k].to_bits(), want_y.to_bits(), "element {k}");
