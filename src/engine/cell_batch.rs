@@ -316,7 +316,7 @@ impl CellBatch {
                     }
                 }
             }
-            hines::solve(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
+            hines::solve_fast(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
             for (v, dv) in self.v.iter_mut().zip(self.rhs.iter()) {
                 *v += *dv;
             }
