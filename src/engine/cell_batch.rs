@@ -96,7 +96,10 @@ impl CellBatch {
     ) -> Self {
         let nn = layout.n_nodes * n_cells;
         // ca_ion exists wherever a mechanism uses calcium.
-        let ions = batch_ions(&layout.mechanisms, n_cells, celsius);
+        let mut ions = batch_ions(&layout.mechanisms, n_cells, celsius);
+        if numerics == Numerics::Fast {
+            ions.use_fast_nernst();
+        }
         let ctx = BuildContext {
             n_cells,
             celsius,
