@@ -226,6 +226,37 @@ pub fn ln_in_place(x: &mut [f64]) {
     }
 }
 
+/// `out[i] = post(ln(pre(x[i])), x[i])` with the system `log`'s bits,
+/// in one vectorised pass (no intermediate array, no separate range
+/// test) whenever every argument is in [`log_core`]'s range; otherwise a
+/// second pass with the branches. `pre` and `post` must be pure.
+#[inline(always)]
+pub fn ln_map(
+    x: &[f64],
+    out: &mut [f64],
+    pre: impl Fn(f64) -> f64,
+    post: impl Fn(f64, f64) -> f64,
+) {
+    let out = &mut out[..x.len()];
+    if !fast_path_ok() {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = post(pre(v).ln(), v);
+        }
+        return;
+    }
+    let mut ok = true;
+    for (o, &v) in out.iter_mut().zip(x) {
+        let arg = pre(v);
+        ok &= in_main_range(arg);
+        *o = post(log_core(arg), v);
+    }
+    if !ok {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = post(log_main(pre(v)), v);
+        }
+    }
+}
+
 fn fast_path_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(self_check)

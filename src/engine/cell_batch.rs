@@ -96,7 +96,10 @@ impl CellBatch {
     ) -> Self {
         let nn = layout.n_nodes * n_cells;
         // ca_ion exists wherever a mechanism uses calcium.
-        let ions = batch_ions(&layout.mechanisms, n_cells, celsius);
+        let mut ions = batch_ions(&layout.mechanisms, n_cells, celsius);
+        if numerics == Numerics::Fast {
+            ions.use_fast_nernst();
+        }
         let ctx = BuildContext {
             n_cells,
             celsius,
@@ -316,7 +319,7 @@ impl CellBatch {
                     }
                 }
             }
-            hines::solve(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
+            hines::solve_fast(&lay.parent, &lay.a, &lay.b, d, rhs, nc);
             for (v, dv) in self.v.iter_mut().zip(self.rhs.iter()) {
                 *v += *dv;
             }

@@ -3,7 +3,9 @@
 //! sums the channels' `ica`. Which nodes carry the ion is the registry's
 //! business ([`super::batch_ions`]); this file knows no mechanism.
 
-use crate::engine::units::{nernst_mv, nernst_mv_slice, DEFAULT_CAI_MM, DEFAULT_CAO_MM};
+use crate::engine::units::{
+    nernst_mv, nernst_mv_slice, nernst_mv_slice_fast, DEFAULT_CAI_MM, DEFAULT_CAO_MM,
+};
 
 pub struct CaIon {
     pub nodes: Vec<usize>,
@@ -14,6 +16,8 @@ pub struct CaIon {
     /// Total calcium current, mA/cm².
     pub ica: Vec<f64>,
     celsius: f64,
+    /// Fast mode: eca by [`nernst_mv_slice_fast`].
+    fast_nernst: bool,
 }
 
 impl CaIon {
@@ -25,6 +29,7 @@ impl CaIon {
             eca: vec![0.0; k],
             ica: vec![0.0; k],
             celsius,
+            fast_nernst: false,
         }
     }
 
@@ -48,7 +53,12 @@ impl CaIon {
     /// cai, currents zeroed for the channels to sum into.
     pub fn begin_currents(&mut self) {
         // All instances at once, so the logarithms vectorise.
-        nernst_mv_slice(&self.cai, DEFAULT_CAO_MM, 2.0, self.celsius, &mut self.eca);
+        let nernst = if self.fast_nernst {
+            nernst_mv_slice_fast
+        } else {
+            nernst_mv_slice
+        };
+        nernst(&self.cai, DEFAULT_CAO_MM, 2.0, self.celsius, &mut self.eca);
         self.ica.fill(0.0);
     }
 }
@@ -79,6 +89,14 @@ impl Ions {
     #[inline]
     pub fn ca_mut(&mut self) -> &mut CaIon {
         self.ca.as_mut().expect("USEION ca without ca_ion")
+    }
+
+    /// Fast mode (docs/engine.md, "Fast mode"): reversal potentials
+    /// without a division per element; `init` stays exact.
+    pub fn use_fast_nernst(&mut self) {
+        if let Some(ca) = &mut self.ca {
+            ca.fast_nernst = true;
+        }
     }
 
     /// `ion_init` of each ion, before any mechanism's INITIAL.

@@ -76,25 +76,34 @@ impl Kca {
     /// exponential only for a factor beyond the series' range.
     fn state_fast(&mut self, ions: &Ions, nc: usize, dt: f64, scratch: &mut Scratch) {
         let ion = ions.ca();
-        let (cai, tab, ..) = scratch.gather(&ion.cai, &self.ion, nc);
-        let n = cai.len();
+        let (tab, ..) = scratch.rows();
+        let n = self.n.len();
         let (inf, fac) = tab[..2 * n].split_at_mut(n);
         let y_per_rate = dt * self.tadj;
         let mut small = true;
-        for k in 0..n {
-            let a = RA * if CAIX == 1.0 { cai[k] } else { cai[k].powf(CAIX) };
-            let sum = a + RB;
-            inf[k] = a / sum;
-            let y = y_per_rate * sum;
-            small &= y <= MAX_SMALL_DECAY;
-            fac[k] = one_minus_exp_neg_small(y);
+        // Each instance's cai row read in place (no gather copy).
+        for (i, &ii) in self.ion.iter().enumerate() {
+            let cai = &ion.cai[ii * nc..(ii + 1) * nc];
+            let (inf, fac) = (&mut inf[i * nc..(i + 1) * nc], &mut fac[i * nc..(i + 1) * nc]);
+            for c in 0..nc {
+                let a = RA * if CAIX == 1.0 { cai[c] } else { cai[c].powf(CAIX) };
+                let sum = a + RB;
+                inf[c] = a / sum;
+                let y = y_per_rate * sum;
+                small &= y <= MAX_SMALL_DECAY;
+                fac[c] = one_minus_exp_neg_small(y);
+            }
         }
         if !small {
-            for k in 0..n {
-                let a = RA * if CAIX == 1.0 { cai[k] } else { cai[k].powf(CAIX) };
-                let y = y_per_rate * (a + RB);
-                if y > MAX_SMALL_DECAY || y.is_nan() {
-                    fac[k] = -(-y).exp_m1();
+            for (i, &ii) in self.ion.iter().enumerate() {
+                let cai = &ion.cai[ii * nc..(ii + 1) * nc];
+                let fac = &mut fac[i * nc..(i + 1) * nc];
+                for c in 0..nc {
+                    let a = RA * if CAIX == 1.0 { cai[c] } else { cai[c].powf(CAIX) };
+                    let y = y_per_rate * (a + RB);
+                    if y > MAX_SMALL_DECAY || y.is_nan() {
+                        fac[c] = -(-y).exp_m1();
+                    }
                 }
             }
         }
@@ -146,11 +155,16 @@ impl MechanismInstance for Kca {
             return self.state_fast(ions, nc, dt, scratch);
         }
         let ion = ions.ca();
-        let (cai, tab, arg, e) = scratch.gather(&ion.cai, &self.ion, nc);
-        let n = cai.len();
+        let (tab, arg, e) = scratch.rows();
+        let n = self.n.len();
         let (inf, tau) = tab[..2 * n].split_at_mut(n);
-        for k in 0..n {
-            (inf[k], tau[k]) = self.rates(cai[k]);
+        // Each instance's cai row read in place (no gather copy).
+        for (i, &ii) in self.ion.iter().enumerate() {
+            let cai = &ion.cai[ii * nc..(ii + 1) * nc];
+            let (inf, tau) = (&mut inf[i * nc..(i + 1) * nc], &mut tau[i * nc..(i + 1) * nc]);
+            for c in 0..nc {
+                (inf[c], tau[c]) = self.rates(cai[c]);
+            }
         }
         cnexp_row(&mut self.n, inf, tau, dt, arg, e);
     }

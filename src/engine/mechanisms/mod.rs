@@ -210,6 +210,12 @@ impl Scratch {
         }
     }
 
+    /// The scratch without a gather: (table rows, exp arguments, exp
+    /// results), for kernels that read their inputs in place.
+    pub fn rows(&mut self) -> (&mut [f64], &mut [f64], &mut [f64]) {
+        (&mut self.tab, &mut self.arg, &mut self.e)
+    }
+
     /// Gather `v` at `nodes` for every cell, `[instance * nc + cell]`,
     /// and split the scratch into (voltages, table rows, exp arguments,
     /// exp results).
