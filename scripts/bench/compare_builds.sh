@@ -24,7 +24,9 @@ for i in $(seq "$REPEATS"); do
     dir=$BEFORE; [ "$which" = after ] && dir=$AFTER
     cs=$("$dir/bench-cell-step" "${TSTOP_MS:-1000}" | python3 -c "
 import json, sys
-print(' '.join(str(json.loads(l)['ns_per_compartment_step']) for l in sys.stdin))")
+# Exact numerics only (older builds print no 'numerics' key: exact).
+rows = [json.loads(l) for l in sys.stdin]
+print(' '.join(str(r['ns_per_compartment_step']) for r in rows if r.get('numerics', 'exact') == 'exact'))")
     seed=$(wall "$dir/hnn-mpi" configs/seed_example.toml -o "$out/seed_$which.h5" --force -q)
     erp=$(wall "$dir/hnn-mpi" configs/erp_default.toml -o "$out/erp_$which.h5" --force -q)
     echo "$which $i cell_step_ns $cs seed_s $seed erp_s $erp" | tee -a "$log"
