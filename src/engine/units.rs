@@ -36,13 +36,9 @@ fn ktf_mv(celsius: f64) -> f64 {
 
 /// Nernst potential (mV) as NEURON's `nrn_nernst` computes it.
 pub fn nernst_mv(ci_mm: f64, co_mm: f64, charge: f64, celsius: f64) -> f64 {
-    if ci_mm <= 0.0 {
-        return 1e6;
-    }
-    if co_mm <= 0.0 {
-        return -1e6;
-    }
-    ktf_mv(celsius) / charge * (co_mm / ci_mm).ln()
+    nernst_guarded(ci_mm, co_mm, || {
+        ktf_mv(celsius) / charge * (co_mm / ci_mm).ln()
+    })
 }
 
 /// `out_mv[i] = nernst_mv(ci_mm[i], co_mm, charge, celsius)`, bit for bit,
@@ -57,16 +53,21 @@ pub fn nernst_mv_slice(ci_mm: &[f64], co_mm: f64, charge: f64, celsius: f64, out
         ci_mm,
         out_mv,
         |ci| co_mm / ci,
-        |ln_ratio, ci| {
-            if ci <= 0.0 {
-                1e6
-            } else if co_mm <= 0.0 {
-                -1e6
-            } else {
-                ktf_per_charge * ln_ratio
-            }
-        },
+        |ln_ratio, ci| nernst_guarded(ci, co_mm, || ktf_per_charge * ln_ratio),
     );
+}
+
+/// `nrn_nernst`'s guards: 1e6 mV for a non-positive inside concentration,
+/// -1e6 mV for a non-positive outside one, else `value()`.
+#[inline(always)]
+fn nernst_guarded(ci_mm: f64, co_mm: f64, value: impl FnOnce() -> f64) -> f64 {
+    if ci_mm <= 0.0 {
+        1e6
+    } else if co_mm <= 0.0 {
+        -1e6
+    } else {
+        value()
+    }
 }
 
 /// Fast mode's [`nernst_mv_slice`] (docs/engine.md, "Fast mode"):
@@ -86,15 +87,7 @@ pub fn nernst_mv_slice_fast(
         ci_mm,
         out_mv,
         |ci| ci,
-        |ln_ci, ci| {
-            if ci <= 0.0 {
-                1e6
-            } else if co_mm <= 0.0 {
-                -1e6
-            } else {
-                ktf_per_charge * (ln_co - ln_ci)
-            }
-        },
+        |ln_ci, ci| nernst_guarded(ci, co_mm, || ktf_per_charge * (ln_co - ln_ci)),
     );
 }
 
