@@ -92,25 +92,13 @@ fn run_small_sweep(dir: &Path) -> PathBuf {
     let config = dir.join("small.toml");
     std::fs::write(&config, CONFIG).unwrap();
     let h5 = dir.join("small.h5");
-    let out = Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
-        .arg(&config)
-        .arg("-o")
-        .arg(&h5)
-        .arg("--force")
-        .arg("-q")
-        .current_dir(repo())
-        // OpenMPI refuses to start as root without these (CI runs as root).
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("hnn-mpi starts");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "hnn-mpi: {}",
-        common::show(&out)
-    );
+    common::hnn_mpi_ok(&[
+        config.to_str().unwrap(),
+        "-o",
+        h5.to_str().unwrap(),
+        "--force",
+        "-q",
+    ]);
     assert!(h5.is_file(), "no output file {}", h5.display());
     h5
 }
@@ -273,23 +261,13 @@ fn a_fit_reads_with_h5py_and_plots() {
     let config = dir.join("fit.toml");
     std::fs::write(&config, text).unwrap();
     let h5 = dir.join("fit.h5");
-    let out = Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
-        .arg(&config)
-        .arg("-o")
-        .arg(&h5)
-        .args(["--force", "-q"])
-        .current_dir(repo())
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("hnn-mpi starts");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "hnn-mpi: {}",
-        common::show(&out)
-    );
+    common::hnn_mpi_ok(&[
+        config.to_str().unwrap(),
+        "-o",
+        h5.to_str().unwrap(),
+        "--force",
+        "-q",
+    ]);
     let h5s = h5.to_str().unwrap();
     let out = python(&[
         "tests/h5py_check.py",

@@ -297,22 +297,13 @@ fn run_sweep(dir: &Path) -> PathBuf {
     let config = dir.join("sbi.toml");
     std::fs::write(&config, SWEEP).unwrap();
     let h5 = dir.join("sbi.h5");
-    let out = Command::new(env!("CARGO_BIN_EXE_hnn-mpi"))
-        .arg(&config)
-        .arg("-o")
-        .arg(&h5)
-        .args(["--force", "-q"])
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("hnn-mpi starts");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "hnn-mpi: {}",
-        common::show(&out)
-    );
+    common::hnn_mpi_ok(&[
+        config.to_str().unwrap(),
+        "-o",
+        h5.to_str().unwrap(),
+        "--force",
+        "-q",
+    ]);
     h5
 }
 

@@ -22,14 +22,14 @@ pub fn hnn_mpi(args: &[&str]) -> Output {
         .expect("hnn-mpi starts")
 }
 
-/// [`hnn_mpi`], asserting exit code 0 (the message shows stderr).
+/// [`hnn_mpi`], asserting exit code 0 (the message shows both streams).
 pub fn hnn_mpi_ok(args: &[&str]) -> Output {
     let out = hnn_mpi(args);
     assert_eq!(
         out.status.code(),
         Some(0),
         "hnn-mpi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+        show(&out)
     );
     out
 }
