@@ -10,8 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TSTOP=${1:-1000}
-VENV=${VENV:-scripts/reference/.venv}
-[ -x "$VENV/bin/python" ] || VENV=/work/venv
+source scripts/bench/common.sh
 cargo build --release --quiet --bin bench-cell-step
 ours=$(./target/release/bench-cell-step "$TSTOP")
 neuron=$("$VENV/bin/python" scripts/bench/neuron_cell_step.py "$TSTOP" | tail -n 1)

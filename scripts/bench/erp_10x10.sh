@@ -14,11 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPEATS=${1:-3}
-VENV=${VENV:-scripts/reference/.venv}
-[ -x "$VENV/bin/python" ] || VENV=/work/venv
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source scripts/bench/common.sh
 cargo build --release --quiet --bin hnn-mpi
-out=$(mktemp -d)
 best_core=inf; best_ours=inf; best_fast=inf
 ours() {
   local start
@@ -37,4 +34,3 @@ for i in $(seq "$REPEATS"); do
   best_fast=$(python3 -c "print(min(float('$best_fast'), $t_fast))")
 done
 python3 -c "print(f'10x10 ERP, best of $REPEATS: hnn-core {$best_core:.2f} s, hnn-mpi exact {$best_ours:.2f} s, fast {$best_fast:.2f} s; hnn-core/exact = {$best_core/$best_ours:.1f}x, hnn-core/fast = {$best_core/$best_fast:.1f}x, exact/fast = {$best_ours/$best_fast:.2f}x')"
-rm -rf "$out"

@@ -18,12 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 GENERATIONS=${1:-20}
 EVALS=$((GENERATIONS * 16))
-VENV=${VENV:-scripts/reference/.venv}
-[ -x "$VENV/bin/python" ] || VENV=/work/venv
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source scripts/bench/common.sh
 cargo build --release --quiet --bin hnn-mpi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 # the example, linear ranges, the budget, an absolute target
 sed -e "s|^max_evaluations = .*|max_evaluations = $EVALS|" \
     -e "s|, log = true }| }|" \

@@ -9,12 +9,8 @@
 # Needs the reference virtualenv for hnn-core (scripts/reference/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-VENV=${VENV:-scripts/reference/.venv}
-[ -x "$VENV/bin/python" ] || VENV=/work/venv
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source scripts/bench/common.sh
 cargo build --release --quiet --bin hnn-mpi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 wall() { local s; s=$(date +%s.%N); "$@" >/dev/null; python3 -c "print(round($(date +%s.%N) - $s, 3))"; }
 
 core=$("$VENV/bin/python" scripts/bench/hnn_core_batch.py --n-jobs 2 2>/dev/null | tail -n 1)

@@ -5,12 +5,8 @@
 # Needs the reference virtualenv with mpi4py (scripts/reference/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-VENV=${VENV:-scripts/reference/.venv}
-[ -x "$VENV/bin/python" ] || VENV=/work/venv
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source scripts/bench/common.sh
 cargo build --release --quiet --bin hnn-mpi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 wall() { local s; s=$(date +%s.%N); "$@" >/dev/null; python3 -c "print(round($(date +%s.%N) - $s, 3))"; }
 t1=$(wall target/release/hnn-mpi configs/erp_20x20.toml -o "$out/a.h5" --force -q)
 t2=$(wall mpirun --oversubscribe -n 2 target/release/hnn-mpi configs/erp_20x20.toml -o "$out/b.h5" --force -q --ranks-per-sim 2)

@@ -16,12 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
 N_CORE=${2:-200}
-VENV=${VENV:-scripts/reference/.venv}
-[ -x "$VENV/bin/python" ] || VENV=/work/venv
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source scripts/bench/common.sh
 cargo build --release --quiet --bin hnn-mpi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 sed "s/^n_samples = .*/n_samples = $N/" configs/bench_sweep_dt05.toml > "$out/sweep.toml"
 wall() { local s; s=$(date +%s.%N); "$@" >/dev/null; python3 -c "print(round($(date +%s.%N) - $s, 3))"; }
 
